@@ -1,0 +1,186 @@
+package model
+
+import "time"
+
+// Platform names an operating system and architecture as GOOS/GOARCH.
+type Platform string
+
+// Platforms a command line may name. Order is the order shown to users.
+var Platforms = []Platform{
+	"windows/amd64", "windows/arm64", "windows/386",
+	"linux/amd64", "linux/arm64", "linux/386",
+	"darwin/arm64", "darwin/amd64",
+}
+
+// Default exit-code meanings, as Windows Installer defined them.
+const (
+	DefaultSoftRebootCode = 3010 // ERROR_SUCCESS_REBOOT_REQUIRED
+	DefaultHardRebootCode = 1641 // ERROR_SUCCESS_REBOOT_INITIATED
+)
+
+// CommandLine is one way to run a package, shown by name in the client's PCM.
+type CommandLine struct {
+	Name      string     `json:"name"`    // unique in its package
+	Command   string     `json:"command"` // run from the package root
+	Platforms []Platform `json:"platforms"`
+	// Automated means the command needs no user input; only automated
+	// command lines run unattended (headless agent, mandatory time).
+	Automated bool `json:"automated"`
+	// Background is SMS's "system background task": may run with nobody
+	// logged on.
+	Background      bool          `json:"background"`
+	SuccessCodes    []int         `json:"success_codes"`     // default [0]
+	SoftRebootCodes []int         `json:"soft_reboot_codes"` // default [3010]
+	HardRebootCodes []int         `json:"hard_reboot_codes"` // default [1641]
+	Timeout         time.Duration `json:"timeout"`           // 0 = none
+}
+
+// Sharing holds how a package is shared on distribution servers by a
+// Share Package On Server job.
+type Sharing struct {
+	ShareName string `json:"share_name"`
+	Subfolder string `json:"subfolder"`
+	Access    string `json:"access"` // free text, e.g. "UserRead,GuestRead"
+}
+
+// RuleKind is what a detection rule checks.
+type RuleKind string
+
+// Detection rule kinds.
+const (
+	RuleFileExists RuleKind = "file-exists"
+	RuleFileSize   RuleKind = "size"
+	RuleSHA256     RuleKind = "sha256"
+	RuleVersion    RuleKind = "version"
+)
+
+// DetectionRule tells whether a package is already installed on a computer.
+type DetectionRule struct {
+	Kind  RuleKind `json:"kind"`
+	Path  string   `json:"path"`
+	Value string   `json:"value,omitempty"` // size in bytes, hex sha256 or version
+}
+
+// Package is a source folder plus the command lines that install it.
+type Package struct {
+	ID        string          `json:"id"` // site code + 5 chars, e.g. S0100012
+	Name      string          `json:"name"`
+	Version   string          `json:"version"`
+	Publisher string          `json:"publisher,omitempty"`
+	Comment   string          `json:"comment,omitempty"`
+	Source    string          `json:"source"` // local path or UNC/smb:// location
+	Commands  []CommandLine   `json:"commands"`
+	Sharing   Sharing         `json:"sharing"`
+	Detection []DetectionRule `json:"detection,omitempty"`
+	Created   time.Time       `json:"created"`
+	Updated   time.Time       `json:"updated"`
+}
+
+// Command returns the command line with the given name.
+func (p *Package) Command(name string) (CommandLine, bool) {
+	for _, c := range p.Commands {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return CommandLine{}, false
+}
+
+// Credentials authenticate to an SMB share. The password never prints.
+type Credentials struct {
+	Domain   string `json:"domain,omitempty"`
+	User     string `json:"user,omitempty"`
+	Password Secret `json:"password,omitempty"`
+}
+
+// Site is one SMS site: a code, a name, a place in the hierarchy and the
+// share where instructions, status and inventory live.
+type Site struct {
+	Code        string      `json:"code"` // 3 letters or digits
+	Name        string      `json:"name"`
+	Parent      string      `json:"parent,omitempty"`
+	Share       string      `json:"share"` // canonical location, see ParseLocation
+	Credentials Credentials `json:"credentials"`
+	Created     time.Time   `json:"created"`
+}
+
+// Server is a distribution server: an SMB share (or a local folder for
+// development) that holds compressed packages.
+type Server struct {
+	Site        string      `json:"site"`
+	Name        string      `json:"name"` // unique in its site
+	URL         string      `json:"url"`  // canonical location, see ParseLocation
+	Credentials Credentials `json:"credentials"`
+	// Default marks SMS's "Default Servers": where jobs put packages unless
+	// told otherwise.
+	Default           bool `json:"default"`
+	RequireSigning    bool `json:"require_signing,omitempty"`
+	RequireEncryption bool `json:"require_encryption,omitempty"`
+}
+
+// Computer is a client computer, known by name in its site.
+type Computer struct {
+	Name      string     `json:"name"`
+	Site      string     `json:"site"`
+	Platform  Platform   `json:"platform"`
+	LastSeen  time.Time  `json:"last_seen,omitempty"`
+	Inventory *Inventory `json:"inventory,omitempty"`
+}
+
+// Inventory is what a client reports about itself.
+type Inventory struct {
+	Computer      string    `json:"computer"`
+	Site          string    `json:"site"`
+	OS            string    `json:"os"`
+	Arch          string    `json:"arch"`
+	OSVersion     string    `json:"os_version"`
+	ClientVersion string    `json:"client_version"`
+	FreeDisk      uint64    `json:"free_disk"` // bytes free in the client's cache
+	Time          time.Time `json:"time"`
+}
+
+// MachineGroup is a named, static set of computers (or of server names when
+// a job's Distribute phase names a group of servers).
+type MachineGroup struct {
+	Name    string   `json:"name"`
+	Comment string   `json:"comment,omitempty"`
+	Members []string `json:"members"`
+}
+
+// Severity ranks an event.
+type Severity string
+
+// Event severities.
+const (
+	SevInfo    Severity = "info"
+	SevWarning Severity = "warning"
+	SevError   Severity = "error"
+)
+
+// Event is one line of the append-only log of what happened.
+type Event struct {
+	ID       uint64    `json:"id"`
+	Time     time.Time `json:"time"`
+	Severity Severity  `json:"severity"`
+	Job      string    `json:"job,omitempty"`
+	Package  string    `json:"package,omitempty"`
+	Computer string    `json:"computer,omitempty"`
+	Server   string    `json:"server,omitempty"`
+	Site     string    `json:"site,omitempty"`
+	Message  string    `json:"message"`
+}
+
+// Archive records one compressed package made by the Send phase.
+type Archive struct {
+	Package string `json:"package"`
+	SHA256  string `json:"sha256"` // hex; the archive's file name is <SHA256>.tzst
+	Size    int64  `json:"size"`
+	// SourceDigest summarises the source tree (paths, sizes, modes, times)
+	// so that an if-not-sent job can tell the source is unchanged without
+	// reading every byte.
+	SourceDigest string    `json:"source_digest"`
+	Files        int       `json:"files"`
+	SourceBytes  int64     `json:"source_bytes"`
+	Path         string    `json:"path"` // where the Administrator keeps it
+	Created      time.Time `json:"created"`
+}

@@ -1,0 +1,102 @@
+// Package protocol defines what the Administrator and the clients exchange
+// through the site share: site.json, instruction files, status files and
+// inventory files; their signing with the site's Ed25519 key; and the share
+// layout (see ../../DESIGN.md in shared/). Every format carries a version.
+package protocol
+
+import (
+	"time"
+
+	"opensms/core/model"
+)
+
+// Share layout, relative to the site share root and distribution share root.
+const (
+	SiteFile        = "site.json"
+	InstructionsDir = "instructions" // instructions/<COMPUTER>.ins
+	StatusDir       = "status"       // status/<COMPUTER>/<JOBID>.json
+	InventoryDir    = "inventory"    // inventory/<COMPUTER>.json
+	ArchiveExt      = ".tzst"        // <PKGID>/<SHA256>.tzst on a distribution share
+	ShareTreeDir    = "share"        // <PKGID>/share/... for Share Package On Server
+)
+
+// Format versions.
+const (
+	SiteFormat         = "opensms-site/1"
+	InstructionsFormat = "opensms-instructions/1"
+	StatusFormat       = "opensms-status/1"
+	InventoryFormat    = "opensms-inventory/1"
+)
+
+// SiteInfo is site.json: who the site is and the key that signs its
+// instructions. It is signed by that same key; trust comes from the client
+// pinning the key's fingerprint at enrolment.
+type SiteInfo struct {
+	Format    string    `json:"format"`
+	Code      string    `json:"code"`
+	Name      string    `json:"name"`
+	PublicKey []byte    `json:"public_key"` // ed25519.PublicKey
+	Published time.Time `json:"published"`
+}
+
+// ServerRef tells a client where an archive can be fetched. Clients use
+// their own enrolment credentials; no server password is ever published.
+type ServerRef struct {
+	Name string `json:"name"`
+	URL  string `json:"url"` // canonical location without user
+}
+
+// Offer is one job offered to one computer.
+type Offer struct {
+	Job            string            `json:"job"`
+	Package        string            `json:"package"`
+	PackageName    string            `json:"package_name"`
+	PackageVersion string            `json:"package_version"`
+	Comment        string            `json:"comment,omitempty"`
+	Command        model.CommandLine `json:"command"`
+	OfferAfter     time.Time         `json:"offer_after"`
+	MandatoryAfter time.Time         `json:"mandatory_after,omitempty"`
+	ExpiresAfter   time.Time         `json:"expires_after,omitempty"`
+	// NotMandatoryOverSlowLinks: a client on a slow link treats the offer as
+	// optional.
+	NotMandatoryOverSlowLinks bool        `json:"not_mandatory_over_slow_links,omitempty"`
+	Deferrals                 int         `json:"deferrals"`
+	Archive                   string      `json:"archive"` // hex sha256
+	ArchiveSize               int64       `json:"archive_size"`
+	Servers                   []ServerRef `json:"servers"`
+	// Generation changes when the administrator offers the job again (a
+	// repeat or a re-run), so a client that ran it knows to run it again.
+	Generation int `json:"generation"`
+}
+
+// Instructions is instructions/<COMPUTER>.ins before signing.
+type Instructions struct {
+	Format    string    `json:"format"`
+	Site      string    `json:"site"`
+	Computer  string    `json:"computer"`
+	Generated time.Time `json:"generated"`
+	Offers    []Offer   `json:"offers"`
+}
+
+// Status is status/<COMPUTER>/<JOBID>.json, written by the client.
+type Status struct {
+	Format     string            `json:"format"`
+	Job        string            `json:"job"`
+	Computer   string            `json:"computer"`
+	Generation int               `json:"generation"`
+	State      model.TargetState `json:"state"`
+	ExitCode   *int              `json:"exit_code,omitempty"`
+	Reboot     model.Reboot      `json:"reboot,omitempty"`
+	Attempts   int               `json:"attempts"`
+	Started    time.Time         `json:"started,omitempty"`
+	Finished   time.Time         `json:"finished,omitempty"`
+	OutputTail string            `json:"output_tail,omitempty"`
+	Error      string            `json:"error,omitempty"`
+	Written    time.Time         `json:"written"`
+}
+
+// Inventory is inventory/<COMPUTER>.json, written by the client.
+type Inventory struct {
+	Format string `json:"format"`
+	model.Inventory
+}
