@@ -1,0 +1,48 @@
+package watchdog
+
+import (
+	"time"
+
+	"opensms/core/model"
+)
+
+// UpdateKind says what an Update is about.
+type UpdateKind string
+
+// Update kinds.
+const (
+	UpdateJob      UpdateKind = "job"      // a job's status changed; Job is set
+	UpdateTransfer UpdateKind = "transfer" // a push made progress; Transfer is set
+	UpdateEvent    UpdateKind = "event"    // an event was logged; Event is set
+	UpdateCycle    UpdateKind = "cycle"    // a cycle started or ended; Cycle is set
+)
+
+// Transfer is one archive on its way to one distribution server.
+type Transfer struct {
+	Job        string    `json:"job"`
+	Package    string    `json:"package"`
+	Server     string    `json:"server"` // site/name
+	BytesDone  int64     `json:"bytes_done"`
+	BytesTotal int64     `json:"bytes_total"`
+	Done       bool      `json:"done"`
+	Err        string    `json:"err,omitempty"`
+	Started    time.Time `json:"started"`
+}
+
+// Cycle describes a watchdog cycle.
+type Cycle struct {
+	Started  time.Time     `json:"started"`
+	Duration time.Duration `json:"duration"` // zero while running
+	Next     time.Time     `json:"next"`     // when the next cycle is due
+	Err      string        `json:"err,omitempty"`
+}
+
+// Update is what subscribers receive. Subscribers that fall behind lose
+// updates rather than slow the watchdog; the store remains the truth.
+type Update struct {
+	Kind     UpdateKind   `json:"kind"`
+	Job      *model.Job   `json:"job,omitempty"`
+	Transfer *Transfer    `json:"transfer,omitempty"`
+	Event    *model.Event `json:"event,omitempty"`
+	Cycle    *Cycle       `json:"cycle,omitempty"`
+}
