@@ -1,0 +1,578 @@
+package main
+
+// The smsctl command framework: nouns, verbs, global flags, exit codes and
+// output.
+//
+// How to add a command. Put it in its own file (job.go, watchdog.go, …) and
+// register it from that file's init; nothing here needs editing:
+//
+//	func init() {
+//		register(command{
+//			Name:    "job",
+//			Summary: "create, list and cancel jobs",
+//			Verbs: []verb{{
+//				Name:    "show", // may be two words, e.g. "command add"
+//				Args:    "ID",   // shown in help
+//				NArgs:   1,      // exact positional count; -1 = any (check them yourself)
+//				Summary: "show a job and its status",
+//				Setup: func(fs *flag.FlagSet) runFunc {
+//					verbose := fs.Bool("verbose", false, "also show per-computer status")
+//					return func(ctx context.Context, e *env, args []string) error {
+//						st, err := e.store()
+//						...
+//						return e.show(job, fields)
+//					}
+//				},
+//			}},
+//		})
+//	}
+//
+// Setup defines the verb's flags on fs and returns the function that runs
+// it; the flags' variables are captured by that closure. The framework adds
+// the global flags (--data, --json) to every verb, lets flags and positional
+// arguments mix in any order, and maps what run returns to an exit code:
+//   - nil: exit 0;
+//   - usagef(...) or an error wrapping model.ErrNotFound, ErrExists or
+//     ErrInUse: the input was wrong; exit 2 with the sentence and a hint
+//     "see 'smsctl NOUN VERB --help'";
+//   - any other error: the work failed; exit 1 with the sentence.
+//
+// Errors are one lowercase sentence, as Go errors are; they must never hold
+// a password (model.Secret masks itself). Read passwords with
+// passwordFlags, open the store with e.store() (opened on first use, closed
+// when the command ends), and print with e.table / e.show / e.printJSON,
+// which honour --json.
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"opensms/core/model"
+)
+
+// runFunc runs one verb with its positional arguments.
+type runFunc func(ctx context.Context, e *env, args []string) error
+
+// verb is one action on a noun: "site add", "package command add".
+type verb struct {
+	Name    string // one or more words after the noun
+	Args    string // positional arguments for help, e.g. "CODE"
+	NArgs   int    // exact number of positional arguments; -1 = any
+	Summary string // one line, lower case, no full stop
+	// Usage, when set, replaces the generated synopsis after
+	// "smsctl NOUN VERB" in help, e.g. "--code S01 --name NAME --share URL".
+	Usage string
+	Setup func(fs *flag.FlagSet) runFunc
+}
+
+// command is a noun and its verbs.
+type command struct {
+	Name    string
+	Summary string
+	Verbs   []verb
+}
+
+// commands holds what init functions registered, in registration order
+// (Go runs a package's init functions in file-name order). It is written
+// only before main starts.
+var commands []command
+
+// register adds a noun. A name registered twice is a programming error.
+func register(c command) {
+	for _, have := range commands {
+		if have.Name == c.Name {
+			panic("smsctl: command " + c.Name + " registered twice")
+		}
+	}
+	commands = append(commands, c)
+}
+
+func findCommand(name string) (command, bool) {
+	for _, c := range commands {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return command{}, false
+}
+
+// usageError is bad input: exit code 2.
+type usageError struct{ msg string }
+
+func (u usageError) Error() string { return u.msg }
+
+// usagef reports bad input. The framework adds the help hint.
+func usagef(format string, a ...any) error {
+	return usageError{msg: fmt.Sprintf(format, a...)}
+}
+
+// badInput marks err (for example a model validation error) as bad input.
+func badInput(err error) error {
+	if err == nil {
+		return nil
+	}
+	return usageError{msg: err.Error()}
+}
+
+// isBadInput reports whether err should exit 2.
+func isBadInput(err error) bool {
+	var u usageError
+	return errors.As(err, &u) ||
+		errors.Is(err, model.ErrNotFound) ||
+		errors.Is(err, model.ErrExists) ||
+		errors.Is(err, model.ErrInUse)
+}
+
+// env is what a running verb gets: the global flags, standard streams and
+// the store, opened on first use.
+type env struct {
+	dataDir string // "" until --data is given or the default is computed
+	json    bool
+
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+
+	open func(dir string) (model.Store, error)
+	st   model.Store
+}
+
+// globalFlags adds --data and --json to fs, bound to e.
+func (e *env) globalFlags(fs *flag.FlagSet) {
+	fs.StringVar(&e.dataDir, "data", e.dataDir, "data directory (default: the user's config directory + /opensms)")
+	fs.BoolVar(&e.json, "json", e.json, "print JSON instead of a table")
+}
+
+// DataDir returns --data or the default, the user's config dir + opensms.
+func (e *env) DataDir() (string, error) {
+	if e.dataDir != "" {
+		return e.dataDir, nil
+	}
+	cfg, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("cannot find the user's config directory (%v); give --data DIR", err)
+	}
+	return filepath.Join(cfg, "opensms"), nil
+}
+
+// store opens the store on first use; run closes it when the verb ends.
+func (e *env) store() (model.Store, error) {
+	if e.st != nil {
+		return e.st, nil
+	}
+	dir, err := e.DataDir()
+	if err != nil {
+		return nil, err
+	}
+	st, err := e.open(dir)
+	if err != nil {
+		return nil, err
+	}
+	e.st = st
+	return st, nil
+}
+
+func (e *env) close() error {
+	if e.st == nil {
+		return nil
+	}
+	err := e.st.Close()
+	e.st = nil
+	return err
+}
+
+// printJSON writes v as indented JSON.
+func (e *env) printJSON(v any) error {
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// table prints v as JSON with --json, else the header and rows as an
+// aligned table. Pass a non-nil empty slice as v for an empty list so that
+// JSON prints [] rather than null.
+func (e *env) table(v any, header []string, rows [][]string) error {
+	if e.json {
+		return e.printJSON(v)
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, strings.Join(header, "\t"))
+	for _, r := range rows {
+		fmt.Fprintln(tw, strings.Join(r, "\t"))
+	}
+	return tw.Flush()
+}
+
+// field is one line of a show: "name: value".
+type field struct{ Key, Value string }
+
+// show prints v as JSON with --json, else the fields one per line.
+func (e *env) show(v any, fields []field) error {
+	if e.json {
+		return e.printJSON(v)
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 0, 1, ' ', 0)
+	for _, f := range fields {
+		fmt.Fprintf(tw, "%s:\t%s\n", f.Key, f.Value)
+	}
+	return tw.Flush()
+}
+
+// passwordOpt is --password-env VAR | --password-stdin. There is never a
+// --password flag: a password on the command line ends up in shell history
+// and in every process listing.
+type passwordOpt struct {
+	env   string
+	stdin bool
+}
+
+// passwordFlags adds --password-env and --password-stdin to fs.
+func passwordFlags(fs *flag.FlagSet) *passwordOpt {
+	p := &passwordOpt{}
+	fs.StringVar(&p.env, "password-env", "", "read the password from environment variable `VAR`")
+	fs.BoolVar(&p.stdin, "password-stdin", false, "read the password from the first line of standard input")
+	return p
+}
+
+// given reports whether a password source was named.
+func (p *passwordOpt) given() bool { return p.env != "" || p.stdin }
+
+// read returns the password, or the zero Secret when neither flag was given.
+// Call it before the first store write: a missing variable is bad input.
+func (p *passwordOpt) read(e *env) (model.Secret, error) {
+	switch {
+	case p.env != "" && p.stdin:
+		return model.Secret{}, usagef("give --password-env or --password-stdin, not both")
+	case p.env != "":
+		v, ok := os.LookupEnv(p.env)
+		if !ok {
+			return model.Secret{}, usagef("environment variable %s named by --password-env is not set", p.env)
+		}
+		if v == "" {
+			return model.Secret{}, usagef("environment variable %s named by --password-env is empty", p.env)
+		}
+		return model.NewSecret(v), nil
+	case p.stdin:
+		line, err := readLine(e.stdin)
+		if err != nil {
+			return model.Secret{}, fmt.Errorf("reading the password from standard input: %w", err)
+		}
+		if line == "" {
+			return model.Secret{}, usagef("--password-stdin read an empty password")
+		}
+		return model.NewSecret(line), nil
+	}
+	return model.Secret{}, nil
+}
+
+// readLine reads up to the first newline without buffering past it, so a
+// later reader of stdin still sees the rest.
+func readLine(r io.Reader) (string, error) {
+	var b []byte
+	one := make([]byte, 1)
+	for {
+		n, err := r.Read(one)
+		if n == 1 {
+			if one[0] == '\n' {
+				break
+			}
+			b = append(b, one[0])
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return "", err
+		}
+	}
+	return strings.TrimSuffix(string(b), "\r"), nil
+}
+
+// splitList splits "a,b, c" into trimmed non-empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// flagSet reports whether the flag was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == name {
+			set = true
+		}
+	})
+	return set
+}
+
+// requireFlags refuses a command line that lacks one of the named flags.
+func requireFlags(fs *flag.FlagSet, names ...string) error {
+	var missing []string
+	for _, n := range names {
+		if !flagSet(fs, n) {
+			missing = append(missing, "--"+n)
+		}
+	}
+	switch len(missing) {
+	case 0:
+		return nil
+	case 1:
+		return usagef("%s is required", missing[0])
+	}
+	return usagef("%s are required", strings.Join(missing, ", "))
+}
+
+// run parses the command line, runs the verb and returns the exit code.
+func run(ctx context.Context, args []string, e *env) int {
+	code, err := dispatch(ctx, args, e)
+	if cerr := e.close(); cerr != nil && err == nil {
+		err, code = fmt.Errorf("closing the store: %w", cerr), 1
+	}
+	if err != nil {
+		fmt.Fprintln(e.stderr, "smsctl: "+err.Error())
+		if code == 0 {
+			code = 1
+		}
+	}
+	return code
+}
+
+// hinted is bad input with the help command to point at.
+type hinted struct {
+	err  error
+	hint string
+}
+
+func (h hinted) Error() string { return h.err.Error() + "; see '" + h.hint + "'" }
+
+func dispatch(ctx context.Context, args []string, e *env) (int, error) {
+	g := flag.NewFlagSet("smsctl", flag.ContinueOnError)
+	g.SetOutput(io.Discard)
+	e.globalFlags(g)
+	if err := g.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			printOverview(e.stdout)
+			return 0, nil
+		}
+		return 2, hinted{err, "smsctl help"}
+	}
+	args = g.Args()
+	if len(args) == 0 {
+		return 2, hinted{errors.New("no command given"), "smsctl help"}
+	}
+	noun := args[0]
+	args = args[1:]
+	if noun == "help" {
+		return help(e.stdout, args)
+	}
+	cmd, ok := findCommand(noun)
+	if !ok {
+		return 2, hinted{fmt.Errorf("unknown command %q", noun), "smsctl help"}
+	}
+	// Global flags may stand between noun and verb.
+	if len(args) > 0 && strings.HasPrefix(args[0], "-") && !isHelpFlag(args[0]) {
+		if err := g.Parse(args); err != nil {
+			return 2, hinted{err, "smsctl " + noun + " --help"}
+		}
+		args = g.Args()
+	}
+	if len(args) == 0 {
+		return 2, hinted{fmt.Errorf("smsctl %s needs one of: %s", noun, verbNames(cmd)), "smsctl " + noun + " --help"}
+	}
+	if isHelpFlag(args[0]) || args[0] == "help" {
+		printCommand(e.stdout, cmd)
+		return 0, nil
+	}
+	v, rest, ok := matchVerb(cmd, args)
+	if !ok {
+		return 2, hinted{fmt.Errorf("smsctl %s has no verb %q; it has: %s", noun, args[0], verbNames(cmd)), "smsctl " + noun + " --help"}
+	}
+	hint := "smsctl " + noun + " " + v.Name + " --help"
+	fs := flag.NewFlagSet("smsctl "+noun+" "+v.Name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	runner := v.Setup(fs)
+	e.globalFlags(fs)
+	pos, err := parseInterleaved(fs, rest)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			printVerb(e.stdout, cmd, v, fs)
+			return 0, nil
+		}
+		return 2, hinted{err, hint}
+	}
+	if v.NArgs >= 0 && len(pos) != v.NArgs {
+		var err error
+		switch {
+		case v.NArgs == 0:
+			err = fmt.Errorf("smsctl %s %s takes no arguments, got %q", noun, v.Name, strings.Join(pos, " "))
+		case len(pos) < v.NArgs:
+			err = fmt.Errorf("smsctl %s %s needs %s", noun, v.Name, v.Args)
+		default:
+			err = fmt.Errorf("smsctl %s %s takes only %s, got %q", noun, v.Name, v.Args, strings.Join(pos, " "))
+		}
+		return 2, hinted{err, hint}
+	}
+	if err := runner(ctx, e, pos); err != nil {
+		if isBadInput(err) {
+			return 2, hinted{err, hint}
+		}
+		return 1, err
+	}
+	return 0, nil
+}
+
+func isHelpFlag(s string) bool {
+	return s == "-h" || s == "-help" || s == "--help" || s == "--h"
+}
+
+// matchVerb finds the verb whose words begin args, longest name first.
+func matchVerb(cmd command, args []string) (verb, []string, bool) {
+	best, bestLen := verb{}, 0
+	for _, v := range cmd.Verbs {
+		words := strings.Fields(v.Name)
+		if len(words) <= bestLen || len(words) > len(args) {
+			continue
+		}
+		match := true
+		for i, w := range words {
+			if args[i] != w {
+				match = false
+				break
+			}
+		}
+		if match {
+			best, bestLen = v, len(words)
+		}
+	}
+	return best, args[min(bestLen, len(args)):], bestLen > 0
+}
+
+// parseInterleaved parses flags that may come before, between and after
+// positional arguments; "--" ends the flags.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if used := len(args) - len(rest); used > 0 && args[used-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+func verbNames(c command) string {
+	names := make([]string, len(c.Verbs))
+	for i, v := range c.Verbs {
+		names[i] = v.Name
+	}
+	return strings.Join(names, ", ")
+}
+
+func help(w io.Writer, args []string) (int, error) {
+	if len(args) == 0 {
+		printOverview(w)
+		return 0, nil
+	}
+	cmd, ok := findCommand(args[0])
+	if !ok {
+		return 2, hinted{fmt.Errorf("unknown command %q", args[0]), "smsctl help"}
+	}
+	if len(args) == 1 {
+		printCommand(w, cmd)
+		return 0, nil
+	}
+	v, _, ok := matchVerb(cmd, args[1:])
+	if !ok {
+		return 2, hinted{fmt.Errorf("smsctl %s has no verb %q", cmd.Name, args[1]), "smsctl " + cmd.Name + " --help"}
+	}
+	fs := flag.NewFlagSet("", flag.ContinueOnError)
+	v.Setup(fs)
+	printVerb(w, cmd, v, fs)
+	return 0, nil
+}
+
+const globalHelp = `global flags (before or after the command):
+  --data DIR   data directory (default: the user's config directory + /opensms)
+  --json       print JSON instead of a table
+`
+
+func printOverview(w io.Writer) {
+	fmt.Fprint(w, "smsctl administers OpenSMS without a display.\n\nusage: smsctl [--data DIR] [--json] <command> <verb> [flags] [args]\n\ncommands:\n")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, c := range commands {
+		fmt.Fprintf(tw, "  %s\t%s\n", c.Name, c.Summary)
+	}
+	tw.Flush()
+	fmt.Fprint(w, "\n"+globalHelp+"\nRun 'smsctl <command> --help' for its verbs.\n")
+}
+
+func printCommand(w io.Writer, c command) {
+	fmt.Fprintf(w, "smsctl %s: %s\n\nverbs:\n", c.Name, c.Summary)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, v := range c.Verbs {
+		fmt.Fprintf(tw, "  %s %s\t%s\n", v.Name, v.Args, v.Summary)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\n%s\nRun 'smsctl %s <verb> --help' for its flags.\n", globalHelp, c.Name)
+}
+
+func printVerb(w io.Writer, c command, v verb, fs *flag.FlagSet) {
+	synopsis := v.Usage
+	if synopsis == "" {
+		synopsis = "[flags] " + v.Args
+	}
+	fmt.Fprintf(w, "usage: smsctl %s %s %s\n\n%s.\n", c.Name, v.Name, strings.TrimSpace(synopsis), upperFirst(v.Summary))
+	var names []string
+	fs.VisitAll(func(f *flag.Flag) {
+		if f.Name != "data" && f.Name != "json" {
+			names = append(names, f.Name)
+		}
+	})
+	if len(names) > 0 {
+		sort.Strings(names)
+		fmt.Fprint(w, "\nflags:\n")
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		for _, n := range names {
+			f := fs.Lookup(n)
+			arg, usage := flag.UnquoteUsage(f)
+			if arg != "" {
+				arg = " " + arg
+			}
+			def := ""
+			if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
+				def = fmt.Sprintf(" (default %s)", f.DefValue)
+			}
+			fmt.Fprintf(tw, "  --%s%s\t%s%s\n", n, arg, usage, def)
+		}
+		tw.Flush()
+	}
+	fmt.Fprint(w, "\n"+globalHelp)
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}

@@ -1,0 +1,34 @@
+// Command smsctl administers OpenSMS without a display: sites, servers,
+// computers, machine groups, packages and jobs, the watchdog as a service
+// and the headless client agent. It is pure Go (builds with CGO_ENABLED=0).
+//
+// Usage: smsctl [--data DIR] [--json] <command> <verb> [flags] [args]
+// Commands live one per file and register themselves; see cli.go.
+package main
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"opensms/core/model"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], &env{
+		stdin:  os.Stdin,
+		stdout: os.Stdout,
+		stderr: os.Stderr,
+		open:   openStore,
+	})
+	stop()
+	os.Exit(code)
+}
+
+// openStore opens the Badger store in dir.
+func openStore(dir string) (model.Store, error) {
+	return nil, errors.New("the store is not available in this build yet")
+}
