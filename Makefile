@@ -1,0 +1,49 @@
+# OpenSMS: `make run` starts the Administrator, `make test` runs every check.
+# Both first install, on Debian, the system packages the build and the tests
+# need, and only those that are missing.
+
+GO ?= go
+export CI
+
+# Fyne's build headers (cgo, OpenGL, X11), Samba for the SMB tests, Xvfb,
+# ImageMagick and xdotool to look at real windows, zstd to inspect archives.
+DEB_PACKAGES := gcc libgl1-mesa-dev xorg-dev pkg-config samba smbclient xvfb zstd imagemagick xdotool
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+.PHONY: deps run build test
+
+# deps runs apt-get only when a package is missing: as root directly,
+# otherwise through sudo.
+deps:
+	@if ! command -v dpkg >/dev/null 2>&1; then \
+	  echo "make deps: no dpkg here; install by hand: $(DEB_PACKAGES)" >&2; exit 0; \
+	fi; \
+	missing=""; \
+	for p in $(DEB_PACKAGES); do \
+	  dpkg -s "$$p" 2>/dev/null | grep -q '^Status: install ok installed' || missing="$$missing $$p"; \
+	done; \
+	[ -z "$$missing" ] && exit 0; \
+	if [ "$$(id -u)" = 0 ]; then sudo=""; \
+	elif command -v sudo >/dev/null 2>&1; then sudo=sudo; \
+	else echo "make deps: these packages are missing and neither root nor sudo is here to install them:$$missing" >&2; exit 1; fi; \
+	echo "make deps: installing$$missing"; \
+	$$sudo apt-get update && \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing
+
+run: deps
+	$(GO) run ./cmd/smsadmin
+
+build: deps
+	mkdir -p bin
+	$(GO) build -o bin/ ./cmd/smsadmin ./cmd/pcm
+	CGO_ENABLED=0 $(GO) build -o bin/ ./cmd/smsctl
+
+test: deps
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+	CGO_ENABLED=0 $(GO) build -o /dev/null ./cmd/smsctl
+	GOOS=windows CGO_ENABLED=0 $(GO) build -o /dev/null ./cmd/smsctl
+	$(GO) test -count=1 -timeout 20m ./...
+
+# More targets go below this line (bench, …).
