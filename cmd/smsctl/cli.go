@@ -32,8 +32,9 @@ package main
 // the global flags (--data, --json) to every verb, lets flags and positional
 // arguments mix in any order, and maps what run returns to an exit code:
 //   - nil: exit 0;
-//   - usagef(...) or an error wrapping model.ErrNotFound, ErrExists or
-//     ErrInUse: the input was wrong; exit 2 with the sentence and a hint
+//   - usagef(...) or an error wrapping model.ErrInvalid (every Validate
+//     and Parse error of core/model), ErrNotFound, ErrExists or ErrInUse:
+//     the input was wrong; exit 2 with the sentence and a hint
 //     "see 'smsctl NOUN VERB --help'";
 //   - any other error: the work failed; exit 1 with the sentence.
 //
@@ -115,18 +116,11 @@ func usagef(format string, a ...any) error {
 	return usageError{msg: fmt.Sprintf(format, a...)}
 }
 
-// badInput marks err (for example a model validation error) as bad input.
-func badInput(err error) error {
-	if err == nil {
-		return nil
-	}
-	return usageError{msg: err.Error()}
-}
-
 // isBadInput reports whether err should exit 2.
 func isBadInput(err error) bool {
 	var u usageError
 	return errors.As(err, &u) ||
+		errors.Is(err, model.ErrInvalid) ||
 		errors.Is(err, model.ErrNotFound) ||
 		errors.Is(err, model.ErrExists) ||
 		errors.Is(err, model.ErrInUse)
@@ -242,9 +236,6 @@ func passwordFlags(fs *flag.FlagSet) *passwordOpt {
 	fs.BoolVar(&p.stdin, "password-stdin", false, "read the password from the first line of standard input")
 	return p
 }
-
-// given reports whether a password source was named.
-func (p *passwordOpt) given() bool { return p.env != "" || p.stdin }
 
 // read returns the password, or the zero Secret when neither flag was given.
 // Call it before the first store write: a missing variable is bad input.

@@ -90,7 +90,7 @@ func TestFramework(t *testing.T) {
 		{args: []string{"nope"}, code: 2, err: `unknown command "nope"; see 'smsctl help'`},
 		{args: []string{}, code: 2, err: "no command given"},
 		{args: []string{"--bogus"}, code: 2, err: "flag provided but not defined"},
-		{args: []string{"help"}, out: "fake  a command for the framework's tests"},
+		{args: []string{"help"}, out: "a command for the framework's tests"},
 		{args: []string{"--help"}, out: "usage: smsctl"},
 		{args: []string{"fake", "--help"}, out: "deep verb X  a two-word verb"},
 		{args: []string{"help", "fake"}, out: "verbs:"},
