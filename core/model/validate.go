@@ -74,6 +74,10 @@ func isUpperAlnum(s string) bool {
 // upper case, as Windows shows NetBIOS names.
 func NormalizeComputerName(s string) string { return strings.ToUpper(strings.TrimSpace(s)) }
 
+// ValidComputerName checks a computer name: 1 to 63 letters, digits, '-',
+// '_' or '.'.
+func ValidComputerName(s string) error { return validHostName("computer", s) }
+
 // validHostName checks a computer or server name: 1 to 63 letters, digits,
 // '-', '_' or '.'.
 func validHostName(what, s string) error {
@@ -397,7 +401,7 @@ func (s Server) Validate() error {
 // Validate checks the computer's name, site and platform (which may be
 // empty until its first inventory).
 func (c Computer) Validate() error {
-	if err := validHostName("computer", c.Name); err != nil {
+	if err := ValidComputerName(c.Name); err != nil {
 		return err
 	}
 	if err := ValidSiteCode(c.Site); err != nil {
