@@ -1,0 +1,390 @@
+package share
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"strings"
+)
+
+// PutOptions tune PutAtomic. The zero value is ready to use.
+type PutOptions struct {
+	// Progress, if set, is called after each chunk with the bytes of the
+	// final file that are in place (resumed ones included) and the total.
+	// Calls come one at a time, from the goroutine that called PutAtomic.
+	Progress func(done, total int64)
+	// ChunkSize is the size of one write; default DefaultChunkSize.
+	ChunkSize int
+	// Parallel is how many writes may be in flight on the one file, which
+	// hides an SMB server's round trip; default DefaultParallel. Writes in
+	// flight never span more than MaxInFlight bytes.
+	Parallel int
+	// Fresh skips looking for an earlier attempt to resume: for small files,
+	// where listing the folder costs more than writing again.
+	Fresh bool
+}
+
+// Defaults of PutOptions.
+const (
+	DefaultChunkSize = 1 << 20
+	DefaultParallel  = 4
+	// MaxInFlight bounds the span of a put's concurrent writes. After an
+	// interruption only the last MaxInFlight bytes of a temporary file may
+	// hold gaps, so a resume backs off that far before it trusts the rest.
+	// Changing it changes what earlier, interrupted puts can be trusted for.
+	MaxInFlight = 16 << 20
+	// verifyTail is how much of a temporary file a resume compares with the
+	// source before it trusts the bytes before it.
+	verifyTail = 64 << 10
+)
+
+// PutResult tells what a put did.
+type PutResult struct {
+	// Resumed counts bytes kept from an earlier, interrupted attempt.
+	Resumed int64
+	// Written counts bytes written by this call.
+	Written int64
+}
+
+// PutAtomic writes size bytes of src to name so that name appears only
+// complete: it writes name.tmp-<token>, checks the size with Stat, then
+// renames over name. Parent folders are created.
+//
+// It resumes: when a temporary file of an earlier, interrupted put of name
+// is found, the bytes it holds are kept (after comparing a slice of them
+// with src) and only the rest is written. On an error a retry may fix
+// (ErrUnreachable, a cancelled ctx) the temporary file stays for the next
+// attempt; on a permanent one it is removed.
+//
+// Two writers must not put the same name at once: the second would resume
+// the first one's temporary file. OpenSMS has one writer per share.
+func PutAtomic(ctx context.Context, fsys FS, name string, src io.ReaderAt, size int64, opt PutOptions) (PutResult, error) {
+	var res PutResult
+	n, err := CleanName(name)
+	if err != nil {
+		return res, err
+	}
+	if n == "." {
+		return res, &fs.PathError{Op: "put", Path: name, Err: fs.ErrInvalid}
+	}
+	if size < 0 {
+		return res, fmt.Errorf("put %s: negative size %d", n, size)
+	}
+	if err := ctx.Err(); err != nil {
+		return res, err
+	}
+	dir := path.Dir(n)
+	if dir != "." {
+		if err := fsys.MkdirAll(dir); err != nil {
+			return res, fmt.Errorf("put %s: %w", n, err)
+		}
+	}
+	tmp, f, resumed, err := openTemp(fsys, n, src, size, opt.Fresh)
+	if err != nil {
+		return res, fmt.Errorf("put %s: %w", n, err)
+	}
+	res.Resumed = resumed
+	written, err := writeFrom(ctx, f, src, resumed, size, opt)
+	res.Written = written
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = checkSize(fsys, tmp, size)
+	}
+	if err == nil {
+		err = fsys.Rename(tmp, n)
+	}
+	if err != nil {
+		if !keepForResume(err) {
+			_ = fsys.Remove(tmp)
+		}
+		return res, fmt.Errorf("put %s: %w", n, err)
+	}
+	return res, nil
+}
+
+// keepForResume reports whether a failed put's temporary file is worth
+// keeping: when the failure is one a later attempt may get past.
+func keepForResume(err error) bool {
+	if IsPermanent(err) || errors.Is(err, errSizeMismatch) || errors.Is(err, fs.ErrInvalid) {
+		return false
+	}
+	return true
+}
+
+var errSizeMismatch = errors.New("size differs after writing")
+
+func checkSize(fsys FS, name string, want int64) error {
+	fi, err := fsys.Stat(name)
+	if err != nil {
+		return err
+	}
+	if fi.Size() != want {
+		return fmt.Errorf("%s is %d bytes, want %d: %w", name, fi.Size(), want, errSizeMismatch)
+	}
+	return nil
+}
+
+// openTemp opens the temporary file to write: an earlier attempt's, when
+// one can be trusted, else a new one. It removes the other temporary files
+// of name that earlier attempts left.
+func openTemp(fsys FS, name string, src io.ReaderAt, size int64, fresh bool) (tmp string, f File, resumed int64, err error) {
+	if !fresh {
+		tmp, resumed = findTemp(fsys, name, size)
+	}
+	if tmp != "" {
+		f, err = fsys.OpenFile(tmp, os.O_RDWR)
+		if err == nil {
+			resumed, err = trusted(f, src, resumed)
+		}
+		if err == nil {
+			if err = f.Truncate(resumed); err == nil {
+				return tmp, f, resumed, nil
+			}
+		}
+		if f != nil {
+			_ = f.Close()
+		}
+		if IsPermanent(err) || errors.Is(err, ErrUnreachable) {
+			return "", nil, 0, err
+		}
+		// Unreadable or not what src holds: start over.
+		_ = fsys.Remove(tmp)
+	}
+	tmp = tempName(name)
+	f, err = fsys.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL)
+	if err != nil {
+		return "", nil, 0, err
+	}
+	return tmp, f, 0, nil
+}
+
+// findTemp returns the largest temporary file of name that is not bigger
+// than size, removing the others. It finds nothing when listing fails.
+func findTemp(fsys FS, name string, size int64) (string, int64) {
+	dir, base := path.Split(name)
+	list, err := fsys.ReadDir(path.Clean(dir))
+	if err != nil {
+		return "", 0
+	}
+	var best string
+	var bestSize int64 = -1
+	var stale []string
+	for _, fi := range list {
+		if fi.IsDir() || !strings.HasPrefix(fi.Name(), base+tempMarker) {
+			continue
+		}
+		full := dir + fi.Name()
+		if fi.Size() > size || fi.Size() <= bestSize {
+			stale = append(stale, full)
+			continue
+		}
+		if best != "" {
+			stale = append(stale, best)
+		}
+		best, bestSize = full, fi.Size()
+	}
+	for _, s := range stale {
+		_ = fsys.Remove(s)
+	}
+	if best == "" {
+		return "", 0
+	}
+	return best, bestSize
+}
+
+// trusted returns how many bytes of an interrupted temporary file of
+// length have can be kept. Writes that were in flight when it stopped may
+// have left gaps in its last MaxInFlight bytes, so those are dropped; the
+// verifyTail bytes before that point are compared with src.
+func trusted(f File, src io.ReaderAt, have int64) (int64, error) {
+	keep := have - MaxInFlight
+	if keep <= 0 {
+		return 0, nil
+	}
+	n := min(int64(verifyTail), keep)
+	got := make([]byte, n)
+	want := make([]byte, n)
+	if _, err := f.ReadAt(got, keep-n); err != nil {
+		return 0, err
+	}
+	if _, err := src.ReadAt(want, keep-n); err != nil && !errors.Is(err, io.EOF) {
+		return 0, err
+	}
+	if !bytes.Equal(got, want) {
+		return 0, nil
+	}
+	return keep, nil
+}
+
+// writeFrom copies src[from:size] to f at the same offsets, keeping up to
+// opt.Parallel writes in flight, and returns how many bytes it wrote.
+// Files without WriteAt are written in order.
+func writeFrom(ctx context.Context, f File, src io.ReaderAt, from, size int64, opt PutOptions) (int64, error) {
+	chunk := int64(opt.ChunkSize)
+	if chunk <= 0 {
+		chunk = DefaultChunkSize
+	}
+	chunk = min(chunk, MaxInFlight)
+	par := opt.Parallel
+	if par <= 0 {
+		par = DefaultParallel
+	}
+	par = int(min(int64(par), MaxInFlight/chunk))
+	wa, ok := f.(io.WriterAt)
+	if !ok {
+		if _, err := f.Seek(from, io.SeekStart); err != nil {
+			return 0, err
+		}
+		wa = &seqWriter{w: f, off: from}
+		par = 1
+	}
+	report := func(done int64) {
+		if opt.Progress != nil {
+			opt.Progress(done, size)
+		}
+	}
+	report(from)
+	if from >= size {
+		return 0, nil
+	}
+
+	type result struct {
+		off int64
+		n   int
+		err error
+		buf []byte
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	results := make(chan result, par)
+	bufs := make([][]byte, 0, par)
+	next := from                 // offset of the next chunk to start
+	done := from                 // every byte below done is written
+	pending := map[int64]int64{} // start -> end of chunks written above done
+	inFlight := 0
+	var written int64
+	var firstErr error
+
+	for {
+		// The window (end-done <= par*chunk) rather than a count of writes
+		// bounds where gaps can be if the put stops: see MaxInFlight.
+		for firstErr == nil && next < size && ctx.Err() == nil && min(next+chunk, size)-done <= int64(par)*chunk {
+			end := min(next+chunk, size)
+			var buf []byte
+			if l := len(bufs); l > 0 {
+				buf, bufs = bufs[l-1], bufs[:l-1]
+			} else {
+				buf = make([]byte, chunk)
+			}
+			buf = buf[:end-next]
+			inFlight++
+			go func(off int64, b []byte) {
+				n, err := readFull(src, b, off)
+				if err == nil {
+					n, err = wa.WriteAt(b, off)
+					if err == nil && n < len(b) {
+						err = io.ErrShortWrite
+					}
+				}
+				results <- result{off: off, n: n, err: err, buf: b}
+			}(next, buf)
+			next = end
+		}
+		if inFlight == 0 {
+			break
+		}
+		r := <-results
+		inFlight--
+		bufs = append(bufs, r.buf[:cap(r.buf)])
+		if r.err != nil {
+			if firstErr == nil {
+				firstErr = r.err
+				cancel()
+			}
+			continue
+		}
+		written += int64(r.n)
+		pending[r.off] = r.off + int64(r.n)
+		for end, ok := pending[done]; ok; end, ok = pending[done] {
+			delete(pending, done)
+			done = end
+		}
+		if firstErr == nil {
+			report(done)
+		}
+	}
+	if firstErr == nil && done < size {
+		firstErr = context.Cause(ctx)
+	}
+	return written, firstErr
+}
+
+// readFull reads len(b) bytes of src at off; a short source is an error.
+func readFull(src io.ReaderAt, b []byte, off int64) (int, error) {
+	n, err := src.ReadAt(b, off)
+	if n == len(b) {
+		return n, nil
+	}
+	if err == nil || errors.Is(err, io.EOF) {
+		err = fmt.Errorf("source ended at %d bytes, before its stated size: %w", off+int64(n), io.ErrUnexpectedEOF)
+	}
+	return n, err
+}
+
+// seqWriter turns in-order WriteAt calls into Writes.
+type seqWriter struct {
+	w   io.Writer
+	off int64
+}
+
+func (s *seqWriter) WriteAt(b []byte, off int64) (int, error) {
+	if off != s.off {
+		return 0, fmt.Errorf("write at %d, file is at %d", off, s.off)
+	}
+	n, err := s.w.Write(b)
+	s.off += int64(n)
+	return n, err
+}
+
+// WriteFileAtomic replaces name with data, so that readers see the old
+// content or the new, never a part. It does not resume: small files are
+// written whole.
+func WriteFileAtomic(ctx context.Context, fsys FS, name string, data []byte) error {
+	_, err := PutAtomic(ctx, fsys, name, bytes.NewReader(data), int64(len(data)), PutOptions{Fresh: true, Parallel: 1})
+	return err
+}
+
+// ReadFile reads name whole, refusing a file larger than max bytes so that
+// a damaged or hostile share cannot make the reader hold gigabytes.
+func ReadFile(fsys FS, name string, max int64) ([]byte, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	if fi.IsDir() {
+		return nil, fmt.Errorf("read %s: it is a folder, not a file", name)
+	}
+	if fi.Size() > max {
+		return nil, fmt.Errorf("read %s: it is %d bytes, more than the %d bytes allowed", name, fi.Size(), max)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	if int64(len(b)) > max {
+		return nil, fmt.Errorf("read %s: it grew past the %d bytes allowed while being read", name, max)
+	}
+	return b, nil
+}
