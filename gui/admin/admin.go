@@ -1,0 +1,230 @@
+// Package admin is the OpenSMS Administrator: a multiple-document window, as
+// SMS 1.2's was, with inner windows for Sites, Packages, Jobs, Machine Groups
+// and Events, Package Properties, Job Details and drag-and-drop job creation.
+// It depends on core only; cmd/smsadmin wires the store, the watchdog and the
+// share opener in.
+package admin
+
+import (
+	"context"
+	"sync"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"opensms/assets"
+	"opensms/core/model"
+	"opensms/core/share"
+)
+
+// Admin is the Administrator's main window.
+type Admin struct {
+	app    fyne.App
+	win    fyne.Window
+	st     model.Store
+	wd     Watchdog
+	opener share.Opener
+
+	ctx        context.Context
+	cancel     context.CancelFunc
+	goroutines sync.WaitGroup
+	uiMu       sync.Mutex
+
+	mdi    *container.MultipleWindows
+	open   []*innerWindow
+	status *statusBar
+
+	packages *packagesWindow
+	sites    *sitesWindow
+	jobs     *jobsWindow
+	groups   *groupsWindow
+	events   *eventsWindow
+
+	// The dialogs opened last, for tests and for the menu's Properties.
+	props        *packageProps
+	workstations *workstations
+	command      *commandDialog
+	details      *jobDetails
+	siteDlg      *siteDialog
+	serverDlg    *serverDialog
+	groupDlg     *groupDialog
+}
+
+// Window titles, also the names in the Window menu.
+const (
+	titleSites    = "Sites"
+	titlePackages = "Packages"
+	titleJobs     = "Jobs"
+	titleGroups   = "Machine Groups"
+	titleEvents   = "Events"
+)
+
+var windowOrder = []string{titleSites, titlePackages, titleJobs, titleGroups, titleEvents}
+
+// New builds the Administrator's main window over the store. wd may be nil
+// (no live status); opener tests distribution server connections.
+func New(app fyne.App, st model.Store, wd Watchdog, opener share.Opener) *Admin {
+	ctx, cancel := context.WithCancel(context.Background())
+	a := &Admin{app: app, st: st, wd: wd, opener: opener, ctx: ctx, cancel: cancel}
+	if len(assets.Icon) > 0 {
+		app.SetIcon(fyne.NewStaticResource("opensms.png", assets.Icon))
+	}
+	a.win = app.NewWindow("OpenSMS Administrator")
+	a.buildUI()
+	a.win.SetOnClosed(a.Close)
+	return a
+}
+
+// Window returns the top-level window.
+func (a *Admin) Window() fyne.Window { return a.win }
+
+// ShowAndRun shows the window and runs the app until it quits.
+func (a *Admin) ShowAndRun() {
+	a.win.ShowAndRun()
+	a.Close()
+}
+
+// Close stops every goroutine the Administrator started and waits for them.
+// It is safe to call more than once.
+func (a *Admin) Close() {
+	a.cancel()
+	for _, w := range a.open {
+		w.ctl.close()
+	}
+	a.goroutines.Wait()
+}
+
+func (a *Admin) buildUI() {
+	a.mdi = container.NewMultipleWindows()
+	a.status = newStatusBar(a)
+	toolbar := widget.NewToolbar(
+		widget.NewToolbarAction(theme.DocumentCreateIcon(), a.onNew),
+		widget.NewToolbarAction(theme.DocumentIcon(), a.onProperties),
+		widget.NewToolbarAction(theme.DeleteIcon(), a.onDelete),
+		widget.NewToolbarSeparator(),
+		widget.NewToolbarAction(theme.ViewRefreshIcon(), a.onRefresh),
+		widget.NewToolbarAction(theme.MediaPlayIcon(), a.onRunCycle),
+		widget.NewToolbarSeparator(),
+		widget.NewToolbarAction(theme.HomeIcon(), func() { a.show(titleSites) }),
+		widget.NewToolbarAction(theme.FolderIcon(), func() { a.show(titlePackages) }),
+		widget.NewToolbarAction(theme.ListIcon(), func() { a.show(titleJobs) }),
+		widget.NewToolbarAction(theme.AccountIcon(), func() { a.show(titleGroups) }),
+		widget.NewToolbarAction(theme.InfoIcon(), func() { a.show(titleEvents) }),
+		widget.NewToolbarSpacer(),
+		widget.NewToolbarAction(theme.GridIcon(), a.tile),
+		widget.NewToolbarAction(theme.ContentCopyIcon(), a.cascade),
+	)
+	// The inner windows are tiled when the area first has its real size:
+	// before the window shows, the driver may report a smaller one.
+	area := container.New(&tileOnce{a: a}, a.mdi)
+	a.win.SetContent(container.NewBorder(toolbar, a.status.buildUI(), nil, nil, area))
+	a.win.Resize(fyne.NewSize(1280, 800))
+	for _, t := range windowOrder {
+		a.show(t)
+	}
+	a.updateMenu()
+	a.status.start()
+}
+
+// updateMenu rebuilds the main menu; the Window menu lists the inner windows.
+func (a *Admin) updateMenu() {
+	file := fyne.NewMenu("File",
+		&fyne.MenuItem{Label: "New", Action: a.onNew, Icon: theme.DocumentCreateIcon()},
+		&fyne.MenuItem{Label: "Properties", Action: a.onProperties, Icon: theme.DocumentIcon()},
+		&fyne.MenuItem{Label: "Delete", Action: a.onDelete, Icon: theme.DeleteIcon()},
+		fyne.NewMenuItemSeparator(),
+		&fyne.MenuItem{Label: "Import Package Definition…", Action: a.onImport},
+		fyne.NewMenuItemSeparator(),
+		&fyne.MenuItem{Label: "Exit", IsQuit: true, Action: a.onExit},
+	)
+	view := fyne.NewMenu("View", &fyne.MenuItem{Label: "Refresh", Action: a.onRefresh, Icon: theme.ViewRefreshIcon()})
+	tools := fyne.NewMenu("Tools", &fyne.MenuItem{Label: "Run watchdog cycle now", Action: a.onRunCycle, Icon: theme.MediaPlayIcon()})
+	win := fyne.NewMenu("Window",
+		&fyne.MenuItem{Label: "Tile", Action: a.tile},
+		&fyne.MenuItem{Label: "Cascade", Action: a.cascade},
+		fyne.NewMenuItemSeparator(),
+	)
+	for _, t := range windowOrder {
+		title := t
+		win.Items = append(win.Items, &fyne.MenuItem{Label: title, Checked: a.find(title) != nil, Action: func() { a.show(title) }})
+	}
+	a.win.SetMainMenu(fyne.NewMainMenu(file, view, tools, win))
+}
+
+func (a *Admin) onExit() {
+	a.win.Close()
+}
+
+// onRunCycle runs one watchdog cycle off the UI goroutine; the windows learn
+// what it did from the subscription.
+func (a *Admin) onRunCycle() {
+	if a.wd == nil {
+		return
+	}
+	a.status.setMessage("Running a watchdog cycle…")
+	background(a, a.ctx, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, a.wd.RunOnce(ctx)
+	}, func(_ struct{}, err error) {
+		if err != nil {
+			a.status.setMessage("The watchdog cycle failed: " + err.Error())
+			return
+		}
+		a.status.setMessage("Watchdog cycle done.")
+		a.onRefresh()
+	})
+}
+
+func (a *Admin) onRefresh() {
+	for _, w := range a.open {
+		w.ctl.reload()
+	}
+}
+
+// active returns the top-most inner window that is shown.
+func (a *Admin) active() *innerWindow {
+	for i := len(a.mdi.Windows) - 1; i >= 0; i-- {
+		iw := a.mdi.Windows[i]
+		if !iw.Visible() {
+			continue
+		}
+		for _, w := range a.open {
+			if w.iw == iw {
+				return w
+			}
+		}
+	}
+	return nil
+}
+
+func (a *Admin) onNew() {
+	if w := a.active(); w != nil {
+		w.ctl.onNew()
+		return
+	}
+	a.packagesOrOpen().onNew()
+}
+
+func (a *Admin) onProperties() {
+	if w := a.active(); w != nil {
+		w.ctl.onProperties()
+	}
+}
+
+func (a *Admin) onDelete() {
+	if w := a.active(); w != nil {
+		w.ctl.onDelete()
+	}
+}
+
+func (a *Admin) packagesOrOpen() *packagesWindow {
+	a.show(titlePackages)
+	return a.packages
+}
+
+// showError tells the user what failed in one sentence.
+func (a *Admin) showError(err error) {
+	dialog.ShowError(err, a.win)
+}

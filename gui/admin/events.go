@@ -1,0 +1,136 @@
+package admin
+
+import (
+	"context"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"opensms/core/model"
+	"opensms/core/watchdog"
+)
+
+var eventColumns = []float32{140, 70, 95, 100}
+
+// eventLimit is how many events the window shows; the log itself keeps all.
+const eventLimit = 1000
+
+// eventsWindow shows the event log, newest first, filtered by job, computer
+// and severity; new events arrive from the watchdog.
+type eventsWindow struct {
+	adm    *Admin
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	job, computer *widget.Entry
+	severity      *widget.Select
+	list          *widget.List
+	events        []model.Event
+	filter        model.EventFilter
+}
+
+func newEventsWindow(a *Admin) *eventsWindow {
+	ctx, cancel := context.WithCancel(a.ctx)
+	return &eventsWindow{adm: a, ctx: ctx, cancel: cancel}
+}
+
+func (w *eventsWindow) buildUI() fyne.CanvasObject {
+	apply := func(string) { w.onFilter() }
+	w.job = &widget.Entry{PlaceHolder: "job ID", OnSubmitted: apply}
+	w.computer = &widget.Entry{PlaceHolder: "computer", OnSubmitted: apply}
+	w.severity = &widget.Select{Options: []string{"All", "Info", "Warning", "Error"}, Selected: "All", OnChanged: apply}
+	w.list = &widget.List{
+		Length: func() int { return len(w.events) },
+		CreateItem: func() fyne.CanvasObject {
+			row, _ := cells(eventColumns, 5)
+			return row
+		},
+		UpdateItem: func(id widget.ListItemID, o fyne.CanvasObject) {
+			e := w.events[id]
+			labels := o.(*fyne.Container).Objects
+			about := e.Computer
+			if about == "" {
+				about = e.Server
+			}
+			for i, s := range []string{e.Time.Local().Format("2006-01-02 15:04:05"), stateTitle(model.JobState(e.Severity)), e.Job, about, e.Message} {
+				labels[i].(*widget.Label).SetText(s)
+			}
+			imp := widget.MediumImportance
+			switch e.Severity {
+			case model.SevWarning:
+				imp = widget.WarningImportance
+			case model.SevError:
+				imp = widget.DangerImportance
+			}
+			l := labels[1].(*widget.Label)
+			l.Importance = imp
+			l.Refresh()
+		},
+	}
+	w.list.ExtendBaseWidget(w.list)
+	bar := container.NewBorder(nil, nil, nil,
+		container.NewHBox(w.severity, &widget.Button{Icon: theme.SearchIcon(), Text: "Filter", Importance: widget.LowImportance, OnTapped: w.onFilter}),
+		container.NewGridWithColumns(2, w.job, w.computer))
+	w.reload()
+	w.adm.follow(w.ctx, w.apply)
+	return container.NewBorder(container.NewVBox(bar, header(eventColumns, "Time", "Severity", "Job", "Computer", "Message")), nil, nil, nil, w.list)
+}
+
+func (w *eventsWindow) close() { w.cancel() }
+
+func (w *eventsWindow) onFilter() {
+	w.filter = model.EventFilter{
+		Job:      strings.ToUpper(strings.TrimSpace(w.job.Text)),
+		Computer: model.NormalizeComputerName(w.computer.Text),
+		Limit:    eventLimit,
+	}
+	if w.severity.Selected != "All" {
+		w.filter.Severity = model.Severity(strings.ToLower(w.severity.Selected))
+	}
+	w.reload()
+}
+
+func (w *eventsWindow) reload() {
+	f := w.filter
+	f.Limit = eventLimit
+	background(w.adm, w.ctx, func(ctx context.Context) ([]model.Event, error) {
+		return w.adm.st.ListEvents(ctx, f)
+	}, func(es []model.Event, err error) {
+		if err != nil {
+			w.adm.status.setMessage("Reading events: " + err.Error())
+			return
+		}
+		w.events = es
+		w.list.Refresh()
+	})
+}
+
+func (w *eventsWindow) matches(e model.Event) bool {
+	f := w.filter
+	return (f.Job == "" || e.Job == f.Job) && (f.Computer == "" || e.Computer == f.Computer) && (f.Severity == "" || e.Severity == f.Severity)
+}
+
+// apply puts new events from the watchdog at the top.
+func (w *eventsWindow) apply(us []watchdog.Update) {
+	var fresh []model.Event
+	for i := len(us) - 1; i >= 0; i-- {
+		if e := us[i].Event; us[i].Kind == watchdog.UpdateEvent && e != nil && w.matches(*e) {
+			fresh = append(fresh, *e)
+		}
+	}
+	if len(fresh) == 0 {
+		return
+	}
+	w.events = append(fresh, w.events...)
+	if len(w.events) > eventLimit {
+		w.events = w.events[:eventLimit]
+	}
+	w.list.Refresh()
+}
+
+func (w *eventsWindow) onNew()        {}
+func (w *eventsWindow) onProperties() {}
+func (w *eventsWindow) onDelete()     {}

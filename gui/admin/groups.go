@@ -1,0 +1,163 @@
+package admin
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"opensms/core/model"
+)
+
+var groupColumns = []float32{180, 90}
+
+// groupsWindow lists the machine groups; their members are edited in the
+// group dialog.
+type groupsWindow struct {
+	adm    *Admin
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	list     *widget.List
+	groups   []model.MachineGroup
+	selected int
+}
+
+func newGroupsWindow(a *Admin) *groupsWindow {
+	ctx, cancel := context.WithCancel(a.ctx)
+	return &groupsWindow{adm: a, ctx: ctx, cancel: cancel, selected: -1}
+}
+
+func (w *groupsWindow) buildUI() fyne.CanvasObject {
+	w.list = &widget.List{
+		Length: func() int { return len(w.groups) },
+		CreateItem: func() fyne.CanvasObject {
+			row, _ := cells(groupColumns, 3)
+			return row
+		},
+		UpdateItem: func(id widget.ListItemID, o fyne.CanvasObject) {
+			g := w.groups[id]
+			members := strings.Join(g.Members, ", ")
+			for i, s := range []string{g.Name, fmt.Sprintf("%d", len(g.Members)), members} {
+				o.(*fyne.Container).Objects[i].(*widget.Label).SetText(s)
+			}
+		},
+		OnSelected:   func(id widget.ListItemID) { w.selected = id },
+		OnUnselected: func(widget.ListItemID) { w.selected = -1 },
+	}
+	w.list.ExtendBaseWidget(w.list)
+	bar := container.NewHBox(
+		&widget.Button{Text: "New group…", Icon: theme.ContentAddIcon(), Importance: widget.LowImportance, OnTapped: w.onNew},
+		&widget.Button{Text: "Members…", Icon: theme.DocumentIcon(), Importance: widget.LowImportance, OnTapped: w.onProperties},
+		&widget.Button{Text: "Delete", Icon: theme.DeleteIcon(), Importance: widget.LowImportance, OnTapped: w.onDelete},
+	)
+	w.reload()
+	return container.NewBorder(container.NewVBox(bar, header(groupColumns, "Group", "Members", "Computers")), nil, nil, nil, w.list)
+}
+
+func (w *groupsWindow) close() { w.cancel() }
+
+func (w *groupsWindow) reload() {
+	background(w.adm, w.ctx, func(ctx context.Context) ([]model.MachineGroup, error) {
+		return w.adm.st.ListGroups(ctx)
+	}, func(gs []model.MachineGroup, err error) {
+		if err != nil {
+			w.adm.status.setMessage("Reading machine groups: " + err.Error())
+			return
+		}
+		w.groups = gs
+		w.list.UnselectAll()
+		w.list.Refresh()
+	})
+}
+
+func (w *groupsWindow) onNew() { newGroupDialog(w.adm, model.MachineGroup{}, true).show() }
+
+func (w *groupsWindow) onProperties() {
+	if w.selected >= 0 && w.selected < len(w.groups) {
+		newGroupDialog(w.adm, w.groups[w.selected], false).show()
+	}
+}
+
+func (w *groupsWindow) onDelete() {
+	if w.selected < 0 || w.selected >= len(w.groups) {
+		return
+	}
+	g := w.groups[w.selected]
+	dialog.ShowConfirm("Delete machine group", fmt.Sprintf("Delete machine group %q? Its computers stay.", g.Name), func(yes bool) {
+		if !yes {
+			return
+		}
+		background(w.adm, w.ctx, func(ctx context.Context) (struct{}, error) {
+			return struct{}{}, w.adm.st.DeleteGroup(ctx, g.Name)
+		}, func(_ struct{}, err error) {
+			if err != nil {
+				w.adm.showError(fmt.Errorf("deleting machine group %q: %w", g.Name, err))
+				return
+			}
+			w.adm.changed()
+		})
+	}, w.adm.win)
+}
+
+// groupDialog adds or edits a machine group and its members.
+type groupDialog struct {
+	formDialog
+	group model.MachineGroup
+	isNew bool
+
+	name, comment, members *widget.Entry
+}
+
+func newGroupDialog(a *Admin, g model.MachineGroup, isNew bool) *groupDialog {
+	title := "Machine Group Properties"
+	if isNew {
+		title = "New Machine Group"
+	}
+	d := &groupDialog{formDialog: formDialog{adm: a, title: title}, group: g, isNew: isNew}
+	a.groupDlg = d
+	return d
+}
+
+func (d *groupDialog) show() {
+	d.name = &widget.Entry{Text: d.group.Name, PlaceHolder: "Accounting"}
+	d.comment = &widget.Entry{Text: d.group.Comment}
+	d.members = &widget.Entry{Text: strings.Join(d.group.Members, "\n"), MultiLine: true, PlaceHolder: "one computer (or server) name a line"}
+	d.members.SetMinRowsVisible(8)
+	d.open(widget.NewForm(
+		widget.NewFormItem("Name", d.name),
+		widget.NewFormItem("Comment", d.comment),
+		widget.NewFormItem("Members", d.members),
+	), fyne.NewSize(480, 420), d.onOK)
+}
+
+func (d *groupDialog) onOK() {
+	g := model.MachineGroup{Name: strings.TrimSpace(d.name.Text), Comment: strings.TrimSpace(d.comment.Text)}
+	for _, m := range strings.FieldsFunc(d.members.Text, func(r rune) bool { return r == '\n' || r == ',' || r == ' ' || r == '\t' }) {
+		g.Members = append(g.Members, model.NormalizeComputerName(m))
+	}
+	if err := g.Validate(); err != nil {
+		d.errText.SetText(err.Error())
+		return
+	}
+	old := d.group.Name
+	d.store("machine group "+g.Name, func(ctx context.Context) error {
+		if d.isNew || old != g.Name {
+			if _, err := d.adm.st.GetGroup(ctx, g.Name); err == nil {
+				return fmt.Errorf("machine group %q already exists", g.Name)
+			}
+		}
+		if err := d.adm.st.PutGroup(ctx, g); err != nil {
+			return err
+		}
+		if !d.isNew && old != g.Name {
+			return d.adm.st.DeleteGroup(ctx, old)
+		}
+		return nil
+	})
+}

@@ -1,0 +1,545 @@
+package admin
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"opensms/core/model"
+	"opensms/core/watchdog"
+)
+
+var (
+	jobTypes   = []model.JobType{model.JobRun, model.JobShare, model.JobRemove}
+	sendModes  = []string{"Only if not previously sent", "Always recompress"}
+	distModes  = []string{"Put on Default Servers", "Put on the servers of machine group"}
+	priorities = []model.Priority{model.PriorityHigh, model.PriorityMedium, model.PriorityLow}
+	repeats    = []model.Repeat{model.RepeatNever, model.RepeatDaily, model.RepeatWeekly, model.RepeatBiweekly, model.RepeatMonthly}
+)
+
+func repeatTitle(r model.Repeat) string {
+	switch r {
+	case model.RepeatDaily:
+		return "Daily"
+	case model.RepeatWeekly:
+		return "Weekly"
+	case model.RepeatBiweekly:
+		return "Every two weeks"
+	case model.RepeatMonthly:
+		return "Monthly"
+	}
+	return "Never"
+}
+
+func priorityTitle(p model.Priority) string { return stateTitle(model.JobState(p)) }
+
+// newJob opens Job Details for a package dropped on a target.
+func (a *Admin) newJob(p model.Package, t model.Target) {
+	j := model.Job{}
+	j.ApplyDefaults()
+	now := time.Now().Truncate(time.Minute)
+	j.Package, j.Target = p.ID, t
+	j.Schedule.StartAfter = now
+	j.Run.OfferAfter = now
+	if len(p.Commands) > 0 {
+		j.Run.Command = p.Commands[0].Name
+	}
+	newJobDetails(a, j, p, true).show()
+}
+
+// openJob opens Job Details for a stored job.
+func (a *Admin) openJob(j model.Job) {
+	background(a, a.ctx, func(ctx context.Context) (model.Package, error) {
+		return a.st.GetPackage(ctx, j.Package)
+	}, func(p model.Package, err error) {
+		if err != nil {
+			p = model.Package{ID: j.Package, Name: "(package not found)"}
+		}
+		newJobDetails(a, j, p, false).show()
+	})
+}
+
+// jobDetails is SMS's Job Details dialog with its Details, Schedule and
+// Status tabs. A new job is stored Pending on OK; a stored job can be edited
+// while it is Pending, and its Status tab follows the watchdog live.
+type jobDetails struct {
+	adm    *Admin
+	ctx    context.Context
+	cancel context.CancelFunc
+	job    model.Job
+	pkg    model.Package
+	isNew  bool
+
+	// Details
+	jobType     *widget.Select
+	target      *widget.Label
+	subsites    *widget.Check
+	send        *widget.RadioGroup
+	refresh     *widget.Check
+	distribute  *widget.RadioGroup
+	serverGroup *widget.Select
+	command     *widget.Select
+	offerAfter  *widget.Entry
+	mandatory   *widget.Entry
+	slowLinks   *widget.Check
+	expires     *widget.Entry
+	deferrals   *widget.Entry
+	comment     *widget.Entry
+
+	// Schedule
+	startAfter *widget.Entry
+	priority   *widget.Select
+	repeat     *widget.Select
+
+	// Status
+	overall  *widget.Label
+	sending  *widget.Label
+	working  *widget.Label
+	servers  *fyne.Container
+	targets  []model.TargetStatus
+	compList *widget.List
+
+	tabs    *container.AppTabs
+	errText *widget.Label
+	ok      *widget.Button
+	dlg     *dialog.CustomDialog
+	saving  bool
+}
+
+func newJobDetails(a *Admin, j model.Job, p model.Package, isNew bool) *jobDetails {
+	ctx, cancel := context.WithCancel(a.ctx)
+	jd := &jobDetails{adm: a, ctx: ctx, cancel: cancel, job: j, pkg: p, isNew: isNew}
+	a.details = jd
+	return jd
+}
+
+func (jd *jobDetails) buildUI() fyne.CanvasObject {
+	j := jd.job
+	types := make([]string, len(jobTypes))
+	for i, t := range jobTypes {
+		types[i] = jobTypeTitle(t)
+	}
+	jd.jobType = &widget.Select{Options: types, Selected: jobTypeTitle(j.Type), OnChanged: func(string) { jd.onTypeChanged() }}
+	jd.target = &widget.Label{Text: targetTitle(j.Target), TextStyle: fyne.TextStyle{Bold: true}}
+	jd.subsites = &widget.Check{Text: "Include sub-sites", Checked: j.Target.Subsites, OnChanged: func(bool) { jd.target.SetText(targetTitle(jd.currentTarget())) }}
+	if j.Target.Kind != model.TargetSite {
+		jd.subsites.Hide()
+	}
+	jd.send = &widget.RadioGroup{Options: sendModes, Selected: sendModes[0], Horizontal: true, Required: true}
+	if j.Send == model.SendAlways {
+		jd.send.Selected = sendModes[1]
+	}
+	jd.refresh = &widget.Check{Text: "Refresh servers that already have the package", Checked: j.Distribute.RefreshExisting}
+	jd.serverGroup = &widget.Select{PlaceHolder: "(choose a machine group)"}
+	jd.distribute = &widget.RadioGroup{Options: distModes, Selected: distModes[0], Required: true, OnChanged: func(s string) {
+		if s == distModes[1] {
+			jd.serverGroup.Enable()
+		} else {
+			jd.serverGroup.Disable()
+		}
+	}}
+	if j.Distribute.ServerGroup != "" {
+		jd.distribute.Selected = distModes[1]
+		jd.serverGroup.Selected = j.Distribute.ServerGroup
+	} else {
+		jd.serverGroup.Disable()
+	}
+	var cmds []string
+	for _, c := range jd.pkg.Commands {
+		cmds = append(cmds, c.Name)
+	}
+	jd.command = &widget.Select{Options: cmds, Selected: j.Run.Command, PlaceHolder: "(no command lines)"}
+	jd.offerAfter = &widget.Entry{Text: formatTime(j.Run.OfferAfter), PlaceHolder: "at once"}
+	jd.mandatory = &widget.Entry{Text: formatTime(j.Run.MandatoryAfter), PlaceHolder: "never (optional)"}
+	jd.slowLinks = &widget.Check{Text: "Not mandatory over slow links", Checked: j.Run.NotMandatoryOverSlowLinks}
+	jd.expires = &widget.Entry{Text: formatTime(j.Run.ExpiresAfter), PlaceHolder: "never"}
+	jd.deferrals = &widget.Entry{Text: strconv.Itoa(j.Run.Deferrals)}
+	jd.comment = &widget.Entry{Text: j.Comment}
+
+	pkgText := jd.pkg.ID
+	if jd.pkg.Name != "" {
+		pkgText = fmt.Sprintf("%s — %s %s", jd.pkg.ID, jd.pkg.Name, jd.pkg.Version)
+	}
+	details := container.NewVScroll(container.NewVBox(
+		widget.NewForm(
+			widget.NewFormItem("Job type", jd.jobType),
+			widget.NewFormItem("Package", &widget.Label{Text: pkgText, TextStyle: fyne.TextStyle{Bold: true}}),
+			widget.NewFormItem("Target", container.NewHBox(jd.target, jd.subsites)),
+			widget.NewFormItem("Comment", jd.comment),
+		),
+		&widget.Card{Subtitle: "Send phase", Content: jd.send},
+		&widget.Card{Subtitle: "Distribute phase", Content: container.NewVBox(jd.refresh, container.NewBorder(nil, nil, jd.distribute, nil, container.NewVBox(layoutSpacer(), jd.serverGroup)))},
+		&widget.Card{Subtitle: "Run phase", Content: widget.NewForm(
+			widget.NewFormItem("Command line", jd.command),
+			widget.NewFormItem("Offer after", jd.offerAfter),
+			widget.NewFormItem("Mandatory after", jd.mandatory),
+			widget.NewFormItem("", jd.slowLinks),
+			widget.NewFormItem("Expires after", jd.expires),
+			widget.NewFormItem("Deferrals allowed", jd.deferrals),
+		)},
+	))
+
+	prios := make([]string, len(priorities))
+	for i, p := range priorities {
+		prios[i] = priorityTitle(p)
+	}
+	reps := make([]string, len(repeats))
+	for i, r := range repeats {
+		reps[i] = repeatTitle(r)
+	}
+	jd.startAfter = &widget.Entry{Text: formatTime(j.Schedule.StartAfter), PlaceHolder: "at once"}
+	jd.priority = &widget.Select{Options: prios, Selected: priorityTitle(j.Schedule.Priority)}
+	jd.repeat = &widget.Select{Options: reps, Selected: repeatTitle(j.Schedule.Repeat)}
+	schedule := container.NewVBox(widget.NewForm(
+		widget.NewFormItem("Start after", jd.startAfter),
+		widget.NewFormItem("Priority", jd.priority),
+		widget.NewFormItem("Repeat", jd.repeat),
+	), &widget.Label{Text: "Dates are local time, typed as " + time.Now().Format(timeLayout) + ".", Importance: widget.LowImportance})
+
+	jd.tabs = container.NewAppTabs(
+		container.NewTabItem("Details", details),
+		container.NewTabItem("Schedule", schedule),
+		container.NewTabItem("Status", jd.buildStatus()),
+	)
+	jd.errText = errorLabel()
+	jd.onTypeChanged()
+	jd.showStatus()
+	if !jd.editable() {
+		for _, d := range []interface{ Disable() }{jd.jobType, jd.subsites, jd.send, jd.refresh, jd.distribute, jd.serverGroup,
+			jd.command, jd.offerAfter, jd.mandatory, jd.slowLinks, jd.expires, jd.deferrals, jd.comment, jd.startAfter, jd.priority, jd.repeat} {
+			d.Disable()
+		}
+	}
+	return container.NewBorder(nil, jd.errText, nil, nil, jd.tabs)
+}
+
+func layoutSpacer() fyne.CanvasObject { return widget.NewLabel("") }
+
+// editable: a new or still Pending job may be changed.
+func (jd *jobDetails) editable() bool {
+	return jd.isNew || jd.job.Status.State == model.JobPending
+}
+
+func (jd *jobDetails) onTypeChanged() {
+	if jd.selectedType() == model.JobRun {
+		jd.command.Enable()
+	} else {
+		jd.command.Disable()
+	}
+}
+
+func (jd *jobDetails) selectedType() model.JobType {
+	for _, t := range jobTypes {
+		if jobTypeTitle(t) == jd.jobType.Selected {
+			return t
+		}
+	}
+	return model.JobRun
+}
+
+func (jd *jobDetails) currentTarget() model.Target {
+	t := jd.job.Target
+	t.Subsites = t.Kind == model.TargetSite && jd.subsites.Checked
+	return t
+}
+
+func (jd *jobDetails) show() {
+	title := "Job Details"
+	if !jd.isNew {
+		title = "Job Details — " + jd.job.ID
+	}
+	jd.ok = &widget.Button{Text: "OK", Importance: widget.HighImportance, OnTapped: jd.onOK}
+	cancel := &widget.Button{Text: "Cancel", OnTapped: func() { jd.dlg.Hide() }}
+	if !jd.editable() {
+		cancel.SetText("Close")
+		jd.ok.Hide()
+	}
+	jd.dlg = dialog.NewCustomWithoutButtons(title, jd.buildUI(), jd.adm.win)
+	jd.dlg.SetButtons([]fyne.CanvasObject{cancel, jd.ok})
+	jd.dlg.SetOnClosed(jd.cancel)
+	jd.dlg.Resize(fyne.NewSize(760, 640))
+	jd.dlg.Show()
+	jd.loadGroups()
+	if !jd.isNew {
+		jd.adm.follow(jd.ctx, jd.apply)
+		jd.loadTargets()
+	}
+}
+
+func (jd *jobDetails) loadGroups() {
+	background(jd.adm, jd.ctx, func(ctx context.Context) ([]model.MachineGroup, error) {
+		return jd.adm.st.ListGroups(ctx)
+	}, func(gs []model.MachineGroup, err error) {
+		if err != nil {
+			return
+		}
+		names := make([]string, len(gs))
+		for i, g := range gs {
+			names[i] = g.Name
+		}
+		jd.serverGroup.Options = names
+		jd.serverGroup.Refresh()
+	})
+}
+
+// collect builds the job from the form; it fails with a sentence naming the
+// field when a date or number cannot be read.
+func (jd *jobDetails) collect() (model.Job, error) {
+	j := jd.job
+	j.Type = jd.selectedType()
+	j.Target = jd.currentTarget()
+	j.Send = model.SendIfNotSent
+	if jd.send.Selected == sendModes[1] {
+		j.Send = model.SendAlways
+	}
+	j.Distribute.RefreshExisting = jd.refresh.Checked
+	j.Distribute.ServerGroup = ""
+	if jd.distribute.Selected == distModes[1] {
+		if jd.serverGroup.Selected == "" {
+			return j, fmt.Errorf("distribute phase: choose the machine group that lists the servers, or put the package on the Default Servers")
+		}
+		j.Distribute.ServerGroup = jd.serverGroup.Selected
+	}
+	j.Comment = strings.TrimSpace(jd.comment.Text)
+	j.Run.Command = ""
+	if j.Type == model.JobRun {
+		j.Run.Command = jd.command.Selected
+	}
+	var err error
+	if j.Run.OfferAfter, err = parseTime("offer after", jd.offerAfter.Text); err != nil {
+		return j, err
+	}
+	if j.Run.MandatoryAfter, err = parseTime("mandatory after", jd.mandatory.Text); err != nil {
+		return j, err
+	}
+	if j.Run.ExpiresAfter, err = parseTime("expires after", jd.expires.Text); err != nil {
+		return j, err
+	}
+	j.Run.NotMandatoryOverSlowLinks = jd.slowLinks.Checked
+	d := strings.TrimSpace(jd.deferrals.Text)
+	if d == "" {
+		d = "0"
+	}
+	if j.Run.Deferrals, err = strconv.Atoi(d); err != nil {
+		return j, fmt.Errorf("deferrals %q is not a whole number", jd.deferrals.Text)
+	}
+	if j.Schedule.StartAfter, err = parseTime("start after", jd.startAfter.Text); err != nil {
+		return j, err
+	}
+	for _, p := range priorities {
+		if priorityTitle(p) == jd.priority.Selected {
+			j.Schedule.Priority = p
+		}
+	}
+	for _, r := range repeats {
+		if repeatTitle(r) == jd.repeat.Selected {
+			j.Schedule.Repeat = r
+		}
+	}
+	if err := j.Validate(); err != nil {
+		return j, err
+	}
+	if j.Type == model.JobRun {
+		if _, ok := jd.pkg.Command(j.Run.Command); !ok {
+			return j, fmt.Errorf("package %s has no command line named %q", jd.pkg.ID, j.Run.Command)
+		}
+	}
+	return j, nil
+}
+
+// onOK stores the job Pending and wakes the watchdog; a bad field leaves the
+// dialog open with the sentence and stores nothing.
+func (jd *jobDetails) onOK() {
+	if jd.saving {
+		return
+	}
+	j, err := jd.collect()
+	if err != nil {
+		jd.errText.SetText(err.Error())
+		jd.tabs.SelectIndex(0)
+		if strings.HasPrefix(err.Error(), "start after") || strings.HasPrefix(err.Error(), "priority") || strings.HasPrefix(err.Error(), "repeat") {
+			jd.tabs.SelectIndex(1)
+		}
+		return
+	}
+	jd.errText.SetText("")
+	jd.saving = true
+	jd.ok.Disable()
+	a := jd.adm
+	background(a, a.ctx, func(ctx context.Context) (model.Job, error) {
+		if jd.isNew {
+			j.Created = time.Now()
+			j.Status.State = model.JobPending
+			return a.st.CreateJob(ctx, j)
+		}
+		cur, err := a.st.GetJob(ctx, j.ID)
+		if err != nil {
+			return j, err
+		}
+		if cur.Status.State != model.JobPending {
+			return j, fmt.Errorf("job %s is %s now and can no longer be changed", j.ID, cur.Status.State)
+		}
+		j.Status = cur.Status
+		return j, a.st.UpdateJob(ctx, j)
+	}, func(saved model.Job, err error) {
+		jd.saving = false
+		jd.ok.Enable()
+		if err != nil {
+			jd.errText.SetText(fmt.Sprintf("storing the job: %v", err))
+			return
+		}
+		jd.job = saved
+		if a.wd != nil {
+			a.wd.Wake()
+		}
+		a.status.setMessage(fmt.Sprintf("Job %s (%s → %s) is pending.", saved.ID, saved.Package, targetTitle(saved.Target)))
+		jd.dlg.Hide()
+		if a.jobs != nil {
+			a.jobs.reload()
+		}
+	})
+}
+
+var computerColumns = []float32{110, 80, 60, 60, 60, 120}
+
+func (jd *jobDetails) buildStatus() fyne.CanvasObject {
+	jd.overall = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}}
+	jd.sending = &widget.Label{}
+	jd.working = &widget.Label{}
+	jd.servers = container.NewVBox()
+	jd.compList = &widget.List{
+		Length: func() int { return len(jd.targets) },
+		CreateItem: func() fyne.CanvasObject {
+			row, _ := cells(computerColumns, 7)
+			return row
+		},
+		UpdateItem: func(id widget.ListItemID, o fyne.CanvasObject) {
+			t := jd.targets[id]
+			exit := ""
+			if t.ExitCode != nil {
+				exit = strconv.Itoa(*t.ExitCode)
+			}
+			next := ""
+			if !t.NextAction.IsZero() {
+				next = t.NextAction.Local().Format("01-02 15:04")
+			}
+			for i, s := range []string{t.Computer, string(t.State), exit, string(t.Reboot), strconv.Itoa(t.Attempts), next, t.LastError} {
+				o.(*fyne.Container).Objects[i].(*widget.Label).SetText(s)
+			}
+		},
+	}
+	jd.compList.ExtendBaseWidget(jd.compList)
+	top := container.NewVBox(
+		widget.NewForm(
+			widget.NewFormItem("Overall", jd.overall),
+			widget.NewFormItem("Sending", jd.sending),
+			widget.NewFormItem("Working", jd.working),
+		),
+		&widget.Label{Text: "Distribution servers", TextStyle: fyne.TextStyle{Bold: true}},
+		jd.servers,
+		&widget.Label{Text: "Computers", TextStyle: fyne.TextStyle{Bold: true}},
+		header(computerColumns, "Computer", "State", "Exit", "Reboot", "Tries", "Next action", "Last error"),
+	)
+	return container.NewBorder(top, nil, nil, nil, jd.compList)
+}
+
+// showStatus draws the job's status as it is known now.
+func (jd *jobDetails) showStatus() {
+	s := jd.job.Status
+	if jd.isNew {
+		jd.overall.SetText("Not stored yet: OK makes it Pending.")
+		return
+	}
+	overall := stateTitle(s.State)
+	if s.TargetsTotal > 0 {
+		overall += fmt.Sprintf(" — %d of %d computers done, %d failed", s.TargetsDone, s.TargetsTotal, s.TargetsFailed)
+	}
+	if s.LastError != "" {
+		overall += " — " + s.LastError
+	}
+	if !s.NextAction.IsZero() {
+		overall += " — next action " + s.NextAction.Local().Format("15:04:05")
+	}
+	jd.overall.SetText(overall)
+	jd.sending.SetText(phaseTitle(s.Sending, s.Archive, s.ArchiveSize))
+	jd.working.SetText(phaseTitle(s.Working, "", 0))
+	var rows []fyne.CanvasObject
+	for _, name := range sortedKeys(s.Servers) {
+		st := s.Servers[name]
+		bar := &widget.ProgressBar{Max: 1}
+		if st.BytesTotal > 0 {
+			bar.Value = float64(st.BytesDone) / float64(st.BytesTotal)
+		}
+		if st.State == model.PhaseComplete {
+			bar.Value = 1
+		}
+		text := fmt.Sprintf("%s: %s", name, phaseTitle(st.State, "", 0))
+		if st.Attempts > 1 {
+			text += fmt.Sprintf(", attempt %d", st.Attempts)
+		}
+		if st.LastError != "" {
+			text += " — " + st.LastError
+		}
+		rows = append(rows, container.NewGridWithColumns(2, &widget.Label{Text: text, Truncation: fyne.TextTruncateEllipsis}, bar))
+	}
+	if len(rows) == 0 {
+		rows = append(rows, &widget.Label{Text: "None yet.", Importance: widget.LowImportance})
+	}
+	jd.servers.Objects = rows
+	jd.servers.Refresh()
+}
+
+func phaseTitle(p model.PhaseState, archive string, size int64) string {
+	t := stateTitle(model.JobState(p))
+	if t == "" {
+		t = "Not started"
+	}
+	if archive != "" {
+		t += fmt.Sprintf(" (archive %.12s…, %d bytes)", archive, size)
+	}
+	return t
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sortStrings(keys)
+	return keys
+}
+
+// apply takes the watchdog's updates for this job.
+func (jd *jobDetails) apply(us []watchdog.Update) {
+	changed := false
+	for _, u := range us {
+		if u.Kind == watchdog.UpdateJob && u.Job != nil && u.Job.ID == jd.job.ID {
+			jd.job.Status = u.Job.Status
+			changed = true
+		}
+	}
+	if changed {
+		jd.showStatus()
+		jd.loadTargets()
+	}
+}
+
+func (jd *jobDetails) loadTargets() {
+	id := jd.job.ID
+	background(jd.adm, jd.ctx, func(ctx context.Context) ([]model.TargetStatus, error) {
+		return jd.adm.st.ListTargetStatuses(ctx, id)
+	}, func(ts []model.TargetStatus, err error) {
+		if err != nil {
+			return
+		}
+		jd.targets = ts
+		jd.compList.Refresh()
+	})
+}

@@ -1,0 +1,256 @@
+package admin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"opensms/core/model"
+	"opensms/core/watchdog"
+)
+
+var jobColumns = []float32{95, 100, 95, 220, 130, 75}
+
+// jobsWindow lists the jobs with their coloured state; it follows the
+// watchdog, so a state change shows without a refresh.
+type jobsWindow struct {
+	adm    *Admin
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	list     *widget.List
+	empty    *widget.Label
+	jobs     []model.Job
+	selected string
+}
+
+func newJobsWindow(a *Admin) *jobsWindow {
+	ctx, cancel := context.WithCancel(a.ctx)
+	return &jobsWindow{adm: a, ctx: ctx, cancel: cancel}
+}
+
+func (w *jobsWindow) buildUI() fyne.CanvasObject {
+	w.list = &widget.List{
+		Length: func() int { return len(w.jobs) },
+		CreateItem: func() fyne.CanvasObject {
+			return newJobRow(w)
+		},
+		UpdateItem: func(id widget.ListItemID, o fyne.CanvasObject) { o.(*jobRow).update(id, w.jobs[id]) },
+		OnSelected: func(id widget.ListItemID) { w.selected = w.jobs[id].ID },
+	}
+	w.list.ExtendBaseWidget(w.list)
+	w.empty = &widget.Label{Text: "No jobs yet: drag a package onto a site, computer or machine group.", Alignment: fyne.TextAlignCenter, Truncation: fyne.TextTruncateEllipsis}
+	bar := container.NewHBox(
+		&widget.Button{Text: "Details…", Icon: theme.DocumentIcon(), Importance: widget.LowImportance, OnTapped: w.onProperties},
+		&widget.Button{Text: "Cancel job", Icon: theme.CancelIcon(), Importance: widget.LowImportance, OnTapped: w.onCancelJob},
+		&widget.Button{Text: "Delete", Icon: theme.DeleteIcon(), Importance: widget.LowImportance, OnTapped: w.onDelete},
+	)
+	w.reload()
+	w.adm.follow(w.ctx, w.apply)
+	top := container.NewVBox(bar, header(jobColumns, "Job", "State", "Package", "Target", "Start after", "Priority", "Progress"))
+	return container.NewBorder(top, nil, nil, nil, container.NewStack(w.list, container.NewVBox(layoutSpacer(), w.empty)))
+}
+
+func (w *jobsWindow) close() { w.cancel() }
+
+func (w *jobsWindow) reload() {
+	background(w.adm, w.ctx, func(ctx context.Context) ([]model.Job, error) {
+		return w.adm.st.ListJobs(ctx)
+	}, func(js []model.Job, err error) {
+		if err != nil {
+			w.adm.status.setMessage("Reading jobs: " + err.Error())
+			return
+		}
+		w.setJobs(js)
+	})
+}
+
+func (w *jobsWindow) setJobs(js []model.Job) {
+	// Newest first, as an administrator looks for the job just made.
+	sort.SliceStable(js, func(i, k int) bool { return js[i].ID > js[k].ID })
+	w.jobs = js
+	w.list.UnselectAll()
+	for i, j := range js {
+		if j.ID == w.selected {
+			w.list.Select(i)
+		}
+	}
+	if len(js) == 0 {
+		w.empty.Show()
+	} else {
+		w.empty.Hide()
+	}
+	w.list.Refresh()
+}
+
+// apply takes job updates from the watchdog into the list.
+func (w *jobsWindow) apply(us []watchdog.Update) {
+	changed, added := false, false
+	for _, u := range us {
+		if u.Kind != watchdog.UpdateJob || u.Job == nil {
+			continue
+		}
+		found := false
+		for i := range w.jobs {
+			if w.jobs[i].ID == u.Job.ID {
+				w.jobs[i] = *u.Job
+				found = true
+			}
+		}
+		if !found {
+			w.jobs = append(w.jobs, *u.Job)
+			added = true
+		}
+		changed = true
+	}
+	if added {
+		w.setJobs(w.jobs)
+	} else if changed {
+		w.list.Refresh()
+	}
+}
+
+func (w *jobsWindow) current() (model.Job, bool) {
+	for _, j := range w.jobs {
+		if j.ID == w.selected {
+			return j, true
+		}
+	}
+	return model.Job{}, false
+}
+
+// onNew makes a job from the package selected in the Packages window.
+func (w *jobsWindow) onNew() {
+	dialog.ShowInformation("New job", "Drag a package from the Packages window onto a site, computer or machine group in the Sites window.", w.adm.win)
+}
+
+func (w *jobsWindow) onProperties() {
+	if j, ok := w.current(); ok {
+		w.adm.openJob(j)
+	}
+}
+
+func (w *jobsWindow) onCancelJob() {
+	j, ok := w.current()
+	if !ok || j.Status.State.Final() {
+		return
+	}
+	dialog.ShowConfirm("Cancel job", fmt.Sprintf("Cancel job %s? Computers that have not run it yet will not run it.", j.ID), func(yes bool) {
+		if !yes {
+			return
+		}
+		a := w.adm
+		background(a, w.ctx, func(ctx context.Context) (struct{}, error) {
+			if a.wd != nil {
+				return struct{}{}, a.wd.CancelJob(ctx, j.ID)
+			}
+			cur, err := a.st.GetJob(ctx, j.ID)
+			if err != nil {
+				return struct{}{}, err
+			}
+			cur.Cancel = true
+			return struct{}{}, a.st.UpdateJob(ctx, cur)
+		}, func(_ struct{}, err error) {
+			if err != nil {
+				a.showError(fmt.Errorf("canceling job %s: %w", j.ID, err))
+				return
+			}
+			w.reload()
+		})
+	}, w.adm.win)
+}
+
+// onDelete removes a job, which only a Pending job allows.
+func (w *jobsWindow) onDelete() {
+	j, ok := w.current()
+	if !ok {
+		return
+	}
+	if j.Status.State != model.JobPending {
+		w.adm.showError(fmt.Errorf("job %s is %s: only a pending job can be deleted; cancel it instead", j.ID, j.Status.State))
+		return
+	}
+	dialog.ShowConfirm("Delete job", fmt.Sprintf("Delete pending job %s?", j.ID), func(yes bool) {
+		if !yes {
+			return
+		}
+		a := w.adm
+		background(a, w.ctx, func(ctx context.Context) (struct{}, error) {
+			if a.wd != nil {
+				return struct{}{}, a.wd.DeleteJob(ctx, j.ID)
+			}
+			return struct{}{}, a.st.DeleteJob(ctx, j.ID)
+		}, func(_ struct{}, err error) {
+			if err != nil && !errors.Is(err, model.ErrNotFound) {
+				a.showError(fmt.Errorf("deleting job %s: %w", j.ID, err))
+				return
+			}
+			w.selected = ""
+			w.reload()
+		})
+	}, w.adm.win)
+}
+
+// jobRow is one row of the Jobs window; double-click opens Job Details.
+type jobRow struct {
+	widget.BaseWidget
+	w      *jobsWindow
+	id     widget.ListItemID
+	job    model.Job
+	sw     *canvas.Rectangle
+	row    *fyne.Container
+	labels []*widget.Label
+}
+
+func newJobRow(w *jobsWindow) *jobRow {
+	r := &jobRow{w: w, id: -1, sw: swatch()}
+	r.row, r.labels = cells(jobColumns, 7)
+	r.row.Objects[1] = container.NewBorder(nil, nil, container.NewCenter(r.sw), nil, r.labels[1])
+	r.ExtendBaseWidget(r)
+	return r
+}
+
+func (r *jobRow) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(r.row) }
+
+func (r *jobRow) update(id widget.ListItemID, j model.Job) {
+	r.id, r.job = id, j
+	r.sw.FillColor = stateColor(j.Status.State)
+	r.sw.Refresh()
+	state := stateTitle(j.Status.State)
+	if j.Cancel && !j.Status.State.Final() {
+		state += " (canceling)"
+	}
+	progress := ""
+	if s := j.Status; s.TargetsTotal > 0 {
+		progress = fmt.Sprintf("%d/%d done", s.TargetsDone, s.TargetsTotal)
+		if s.TargetsFailed > 0 {
+			progress += fmt.Sprintf(", %d failed", s.TargetsFailed)
+		}
+	} else if j.Status.LastError != "" {
+		progress = j.Status.LastError
+	}
+	for i, s := range []string{j.ID, state, j.Package, targetTitle(j.Target), formatTime(j.Schedule.StartAfter), priorityTitle(j.Schedule.Priority), progress} {
+		r.labels[i].SetText(s)
+	}
+}
+
+func (r *jobRow) Tapped(*fyne.PointEvent) {
+	if r.id >= 0 {
+		r.w.list.Select(r.id)
+	}
+}
+
+func (r *jobRow) DoubleTapped(*fyne.PointEvent) {
+	r.Tapped(nil)
+	if r.id >= 0 {
+		r.w.adm.openJob(r.job)
+	}
+}

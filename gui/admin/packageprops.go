@@ -1,0 +1,532 @@
+package admin
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"opensms/core/model"
+)
+
+// packageProps is SMS's Package Properties dialog: name, version, comment and
+// the Workstations…, Sharing… and Inventory… buttons. Nothing is stored until
+// OK, and only when the model accepts the package.
+type packageProps struct {
+	adm      *Admin
+	pkg      model.Package // the working copy the sub-dialogs edit
+	isNew    bool
+	warnings []string
+	touched  bool
+
+	name, version, comment *widget.Entry
+	summary                *widget.Label
+	errText                *widget.Label
+	ok, cancel             *widget.Button
+	workstations           *widget.Button
+	sharing                *widget.Button
+	inventory              *widget.Button
+	dlg                    *dialog.CustomDialog
+	saving                 bool
+}
+
+// newPackageProps edits p; a p without ID is a new package. warnings (from
+// a Package Definition File import) are shown above the form.
+func newPackageProps(a *Admin, p model.Package, warnings []string) *packageProps {
+	pp := &packageProps{adm: a, pkg: p, isNew: p.ID == "", warnings: warnings}
+	pp.pkg.Commands = append([]model.CommandLine(nil), p.Commands...)
+	pp.pkg.Detection = append([]model.DetectionRule(nil), p.Detection...)
+	a.props = pp
+	return pp
+}
+
+func (pp *packageProps) buildUI() fyne.CanvasObject {
+	changed := func(string) { pp.touched = true; pp.check() }
+	pp.name = &widget.Entry{Text: pp.pkg.Name, PlaceHolder: "Product name", OnChanged: changed}
+	pp.version = &widget.Entry{Text: pp.pkg.Version, PlaceHolder: "1.0", OnChanged: changed}
+	pp.comment = &widget.Entry{Text: pp.pkg.Comment, MultiLine: true, Wrapping: fyne.TextWrapWord, OnChanged: changed}
+	pp.comment.SetMinRowsVisible(3)
+	pp.summary = &widget.Label{Wrapping: fyne.TextWrapWord}
+	pp.errText = errorLabel()
+	pp.workstations = &widget.Button{Text: "Workstations…", OnTapped: pp.onWorkstations}
+	pp.sharing = &widget.Button{Text: "Sharing…", OnTapped: pp.onSharing}
+	pp.inventory = &widget.Button{Text: "Inventory…", OnTapped: pp.onInventory}
+	pp.ok = &widget.Button{Text: "OK", Importance: widget.HighImportance, OnTapped: pp.onOK}
+	pp.cancel = &widget.Button{Text: "Cancel", OnTapped: func() { pp.dlg.Hide() }}
+
+	id := pp.pkg.ID
+	if id == "" {
+		id = "(assigned on OK)"
+	}
+	form := widget.NewForm(
+		widget.NewFormItem("ID", widget.NewLabel(id)),
+		widget.NewFormItem("Name", pp.name),
+		widget.NewFormItem("Version", pp.version),
+		widget.NewFormItem("Comment", pp.comment),
+	)
+	var top []fyne.CanvasObject
+	if len(pp.warnings) > 0 {
+		top = append(top, &widget.Label{
+			Text:       "The import said:\n• " + strings.Join(pp.warnings, "\n• "),
+			Importance: widget.WarningImportance,
+			Wrapping:   fyne.TextWrapWord,
+		})
+	}
+	top = append(top, form)
+	buttons := container.NewGridWithColumns(3, pp.workstations, pp.sharing, pp.inventory)
+	pp.updateSummary()
+	return container.NewVBox(append(top, widget.NewSeparator(), buttons, pp.summary, pp.errText)...)
+}
+
+func (pp *packageProps) show() {
+	title := "Package Properties"
+	if pp.isNew {
+		title = "New Package"
+	}
+	pp.dlg = dialog.NewCustomWithoutButtons(title, pp.buildUI(), pp.adm.win)
+	pp.dlg.SetButtons([]fyne.CanvasObject{pp.cancel, pp.ok})
+	pp.dlg.Resize(fyne.NewSize(580, 460))
+	pp.dlg.Show()
+	pp.adm.win.Canvas().Focus(pp.name)
+}
+
+// collect returns the package as the form shows it.
+func (pp *packageProps) collect() model.Package {
+	p := pp.pkg
+	p.Name = strings.TrimSpace(pp.name.Text)
+	p.Version = strings.TrimSpace(pp.version.Text)
+	p.Comment = strings.TrimSpace(pp.comment.Text)
+	return p
+}
+
+// validate asks the model; its sentence names the field.
+func (pp *packageProps) validate(p model.Package) error {
+	return p.Validate()
+}
+
+// check shows the model's sentence for the form as it stands, once the user
+// has typed something.
+func (pp *packageProps) check() {
+	if !pp.touched {
+		return
+	}
+	if err := pp.validate(pp.collect()); err != nil {
+		pp.errText.SetText(err.Error())
+	} else {
+		pp.errText.SetText("")
+	}
+}
+
+func (pp *packageProps) updateSummary() {
+	p := pp.pkg
+	src := p.Source
+	if src == "" {
+		src = "no source folder yet"
+	}
+	names := make([]string, len(p.Commands))
+	for i, c := range p.Commands {
+		names[i] = c.Name
+	}
+	cmds := "no command lines yet"
+	if len(names) > 0 {
+		cmds = fmt.Sprintf("%d command line(s): %s", len(names), strings.Join(names, ", "))
+	}
+	share := ""
+	if p.Sharing.ShareName != "" {
+		share = "; shared as " + p.Sharing.ShareName
+	}
+	rules := ""
+	if len(p.Detection) > 0 {
+		rules = fmt.Sprintf("; %d detection rule(s)", len(p.Detection))
+	}
+	pp.summary.SetText(fmt.Sprintf("Source: %s; %s%s%s.", src, cmds, share, rules))
+}
+
+func (pp *packageProps) onOK() {
+	if pp.saving {
+		return
+	}
+	p := pp.collect()
+	if err := pp.validate(p); err != nil {
+		pp.touched = true
+		pp.errText.SetText(err.Error())
+		return
+	}
+	pp.errText.SetText("")
+	pp.saving = true
+	pp.ok.Disable()
+	a := pp.adm
+	background(a, a.ctx, func(ctx context.Context) (model.Package, error) {
+		if pp.isNew {
+			return a.st.CreatePackage(ctx, p)
+		}
+		return p, a.st.UpdatePackage(ctx, p)
+	}, func(saved model.Package, err error) {
+		pp.saving = false
+		pp.ok.Enable()
+		if err != nil {
+			pp.errText.SetText(fmt.Sprintf("saving package %s: %v", p.Name, err))
+			return
+		}
+		pp.pkg = saved
+		pp.dlg.Hide()
+		a.status.setMessage(fmt.Sprintf("Package %s (%s %s) saved.", saved.ID, saved.Name, saved.Version))
+		if a.packages != nil {
+			a.packages.reload()
+		}
+	})
+}
+
+// onWorkstations edits the source folder and the command lines.
+func (pp *packageProps) onWorkstations() {
+	newWorkstations(pp).show()
+}
+
+// onSharing edits how a Share Package On Server job shares the package.
+func (pp *packageProps) onSharing() {
+	share := &widget.Entry{Text: pp.pkg.Sharing.ShareName, PlaceHolder: "e.g. HELLO"}
+	sub := &widget.Entry{Text: pp.pkg.Sharing.Subfolder, PlaceHolder: "folder on the server"}
+	access := &widget.Entry{Text: pp.pkg.Sharing.Access, PlaceHolder: "UserRead,GuestRead"}
+	form := widget.NewForm(
+		widget.NewFormItem("Share name", share),
+		widget.NewFormItem("Server subfolder", sub),
+		widget.NewFormItem("Access", access),
+	)
+	dialog.ShowCustomConfirm("Sharing", "OK", "Cancel", form, func(ok bool) {
+		if !ok {
+			return
+		}
+		pp.pkg.Sharing = model.Sharing{
+			ShareName: strings.TrimSpace(share.Text),
+			Subfolder: strings.TrimSpace(sub.Text),
+			Access:    strings.TrimSpace(access.Text),
+		}
+		pp.updateSummary()
+		pp.check()
+	}, pp.adm.win)
+}
+
+// onInventory edits the detection rules.
+func (pp *packageProps) onInventory() {
+	newInventory(pp).show()
+}
+
+// workstations is the Workstations… dialog: the source folder and the
+// command lines table.
+type workstations struct {
+	pp       *packageProps
+	source   *widget.Entry
+	commands []model.CommandLine
+	list     *widget.List
+	selected int
+	errText  *widget.Label
+	dlg      *dialog.CustomDialog
+}
+
+var commandColumns = []float32{120, 200, 190}
+
+func newWorkstations(pp *packageProps) *workstations {
+	ws := &workstations{pp: pp, selected: -1, commands: append([]model.CommandLine(nil), pp.pkg.Commands...)}
+	pp.adm.workstations = ws
+	return ws
+}
+
+func (ws *workstations) buildUI() fyne.CanvasObject {
+	ws.source = &widget.Entry{Text: ws.pp.pkg.Source, PlaceHolder: `/srv/packages/hello or \\server\share\hello`}
+	browse := &widget.Button{Text: "Browse…", OnTapped: ws.onBrowse}
+	ws.list = &widget.List{
+		Length: func() int { return len(ws.commands) },
+		CreateItem: func() fyne.CanvasObject {
+			row, _ := cells(commandColumns, 4)
+			return row
+		},
+		UpdateItem: func(id widget.ListItemID, o fyne.CanvasObject) {
+			c := ws.commands[id]
+			ps := make([]string, len(c.Platforms))
+			for i, p := range c.Platforms {
+				ps[i] = string(p)
+			}
+			auto := ""
+			if c.Automated {
+				auto = "automated"
+			}
+			if c.Background {
+				auto = strings.TrimPrefix(auto+", background", ", ")
+			}
+			for i, s := range []string{c.Name, c.Command, strings.Join(ps, " "), auto} {
+				o.(*fyne.Container).Objects[i].(*widget.Label).SetText(s)
+			}
+		},
+		OnSelected:   func(id widget.ListItemID) { ws.selected = id },
+		OnUnselected: func(widget.ListItemID) { ws.selected = -1 },
+	}
+	ws.list.ExtendBaseWidget(ws.list)
+	ws.errText = errorLabel()
+	buttons := container.NewHBox(
+		&widget.Button{Text: "Add…", OnTapped: func() { newCommandDialog(ws, -1).show() }},
+		&widget.Button{Text: "Edit…", OnTapped: ws.onEdit},
+		&widget.Button{Text: "Remove", OnTapped: ws.onRemove},
+	)
+	top := container.NewVBox(
+		widget.NewForm(widget.NewFormItem("Source folder", container.NewBorder(nil, nil, nil, browse, ws.source))),
+		widget.NewLabel("Command lines"),
+		header(commandColumns, "Name", "Command", "Platforms", "Options"),
+	)
+	return container.NewBorder(top, container.NewVBox(buttons, ws.errText), nil, nil, ws.list)
+}
+
+func (ws *workstations) show() {
+	ws.dlg = dialog.NewCustomWithoutButtons("Workstations", ws.buildUI(), ws.pp.adm.win)
+	ws.dlg.SetButtons([]fyne.CanvasObject{
+		&widget.Button{Text: "Cancel", OnTapped: func() { ws.dlg.Hide() }},
+		&widget.Button{Text: "OK", Importance: widget.HighImportance, OnTapped: ws.onOK},
+	})
+	ws.dlg.Resize(fyne.NewSize(760, 460))
+	ws.dlg.Show()
+}
+
+func (ws *workstations) onBrowse() {
+	d := dialog.NewFolderOpen(func(u fyne.ListableURI, err error) {
+		if err != nil || u == nil {
+			return
+		}
+		ws.source.SetText(u.Path())
+	}, ws.pp.adm.win)
+	d.Resize(fyne.NewSize(720, 480))
+	d.Show()
+}
+
+func (ws *workstations) onEdit() {
+	if ws.selected >= 0 && ws.selected < len(ws.commands) {
+		newCommandDialog(ws, ws.selected).show()
+	}
+}
+
+func (ws *workstations) onRemove() {
+	if ws.selected < 0 || ws.selected >= len(ws.commands) {
+		return
+	}
+	ws.commands = append(ws.commands[:ws.selected:ws.selected], ws.commands[ws.selected+1:]...)
+	ws.list.UnselectAll()
+	ws.list.Refresh()
+}
+
+// onOK hands the source and command lines back to Package Properties, after
+// the model has checked them.
+func (ws *workstations) onOK() {
+	// Only this dialog's fields are checked here: the name stands in so
+	// that the model speaks about the source and the command lines.
+	p := model.Package{
+		Name:     "package",
+		Source:   strings.TrimSpace(ws.source.Text),
+		Commands: append([]model.CommandLine(nil), ws.commands...),
+	}
+	if err := p.Validate(); err != nil {
+		ws.errText.SetText(err.Error())
+		return
+	}
+	ws.pp.pkg.Source, ws.pp.pkg.Commands = p.Source, p.Commands
+	ws.pp.updateSummary()
+	ws.pp.check()
+	ws.dlg.Hide()
+}
+
+// commandDialog edits one command line.
+type commandDialog struct {
+	ws    *workstations
+	index int // -1: a new command line
+
+	name, command       *widget.Entry
+	platforms           []*widget.Check
+	automated, bg       *widget.Check
+	success, soft, hard *widget.Entry
+	timeout             *widget.Entry
+	errText             *widget.Label
+	dlg                 *dialog.CustomDialog
+}
+
+func newCommandDialog(ws *workstations, index int) *commandDialog {
+	cd := &commandDialog{ws: ws, index: index}
+	ws.pp.adm.command = cd
+	return cd
+}
+
+func (cd *commandDialog) buildUI() fyne.CanvasObject {
+	c := model.CommandLine{Automated: true}
+	c.ApplyDefaults()
+	if cd.index >= 0 {
+		c = cd.ws.commands[cd.index]
+	}
+	cd.name = &widget.Entry{Text: c.Name, PlaceHolder: "Install"}
+	cd.command = &widget.Entry{Text: c.Command, PlaceHolder: "sh install.sh"}
+	var checks []fyne.CanvasObject
+	for _, p := range model.Platforms {
+		ch := &widget.Check{Text: string(p)}
+		for _, q := range c.Platforms {
+			if q == p {
+				ch.Checked = true
+			}
+		}
+		cd.platforms = append(cd.platforms, ch)
+		checks = append(checks, ch)
+	}
+	cd.automated = &widget.Check{Text: "Automated (needs no user input)", Checked: c.Automated}
+	cd.bg = &widget.Check{Text: "System background task (may run with nobody logged on)", Checked: c.Background}
+	cd.success = &widget.Entry{Text: formatCodes(c.SuccessCodes), PlaceHolder: "0"}
+	cd.soft = &widget.Entry{Text: formatCodes(c.SoftRebootCodes), PlaceHolder: "3010"}
+	cd.hard = &widget.Entry{Text: formatCodes(c.HardRebootCodes), PlaceHolder: "1641"}
+	cd.timeout = &widget.Entry{Text: formatDuration(c.Timeout), PlaceHolder: "none, or e.g. 30m"}
+	cd.errText = errorLabel()
+	return container.NewVBox(widget.NewForm(
+		widget.NewFormItem("Name", cd.name),
+		widget.NewFormItem("Command", cd.command),
+		widget.NewFormItem("Platforms", container.NewGridWithColumns(3, checks...)),
+		widget.NewFormItem("", cd.automated),
+		widget.NewFormItem("", cd.bg),
+		widget.NewFormItem("Success codes", cd.success),
+		widget.NewFormItem("Soft reboot codes", cd.soft),
+		widget.NewFormItem("Hard reboot codes", cd.hard),
+		widget.NewFormItem("Time-out", cd.timeout),
+	), cd.errText)
+}
+
+func (cd *commandDialog) show() {
+	title := "New Command Line"
+	if cd.index >= 0 {
+		title = "Command Line Properties"
+	}
+	cd.dlg = dialog.NewCustomWithoutButtons(title, cd.buildUI(), cd.ws.pp.adm.win)
+	cd.dlg.SetButtons([]fyne.CanvasObject{
+		&widget.Button{Text: "Cancel", OnTapped: func() { cd.dlg.Hide() }},
+		&widget.Button{Text: "OK", Importance: widget.HighImportance, OnTapped: cd.onOK},
+	})
+	cd.dlg.Resize(fyne.NewSize(620, 520))
+	cd.dlg.Show()
+}
+
+func (cd *commandDialog) collect() (model.CommandLine, error) {
+	c := model.CommandLine{
+		Name:       strings.TrimSpace(cd.name.Text),
+		Command:    strings.TrimSpace(cd.command.Text),
+		Automated:  cd.automated.Checked,
+		Background: cd.bg.Checked,
+	}
+	for i, ch := range cd.platforms {
+		if ch.Checked {
+			c.Platforms = append(c.Platforms, model.Platforms[i])
+		}
+	}
+	var err error
+	if c.SuccessCodes, err = parseCodes("success codes", cd.success.Text); err != nil {
+		return c, err
+	}
+	if c.SoftRebootCodes, err = parseCodes("soft reboot codes", cd.soft.Text); err != nil {
+		return c, err
+	}
+	if c.HardRebootCodes, err = parseCodes("hard reboot codes", cd.hard.Text); err != nil {
+		return c, err
+	}
+	if c.Timeout, err = parseDuration("time-out", cd.timeout.Text); err != nil {
+		return c, err
+	}
+	c.ApplyDefaults()
+	return c, c.Validate()
+}
+
+func (cd *commandDialog) onOK() {
+	c, err := cd.collect()
+	if err == nil {
+		for i, o := range cd.ws.commands {
+			if i != cd.index && strings.EqualFold(o.Name, c.Name) {
+				err = fmt.Errorf("command line name %q is already used in this package", c.Name)
+			}
+		}
+	}
+	if err != nil {
+		cd.errText.SetText(err.Error())
+		return
+	}
+	if cd.index >= 0 {
+		cd.ws.commands[cd.index] = c
+	} else {
+		cd.ws.commands = append(cd.ws.commands, c)
+	}
+	cd.ws.list.Refresh()
+	cd.dlg.Hide()
+}
+
+// inventory is the Inventory… dialog: rules that tell whether the package is
+// already installed.
+type inventory struct {
+	pp    *packageProps
+	rules []model.DetectionRule
+	box   *fyne.Container
+	dlg   *dialog.ConfirmDialog
+}
+
+var ruleKinds = []model.RuleKind{model.RuleFileExists, model.RuleFileSize, model.RuleSHA256, model.RuleVersion}
+
+func newInventory(pp *packageProps) *inventory {
+	return &inventory{pp: pp, rules: append([]model.DetectionRule(nil), pp.pkg.Detection...)}
+}
+
+func (iv *inventory) buildUI() fyne.CanvasObject {
+	iv.box = container.NewVBox()
+	iv.redraw()
+	add := &widget.Button{Text: "Add rule", OnTapped: func() {
+		iv.rules = append(iv.rules, model.DetectionRule{Kind: model.RuleFileExists})
+		iv.redraw()
+	}}
+	intro := &widget.Label{Text: "The package counts as installed when every rule holds.", Wrapping: fyne.TextWrapWord}
+	return container.NewBorder(intro, add, nil, nil, container.NewVScroll(iv.box))
+}
+
+func (iv *inventory) redraw() {
+	kinds := make([]string, len(ruleKinds))
+	for i, k := range ruleKinds {
+		kinds[i] = string(k)
+	}
+	var rows []fyne.CanvasObject
+	for i := range iv.rules {
+		r := &iv.rules[i]
+		idx := i
+		kind := &widget.Select{Options: kinds, Selected: string(r.Kind), OnChanged: func(s string) { iv.rules[idx].Kind = model.RuleKind(s) }}
+		path := &widget.Entry{Text: r.Path, PlaceHolder: "path on the client", OnChanged: func(s string) { iv.rules[idx].Path = s }}
+		value := &widget.Entry{Text: r.Value, PlaceHolder: "size, sha256 or version", OnChanged: func(s string) { iv.rules[idx].Value = s }}
+		remove := &widget.Button{Text: "Remove", OnTapped: func() {
+			iv.rules = append(iv.rules[:idx:idx], iv.rules[idx+1:]...)
+			iv.redraw()
+		}}
+		rows = append(rows, container.NewBorder(nil, nil, kind, remove, container.NewGridWithColumns(2, path, value)))
+	}
+	if len(rows) == 0 {
+		rows = append(rows, widget.NewLabel("No detection rules."))
+	}
+	iv.box.Objects = rows
+	iv.box.Refresh()
+}
+
+func (iv *inventory) show() {
+	iv.dlg = dialog.NewCustomConfirm("Inventory", "OK", "Cancel", iv.buildUI(), func(ok bool) {
+		if !ok {
+			return
+		}
+		var keep []model.DetectionRule
+		for _, r := range iv.rules {
+			if strings.TrimSpace(r.Path) != "" {
+				r.Path = strings.TrimSpace(r.Path)
+				r.Value = strings.TrimSpace(r.Value)
+				keep = append(keep, r)
+			}
+		}
+		iv.pp.pkg.Detection = keep
+		iv.pp.updateSummary()
+		iv.pp.check()
+	}, iv.pp.adm.win)
+	iv.dlg.Resize(fyne.NewSize(640, 360))
+	iv.dlg.Show()
+}

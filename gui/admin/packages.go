@@ -1,0 +1,226 @@
+package admin
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"opensms/core/model"
+)
+
+var packageColumns = []float32{90, 150, 70, 170}
+
+// packagesWindow lists the packages. Its rows can be dragged onto the Sites
+// window to make a job.
+type packagesWindow struct {
+	adm    *Admin
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	list     *widget.List
+	empty    *widget.Label
+	pkgs     []model.Package
+	selected int
+
+	// dragAt is the pointer's last absolute position during a drag.
+	dragAt fyne.Position
+}
+
+func newPackagesWindow(a *Admin) *packagesWindow {
+	ctx, cancel := context.WithCancel(a.ctx)
+	return &packagesWindow{adm: a, ctx: ctx, cancel: cancel, selected: -1}
+}
+
+func (w *packagesWindow) buildUI() fyne.CanvasObject {
+	w.list = &widget.List{
+		Length:     func() int { return len(w.pkgs) },
+		CreateItem: func() fyne.CanvasObject { return newPackageRow(w) },
+		UpdateItem: func(id widget.ListItemID, o fyne.CanvasObject) { o.(*packageRow).update(id, w.pkgs[id]) },
+		OnSelected: func(id widget.ListItemID) { w.selected = id },
+		OnUnselected: func(id widget.ListItemID) {
+			if w.selected == id {
+				w.selected = -1
+			}
+		},
+	}
+	w.list.ExtendBaseWidget(w.list)
+	w.empty = &widget.Label{Text: "No packages yet: File → New or File → Import Package Definition…", Alignment: fyne.TextAlignCenter, Truncation: fyne.TextTruncateEllipsis}
+	w.reload()
+	return container.NewBorder(header(packageColumns, "ID", "Name", "Version", "Source", "Command lines"), nil, nil, nil,
+		container.NewStack(w.list, container.NewVBox(layoutSpacer(), w.empty)))
+}
+
+func (w *packagesWindow) reload() {
+	background(w.adm, w.ctx, func(ctx context.Context) ([]model.Package, error) {
+		return w.adm.st.ListPackages(ctx)
+	}, func(ps []model.Package, err error) {
+		if err != nil {
+			w.adm.status.setMessage("Reading packages: " + err.Error())
+			return
+		}
+		w.setPackages(ps)
+	})
+}
+
+func (w *packagesWindow) setPackages(ps []model.Package) {
+	var keep string
+	if w.selected >= 0 && w.selected < len(w.pkgs) {
+		keep = w.pkgs[w.selected].ID
+	}
+	w.pkgs = ps
+	w.list.UnselectAll()
+	w.selected = -1
+	for i, p := range ps {
+		if p.ID == keep {
+			w.list.Select(i)
+		}
+	}
+	if len(ps) == 0 {
+		w.empty.Show()
+	} else {
+		w.empty.Hide()
+	}
+	w.list.Refresh()
+}
+
+func (w *packagesWindow) close() { w.cancel() }
+
+func (w *packagesWindow) onNew() {
+	newPackageProps(w.adm, model.Package{}, nil).show()
+}
+
+func (w *packagesWindow) current() (model.Package, bool) {
+	if w.selected < 0 || w.selected >= len(w.pkgs) {
+		return model.Package{}, false
+	}
+	return w.pkgs[w.selected], true
+}
+
+func (w *packagesWindow) onProperties() {
+	if p, ok := w.current(); ok {
+		newPackageProps(w.adm, p, nil).show()
+	}
+}
+
+func (w *packagesWindow) onDelete() {
+	p, ok := w.current()
+	if !ok {
+		return
+	}
+	dialog.ShowConfirm("Delete package", fmt.Sprintf("Delete package %s (%s %s)?", p.ID, p.Name, p.Version), func(yes bool) {
+		if !yes {
+			return
+		}
+		background(w.adm, w.ctx, func(ctx context.Context) (struct{}, error) {
+			return struct{}{}, w.adm.st.DeletePackage(ctx, p.ID)
+		}, func(_ struct{}, err error) {
+			if err != nil {
+				w.adm.showError(fmt.Errorf("deleting package %s: %w", p.ID, err))
+				return
+			}
+			w.reload()
+		})
+	}, w.adm.win)
+}
+
+// onDragged follows a package row being dragged: pos is the pointer's
+// absolute position. The Sites window highlights the row under it.
+func (w *packagesWindow) onDragged(pos fyne.Position) {
+	w.dragAt = pos
+	if s := w.adm.sites; s != nil {
+		s.highlightAt(pos)
+	}
+}
+
+// onDragEnd drops package p where the pointer is: on a site, computer or
+// machine group of the Sites window it opens Job Details; anywhere else it
+// does nothing.
+func (w *packagesWindow) onDragEnd(p model.Package) {
+	s := w.adm.sites
+	if s == nil {
+		return
+	}
+	s.highlightAt(fyne.NewPos(-1, -1))
+	if t, ok := s.targetAt(w.dragAt); ok {
+		w.adm.newJob(p, t)
+	}
+}
+
+// packageRow is one row of the Packages window.
+type packageRow struct {
+	widget.BaseWidget
+	w      *packagesWindow
+	id     widget.ListItemID
+	pkg    model.Package
+	row    *fyne.Container
+	labels []*widget.Label
+}
+
+var (
+	_ fyne.Draggable      = (*packageRow)(nil)
+	_ fyne.Tappable       = (*packageRow)(nil)
+	_ fyne.DoubleTappable = (*packageRow)(nil)
+)
+
+func newPackageRow(w *packagesWindow) *packageRow {
+	r := &packageRow{w: w, id: -1}
+	r.row, r.labels = cells(packageColumns, 5)
+	r.ExtendBaseWidget(r)
+	return r
+}
+
+func (r *packageRow) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(r.row)
+}
+
+func (r *packageRow) update(id widget.ListItemID, p model.Package) {
+	r.id, r.pkg = id, p
+	names := make([]string, len(p.Commands))
+	for i, c := range p.Commands {
+		names[i] = c.Name
+	}
+	for i, s := range []string{p.ID, p.Name, p.Version, p.Source, strings.Join(names, ", ")} {
+		r.labels[i].SetText(s)
+	}
+}
+
+// Tapped selects the row; the list item underneath no longer sees the tap.
+func (r *packageRow) Tapped(*fyne.PointEvent) {
+	if r.id >= 0 {
+		r.w.list.Select(r.id)
+	}
+}
+
+// DoubleTapped opens Package Properties.
+func (r *packageRow) DoubleTapped(*fyne.PointEvent) {
+	r.Tapped(nil)
+	if r.id >= 0 {
+		newPackageProps(r.w.adm, r.pkg, nil).show()
+	}
+}
+
+// Dragged turns the event's position, which is relative to this row, into
+// an absolute one that the Sites window can hit-test.
+func (r *packageRow) Dragged(ev *fyne.DragEvent) {
+	if r.id < 0 {
+		return
+	}
+	abs := ev.AbsolutePosition
+	if abs.IsZero() { // the test driver leaves it unset
+		abs = fyne.CurrentApp().Driver().AbsolutePositionForObject(r).Add(ev.Position)
+	}
+	r.w.onDragged(abs)
+}
+
+// DragEnd drops the package.
+func (r *packageRow) DragEnd() {
+	if r.id < 0 {
+		return
+	}
+	r.w.onDragEnd(r.pkg)
+}

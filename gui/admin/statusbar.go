@@ -1,0 +1,150 @@
+package admin
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"opensms/core/watchdog"
+)
+
+// statusBar shows when the next watchdog cycle runs, the last message and the
+// transfers in flight, each with a progress bar.
+type statusBar struct {
+	adm *Admin
+
+	next      *widget.Label
+	message   *widget.Label
+	transfers *fyne.Container
+
+	nextCycle time.Time
+	inFlight  map[string]watchdog.Transfer // job + server
+	bars      map[string]*transferView
+}
+
+type transferView struct {
+	box   *fyne.Container
+	label *widget.Label
+	bar   *widget.ProgressBar
+}
+
+func newStatusBar(a *Admin) *statusBar {
+	return &statusBar{adm: a, inFlight: map[string]watchdog.Transfer{}, bars: map[string]*transferView{}}
+}
+
+func (s *statusBar) buildUI() fyne.CanvasObject {
+	s.next = &widget.Label{Text: "Watchdog: not running", TextStyle: fyne.TextStyle{Bold: true}}
+	s.message = &widget.Label{Truncation: fyne.TextTruncateEllipsis}
+	s.transfers = container.NewHBox()
+	return container.NewBorder(widget.NewSeparator(), nil, s.next, s.transfers, s.message)
+}
+
+// start loads the watchdog's state and follows it until the Administrator
+// closes. A ticker keeps "in N s" current.
+func (s *statusBar) start() {
+	a := s.adm
+	if a.wd == nil {
+		return
+	}
+	s.nextCycle = a.wd.NextCycle()
+	for _, t := range a.wd.Transfers() {
+		s.inFlight[t.Job+"\x00"+t.Server] = t
+	}
+	s.redraw()
+	a.follow(a.ctx, s.apply)
+	a.goroutines.Add(1)
+	go func() {
+		defer a.goroutines.Done()
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-a.ctx.Done():
+				return
+			case <-tick.C:
+				next := a.wd.NextCycle()
+				a.do(a.ctx, func() {
+					s.nextCycle = next
+					s.redrawNext()
+				})
+			}
+		}
+	}()
+}
+
+func (s *statusBar) apply(us []watchdog.Update) {
+	for _, u := range us {
+		switch {
+		case u.Kind == watchdog.UpdateTransfer && u.Transfer != nil:
+			t := *u.Transfer
+			key := t.Job + "\x00" + t.Server
+			if t.Done {
+				delete(s.inFlight, key)
+			} else {
+				s.inFlight[key] = t
+			}
+		case u.Kind == watchdog.UpdateCycle && u.Cycle != nil:
+			if !u.Cycle.Next.IsZero() {
+				s.nextCycle = u.Cycle.Next
+			}
+			switch {
+			case u.Cycle.Err != "":
+				s.message.SetText("Last cycle: " + u.Cycle.Err)
+			case u.Cycle.Duration > 0:
+				s.message.SetText(fmt.Sprintf("Last cycle %s took %s.", u.Cycle.Started.Format("15:04:05"), u.Cycle.Duration.Round(time.Millisecond)))
+			}
+		case u.Kind == watchdog.UpdateEvent && u.Event != nil:
+			s.message.SetText(u.Event.Message)
+		}
+	}
+	s.redraw()
+}
+
+func (s *statusBar) setMessage(m string) { s.message.SetText(m) }
+
+func (s *statusBar) redrawNext() {
+	if s.nextCycle.IsZero() {
+		s.next.SetText("Watchdog: idle")
+		return
+	}
+	in := time.Until(s.nextCycle).Round(time.Second)
+	if in < 0 {
+		in = 0
+	}
+	s.next.SetText(fmt.Sprintf("Next watchdog cycle %s (in %s)", s.nextCycle.Format("15:04:05"), in))
+}
+
+func (s *statusBar) redraw() {
+	s.redrawNext()
+	keys := make([]string, 0, len(s.inFlight))
+	for k := range s.inFlight {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var objs []fyne.CanvasObject
+	for _, k := range keys {
+		t := s.inFlight[k]
+		v, ok := s.bars[k]
+		if !ok {
+			v = &transferView{label: &widget.Label{}, bar: &widget.ProgressBar{Max: 1}}
+			v.box = container.NewHBox(v.label, container.NewGridWrap(fyne.NewSize(120, v.bar.MinSize().Height), v.bar))
+			s.bars[k] = v
+		}
+		v.label.SetText(fmt.Sprintf("%s → %s", t.Package, t.Server))
+		if t.BytesTotal > 0 {
+			v.bar.SetValue(float64(t.BytesDone) / float64(t.BytesTotal))
+		}
+		objs = append(objs, v.box)
+	}
+	for k := range s.bars {
+		if _, ok := s.inFlight[k]; !ok {
+			delete(s.bars, k)
+		}
+	}
+	s.transfers.Objects = objs
+	s.transfers.Refresh()
+}

@@ -1,0 +1,204 @@
+package admin
+
+import (
+	"fmt"
+	"image/color"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"opensms/core/model"
+)
+
+// columns lays its objects out left to right with fixed widths; the last
+// object takes what is left. Lists and their header rows share one, so that
+// the header lines up with the rows.
+type columns struct{ widths []float32 }
+
+func (c *columns) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	x := float32(0)
+	pad := theme.Padding()
+	for i, o := range objs {
+		w := size.Width - x
+		if i < len(c.widths) && i < len(objs)-1 {
+			w = c.widths[i]
+		}
+		if w < 0 {
+			w = 0
+		}
+		h := o.MinSize().Height
+		o.Move(fyne.NewPos(x, (size.Height-h)/2))
+		o.Resize(fyne.NewSize(w-pad, h))
+		x += w
+	}
+}
+
+// MinSize asks for little width: the columns truncate, so that an inner
+// window can be made narrow without growing past the window area.
+func (c *columns) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var h float32
+	for _, o := range objs {
+		h = fyne.Max(h, o.MinSize().Height)
+	}
+	return fyne.NewSize(120, h)
+}
+
+// header returns a bold row of column titles laid out like the rows.
+func header(widths []float32, titles ...string) fyne.CanvasObject {
+	objs := make([]fyne.CanvasObject, len(titles))
+	for i, t := range titles {
+		objs[i] = &widget.Label{Text: t, TextStyle: fyne.TextStyle{Bold: true}, Truncation: fyne.TextTruncateEllipsis}
+	}
+	return container.NewVBox(container.New(&columns{widths: widths}, objs...), widget.NewSeparator())
+}
+
+// cells returns n truncating labels laid out in columns.
+func cells(widths []float32, n int) (*fyne.Container, []*widget.Label) {
+	labels := make([]*widget.Label, n)
+	objs := make([]fyne.CanvasObject, n)
+	for i := range labels {
+		labels[i] = &widget.Label{Truncation: fyne.TextTruncateEllipsis}
+		objs[i] = labels[i]
+	}
+	return container.New(&columns{widths: widths}, objs...), labels
+}
+
+// errorLabel shows the model's sentence under a form.
+func errorLabel() *widget.Label {
+	return &widget.Label{Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord}
+}
+
+// timeLayout is how dates are typed in Job Details.
+const timeLayout = "2006-01-02 15:04"
+
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Local().Format(timeLayout)
+}
+
+// parseTime reads a date typed in timeLayout; empty means none.
+func parseTime(field, s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.ParseInLocation(timeLayout, s, time.Local)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%s %q is not a date and time like %s", field, s, time.Now().Format(timeLayout))
+	}
+	return t, nil
+}
+
+func formatCodes(cs []int) string {
+	s := make([]string, len(cs))
+	for i, c := range cs {
+		s[i] = strconv.Itoa(c)
+	}
+	return strings.Join(s, ", ")
+}
+
+// parseCodes reads exit codes separated by commas or spaces.
+func parseCodes(field, s string) ([]int, error) {
+	var cs []int
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == ';' }) {
+		n, err := strconv.Atoi(f)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %q is not a whole number", field, f)
+		}
+		cs = append(cs, n)
+	}
+	return cs, nil
+}
+
+func formatDuration(d time.Duration) string {
+	if d == 0 {
+		return ""
+	}
+	return d.String()
+}
+
+func parseDuration(field, s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, nil
+	}
+	if n, err := strconv.Atoi(s); err == nil {
+		return time.Duration(n) * time.Minute, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("%s %q is not a duration such as 30m or 1h30m", field, s)
+	}
+	return d, nil
+}
+
+// stateColor colours a job state as the Jobs window shows it.
+func stateColor(s model.JobState) color.Color {
+	switch s {
+	case model.JobPending:
+		return color.NRGBA{R: 0x9e, G: 0x9e, B: 0x9e, A: 0xff}
+	case model.JobActive:
+		return color.NRGBA{R: 0x21, G: 0x96, B: 0xf3, A: 0xff}
+	case model.JobComplete:
+		return color.NRGBA{R: 0x43, G: 0xa0, B: 0x47, A: 0xff}
+	case model.JobRetrying:
+		return color.NRGBA{R: 0xff, G: 0x98, B: 0x00, A: 0xff}
+	case model.JobFailed:
+		return color.NRGBA{R: 0xe5, G: 0x39, B: 0x35, A: 0xff}
+	}
+	return color.NRGBA{R: 0x61, G: 0x61, B: 0x61, A: 0xff}
+}
+
+// swatch is a small coloured square.
+func swatch() *canvas.Rectangle {
+	r := &canvas.Rectangle{CornerRadius: 3}
+	r.SetMinSize(fyne.NewSize(12, 12))
+	return r
+}
+
+func stateTitle(s model.JobState) string {
+	if s == "" {
+		return ""
+	}
+	return strings.ToUpper(string(s[:1])) + string(s[1:])
+}
+
+func jobTypeTitle(t model.JobType) string {
+	switch t {
+	case model.JobShare:
+		return "Share Package On Server"
+	case model.JobRemove:
+		return "Remove Package From Server"
+	}
+	return "Run Command On Workstation"
+}
+
+func targetTitle(t model.Target) string {
+	switch t.Kind {
+	case model.TargetSite:
+		if t.Subsites {
+			return "Site " + t.Name + " and its sub-sites"
+		}
+		return "Site " + t.Name
+	case model.TargetGroup:
+		return "Machine group " + t.Name
+	case model.TargetComputer:
+		return "Computer " + t.Name
+	}
+	return t.Name
+}
+
+func colorRGBA(r, g, b uint32, a uint8) color.Color {
+	return color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: a}
+}
+
+func sortStrings(s []string) { sort.Strings(s) }
