@@ -2,10 +2,13 @@ package model
 
 import (
 	"fmt"
+	"net/netip"
 	"net/url"
 	"path"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Location is where a share is: an SMB share (with an optional folder inside
@@ -48,10 +51,15 @@ func ParseLocation(s string) (Location, error) {
 }
 
 func localLocation(orig, p string) (Location, error) {
-	if strings.ContainsRune(p, 0) {
-		return Location{}, fmt.Errorf("location %q contains a NUL byte", orig)
+	if hasCtl(p) {
+		return Location{}, fmt.Errorf("location %q holds a control character", orig)
 	}
 	c := path.Clean(p)
+	// ParseLocation trims its input, so a folder whose name ends in a space
+	// would lose it when the location is written down and read back.
+	if r, _ := utf8.DecodeLastRuneInString(c); unicode.IsSpace(r) {
+		return Location{}, fmt.Errorf("location %q ends in a folder name that ends with a space", orig)
+	}
 	return Location{Scheme: "file", Path: c}, nil
 }
 
@@ -144,7 +152,7 @@ const badShareChars = `"/\[]:|<>+=;,*?`
 
 func (l Location) normalise(orig string) (Location, error) {
 	l.Host = strings.TrimSuffix(strings.TrimPrefix(l.Host, "["), "]")
-	if l.Host == "" || strings.ContainsAny(l.Host, ` /\@;?#`) {
+	if !validHost(l.Host) {
 		return Location{}, fmt.Errorf("location %q has no valid host name", orig)
 	}
 	if strings.ContainsAny(l.Share, badShareChars) || strings.TrimSpace(l.Share) == "" || hasCtl(l.Share) {
@@ -170,7 +178,26 @@ func (l Location) normalise(orig string) (Location, error) {
 	if strings.ContainsAny(l.User+l.Domain, "@;:/\\") || hasCtl(l.User+l.Domain) {
 		return Location{}, fmt.Errorf("location %q has a user or domain with a character that is not allowed", orig)
 	}
+	if l.Domain != "" && l.User == "" {
+		return Location{}, fmt.Errorf("location %q has a domain but no user", orig)
+	}
 	return l, nil
+}
+
+// validHost accepts an IPv6 address (without a zone) or a name of letters,
+// digits, '-', '_' and '.': what a URL carries unescaped, so that String
+// prints a host that parses back.
+func validHost(h string) bool {
+	if strings.Contains(h, ":") {
+		a, err := netip.ParseAddr(h)
+		return err == nil && a.Is6() && a.Zone() == ""
+	}
+	for _, r := range h {
+		if r != '-' && r != '_' && r != '.' && !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			return false
+		}
+	}
+	return h != ""
 }
 
 func hasCtl(s string) bool {
