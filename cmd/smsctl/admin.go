@@ -158,7 +158,7 @@ func orDash(s string) string {
 
 func siteAdd(fs *flag.FlagSet) runFunc {
 	code := fs.String("code", "", "site `code`, 3 letters or digits, e.g. S01")
-	name := fs.String("name", "", "site name")
+	name := fs.String("name", "", "site `name`")
 	share := fs.String("share", "", "site share `URL`: \\\\host\\share\\folder, smb://user@host/share/folder or file:///dir")
 	parent := fs.String("parent", "", "parent site `CODE`")
 	cf := addCredFlags(fs)
@@ -318,7 +318,7 @@ func siteRm(fs *flag.FlagSet) runFunc {
 
 func serverAdd(fs *flag.FlagSet) runFunc {
 	site := fs.String("site", "", "site `code` the server belongs to")
-	name := fs.String("name", "", "server name, unique in its site")
+	name := fs.String("name", "", "server `name`, unique in its site")
 	url := fs.String("url", "", "share `URL`: \\\\host\\share\\folder, smb://user@host:port/share/folder or file:///dir")
 	def := fs.Bool("default", false, "make it one of the site's Default Servers")
 	signing := fs.Bool("require-signing", false, "refuse to talk to the server without SMB signing")
@@ -408,7 +408,7 @@ func serverRm(fs *flag.FlagSet) runFunc {
 
 func computerAdd(fs *flag.FlagSet) runFunc {
 	site := fs.String("site", "", "site `code` the computer belongs to")
-	name := fs.String("name", "", "computer name, e.g. PC001")
+	name := fs.String("name", "", "computer `name`, e.g. PC001")
 	platform := fs.String("platform", "", "the computer's `platform`, e.g. linux/amd64 or windows/arm64")
 	return func(ctx context.Context, e *env, _ []string) error {
 		if err := requireFlags(fs, "site", "name", "platform"); err != nil {
@@ -512,8 +512,8 @@ func memberNames(ctx context.Context, st model.Store, names []string) ([]string,
 }
 
 func groupAdd(fs *flag.FlagSet) runFunc {
-	name := fs.String("name", "", "group name")
-	comment := fs.String("comment", "", "what the group is for")
+	name := fs.String("name", "", "group `name`")
+	comment := fs.String("comment", "", "what the group is for, as `text`")
 	members := fs.String("computers", "", "comma-separated `names` of computers (or servers) in the group")
 	return func(ctx context.Context, e *env, _ []string) error {
 		if err := requireFlags(fs, "name"); err != nil {
@@ -663,7 +663,7 @@ type cmdLineFlags struct {
 func addCmdLineFlags(fs *flag.FlagSet) *cmdLineFlags {
 	c := &cmdLineFlags{fs: fs}
 	fs.StringVar(&c.name, "command-name", "", "command line `name`, shown on the client, e.g. Install")
-	fs.StringVar(&c.command, "command", "", "the `command` to run from the package root, e.g. \"sh install.sh\"")
+	fs.StringVar(&c.command, "command", "", "the command `line` to run from the package root, e.g. \"sh install.sh\"")
 	fs.StringVar(&c.plats, "platform", "", "comma-separated `platforms` it runs on, e.g. linux/amd64,linux/arm64")
 	fs.BoolVar(&c.automated, "automated", false, "needs no user input, so it may run unattended")
 	fs.BoolVar(&c.background, "background", false, "system background task: may run with nobody logged on")
@@ -743,11 +743,11 @@ func packageSource(s string) (string, error) {
 }
 
 func packageAdd(fs *flag.FlagSet) runFunc {
-	name := fs.String("name", "", "package name")
-	version := fs.String("version", "", "package version")
+	name := fs.String("name", "", "package `name`")
+	version := fs.String("version", "", "package `version`")
 	source := fs.String("source", "", "source `folder`: a local folder or \\\\host\\share\\folder")
-	comment := fs.String("comment", "", "comment `text`")
-	publisher := fs.String("publisher", "", "who made the software")
+	comment := fs.String("comment", "", "a comment, as `text`")
+	publisher := fs.String("publisher", "", "`name` of who made the software")
 	shareName := fs.String("share-name", "", "`share` name for Share Package On Server jobs")
 	cl := addCmdLineFlags(fs)
 	return func(ctx context.Context, e *env, _ []string) error {

@@ -548,10 +548,10 @@ func printVerb(w io.Writer, c command, v verb, fs *flag.FlagSet) {
 			f := fs.Lookup(n)
 			arg, usage := flag.UnquoteUsage(f)
 			if arg != "" {
-				arg = " " + arg
+				arg = " " + strings.ToUpper(arg)
 			}
 			def := ""
-			if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
+			if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "0s" {
 				def = fmt.Sprintf(" (default %s)", f.DefValue)
 			}
 			fmt.Fprintf(tw, "  --%s%s\t%s%s\n", n, arg, usage, def)
