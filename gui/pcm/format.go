@@ -1,0 +1,217 @@
+package pcm
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"opensms/core/model"
+)
+
+// sentence turns an error into the one sentence a user sees: what failed,
+// prefixed by what the window was doing, capitalised, on one line, ending
+// with a full stop. The engine's errors never hold a password.
+func sentence(doing string, err error) string {
+	if err == nil {
+		return ""
+	}
+	msg := err.Error()
+	if errors.Is(err, errCanceled) {
+		msg = "canceled"
+	}
+	msg = strings.Join(strings.Fields(msg), " ")
+	if doing != "" {
+		msg = doing + ": " + msg
+	}
+	return capitalise(strings.TrimRight(msg, ".")) + "."
+}
+
+var errCanceled = errors.New("canceled")
+
+func capitalise(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 {
+		return s
+	}
+	return string(unicode.ToUpper(r)) + s[n:]
+}
+
+const timeLayout = "2006-01-02 15:04"
+
+// when shows a time in the user's zone, or a dash for "never".
+func when(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.Local().Format(timeLayout)
+}
+
+// size shows a byte count the way file managers do.
+func size(n int64) string {
+	const unit = 1000
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit && exp < 4; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTP"[exp])
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "Yes"
+	}
+	return "No"
+}
+
+func exitCode(c *int) string {
+	if c == nil {
+		return "—"
+	}
+	return fmt.Sprint(*c)
+}
+
+// rebootText says what a finished command asks of the computer. The window
+// never restarts the machine; it only tells the user.
+func rebootText(r model.Reboot) string {
+	switch r {
+	case model.RebootSoft:
+		return "Soft: restart when convenient"
+	case model.RebootHard:
+		return "Hard: restart now"
+	case model.RebootNone:
+		return "No"
+	}
+	return string(r)
+}
+
+// rebootMessage is the dialog text after a run that asks for a restart.
+func rebootMessage(h HistoryEntry) string {
+	name := h.PackageName
+	if name == "" {
+		name = h.Package
+	}
+	switch h.Reboot {
+	case model.RebootSoft:
+		return fmt.Sprintf("%s finished and needs a restart to complete. Restart your computer when it suits you.", name)
+	case model.RebootHard:
+		return fmt.Sprintf("%s finished and asks for a restart now. Save your work and restart your computer.", name)
+	}
+	return ""
+}
+
+// countdownText is the mandatory dialog's main line.
+func countdownText(name string, left time.Duration) string {
+	if left < 0 {
+		left = 0
+	}
+	left = left.Round(time.Second)
+	return fmt.Sprintf("%s is mandatory and will run in %d:%02d.", name, int(left/time.Minute), int(left%time.Minute/time.Second))
+}
+
+func deferralsText(left int) string {
+	switch {
+	case left <= 0:
+		return "It cannot be postponed any more."
+	case left == 1:
+		return "You may postpone it once more."
+	}
+	return fmt.Sprintf("You may postpone it %d more times.", left)
+}
+
+// steps are the phases of a run in the order the progress bar walks them.
+var steps = []Step{StepDownload, StepVerify, StepUnpack, StepRun}
+
+// stepLabels name each phase for the user.
+var stepLabels = map[Step]string{
+	StepDownload: "Downloading",
+	StepVerify:   "Verifying",
+	StepUnpack:   "Unpacking",
+	StepRun:      "Running",
+}
+
+// progressOf maps a progress report onto the whole run, each of the four
+// steps taking a quarter of the bar, and says what is happening.
+func progressOf(p Progress) (float64, string) {
+	name := string(p.Step)
+	idx := 0
+	for i, s := range steps {
+		if s == p.Step {
+			idx = i
+		}
+	}
+	frac := 0.0
+	if p.Total > 0 {
+		frac = float64(p.Done) / float64(p.Total)
+		frac = min(max(frac, 0), 1)
+	}
+	label := stepLabels[p.Step]
+	if label == "" {
+		label = capitalise(name)
+	}
+	label = fmt.Sprintf("Step %d of %d: %s", idx+1, len(steps), label)
+	if p.Step == StepDownload && p.Server != "" {
+		label += " from " + p.Server
+	}
+	switch {
+	case p.Total > 0 && (p.Step == StepDownload || p.Step == StepVerify):
+		label += fmt.Sprintf(" (%s of %s)", size(p.Done), size(p.Total))
+	case p.Step == StepUnpack && p.Total > 0:
+		label += fmt.Sprintf(" (%d of %d files)", p.Done, p.Total)
+	case p.Step == StepUnpack && p.Done > 0:
+		label += fmt.Sprintf(" (%d files)", p.Done)
+	}
+	return (float64(idx) + frac) / float64(len(steps)), label
+}
+
+// tail keeps the last n bytes of s, cut at a line start when possible.
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	s = s[len(s)-n:]
+	if i := strings.IndexByte(s, '\n'); i >= 0 && i < len(s)-1 {
+		s = s[i+1:]
+	}
+	return s
+}
+
+// isPending reports whether an offer still waits to be run.
+func isPending(o Offer) bool {
+	return o.State == OfferAvailable || o.State == OfferDue
+}
+
+func pendingCount(offers []Offer) int {
+	n := 0
+	for _, o := range offers {
+		if isPending(o) {
+			n++
+		}
+	}
+	return n
+}
+
+// stateNames are the offers table's State column.
+var stateNames = map[OfferState]string{
+	OfferAvailable: "Available",
+	OfferDue:       "Due now",
+	OfferRunning:   "Running",
+	OfferComplete:  "Complete",
+	OfferFailed:    "Failed",
+}
+
+func stateText(o Offer) string {
+	if s, ok := stateNames[o.State]; ok {
+		if o.State == OfferComplete && o.Last != nil && o.Last.Reboot != model.RebootNone {
+			s += ", restart needed"
+		}
+		return s
+	}
+	return capitalise(string(o.State))
+}
