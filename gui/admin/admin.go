@@ -119,12 +119,13 @@ func (a *Admin) buildUI() {
 	)
 	// The inner windows are tiled when the area first has its real size:
 	// before the window shows, the driver may report a smaller one.
-	area := container.New(&tileOnce{a: a}, a.mdi)
-	a.win.SetContent(container.NewBorder(toolbar, a.status.buildUI(), nil, nil, area))
-	a.win.Resize(fyne.NewSize(1280, 800))
+	statusBar := a.status.buildUI()
 	for _, t := range windowOrder {
 		a.show(t)
 	}
+	area := container.New(&tileOnce{a: a}, a.mdi)
+	a.win.SetContent(container.NewBorder(toolbar, statusBar, nil, nil, area))
+	a.win.Resize(fyne.NewSize(1280, 800))
 	a.updateMenu()
 	a.status.start()
 }

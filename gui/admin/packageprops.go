@@ -32,6 +32,7 @@ type packageProps struct {
 	inventory              *widget.Button
 	dlg                    *dialog.CustomDialog
 	saving                 bool
+	shown                  bool
 }
 
 // newPackageProps edits p; a p without ID is a new package. warnings (from
@@ -90,6 +91,8 @@ func (pp *packageProps) show() {
 	pp.dlg = dialog.NewCustomWithoutButtons(title, pp.buildUI(), pp.adm.win)
 	pp.dlg.SetButtons([]fyne.CanvasObject{pp.cancel, pp.ok})
 	pp.dlg.Resize(fyne.NewSize(580, 460))
+	pp.dlg.SetOnClosed(func() { pp.shown = false })
+	pp.shown = true
 	pp.dlg.Show()
 	pp.adm.win.Canvas().Focus(pp.name)
 }
@@ -224,6 +227,7 @@ type workstations struct {
 	list     *widget.List
 	selected int
 	errText  *widget.Label
+	add, ok  *widget.Button
 	dlg      *dialog.CustomDialog
 }
 
@@ -266,8 +270,10 @@ func (ws *workstations) buildUI() fyne.CanvasObject {
 	}
 	ws.list.ExtendBaseWidget(ws.list)
 	ws.errText = errorLabel()
+	ws.add = &widget.Button{Text: "Add…", OnTapped: func() { newCommandDialog(ws, -1).show() }}
+	ws.ok = &widget.Button{Text: "OK", Importance: widget.HighImportance, OnTapped: ws.onOK}
 	buttons := container.NewHBox(
-		&widget.Button{Text: "Add…", OnTapped: func() { newCommandDialog(ws, -1).show() }},
+		ws.add,
 		&widget.Button{Text: "Edit…", OnTapped: ws.onEdit},
 		&widget.Button{Text: "Remove", OnTapped: ws.onRemove},
 	)
@@ -283,7 +289,7 @@ func (ws *workstations) show() {
 	ws.dlg = dialog.NewCustomWithoutButtons("Workstations", ws.buildUI(), ws.pp.adm.win)
 	ws.dlg.SetButtons([]fyne.CanvasObject{
 		&widget.Button{Text: "Cancel", OnTapped: func() { ws.dlg.Hide() }},
-		&widget.Button{Text: "OK", Importance: widget.HighImportance, OnTapped: ws.onOK},
+		ws.ok,
 	})
 	ws.dlg.Resize(fyne.NewSize(760, 460))
 	ws.dlg.Show()
@@ -346,6 +352,7 @@ type commandDialog struct {
 	success, soft, hard *widget.Entry
 	timeout             *widget.Entry
 	errText             *widget.Label
+	ok                  *widget.Button
 	dlg                 *dialog.CustomDialog
 }
 
@@ -399,10 +406,11 @@ func (cd *commandDialog) show() {
 	if cd.index >= 0 {
 		title = "Command Line Properties"
 	}
+	cd.ok = &widget.Button{Text: "OK", Importance: widget.HighImportance, OnTapped: cd.onOK}
 	cd.dlg = dialog.NewCustomWithoutButtons(title, cd.buildUI(), cd.ws.pp.adm.win)
 	cd.dlg.SetButtons([]fyne.CanvasObject{
 		&widget.Button{Text: "Cancel", OnTapped: func() { cd.dlg.Hide() }},
-		&widget.Button{Text: "OK", Importance: widget.HighImportance, OnTapped: cd.onOK},
+		cd.ok,
 	})
 	cd.dlg.Resize(fyne.NewSize(620, 520))
 	cd.dlg.Show()

@@ -27,6 +27,8 @@ type packagesWindow struct {
 	pkgs     []model.Package
 	selected int
 
+	rows []*packageRow
+
 	// dragAt is the pointer's last absolute position during a drag.
 	dragAt fyne.Position
 }
@@ -38,8 +40,12 @@ func newPackagesWindow(a *Admin) *packagesWindow {
 
 func (w *packagesWindow) buildUI() fyne.CanvasObject {
 	w.list = &widget.List{
-		Length:     func() int { return len(w.pkgs) },
-		CreateItem: func() fyne.CanvasObject { return newPackageRow(w) },
+		Length: func() int { return len(w.pkgs) },
+		CreateItem: func() fyne.CanvasObject {
+			r := newPackageRow(w)
+			w.rows = append(w.rows, r)
+			return r
+		},
 		UpdateItem: func(id widget.ListItemID, o fyne.CanvasObject) { o.(*packageRow).update(id, w.pkgs[id]) },
 		OnSelected: func(id widget.ListItemID) { w.selected = id },
 		OnUnselected: func(id widget.ListItemID) {

@@ -1,0 +1,187 @@
+package admin
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"opensms/core/model"
+)
+
+// storedPackage puts a package in the store and waits for its row.
+func storedPackage(t *testing.T, a *Admin, st model.Store) (model.Package, *packageRow) {
+	t.Helper()
+	c := model.CommandLine{Name: "Install", Command: "sh install.sh", Platforms: []model.Platform{"linux/amd64"}, Automated: true}
+	c.ApplyDefaults()
+	p, err := st.CreatePackage(context.Background(), model.Package{Name: "Hello", Version: "1.0", Source: t.TempDir(), Commands: []model.CommandLine{c}})
+	must(t, err)
+	a.locked(a.packages.reload)
+	var row *packageRow
+	waitFor(t, a, "the package row", func() bool {
+		for _, r := range a.packages.rows {
+			if r.id == 0 && r.pkg.ID == p.ID && !a.abs(r).IsZero() {
+				row = r
+				return true
+			}
+		}
+		return false
+	})
+	return p, row
+}
+
+func (a *Admin) abs(o fyne.CanvasObject) fyne.Position {
+	return fyne.CurrentApp().Driver().AbsolutePositionForObject(o)
+}
+
+// siteRowFor waits until the Sites tree shows the node and returns its row.
+func siteRowFor(t *testing.T, a *Admin, uid string) *siteRow {
+	t.Helper()
+	var row *siteRow
+	waitFor(t, a, "tree row "+uid, func() bool {
+		for _, r := range a.sites.rows {
+			if r.uid == uid && !a.abs(r).IsZero() {
+				row = r
+				return true
+			}
+		}
+		return false
+	})
+	return row
+}
+
+// dragTo drags the package row to the centre of the object, as the driver
+// would: Dragged with a position relative to the row, then DragEnd.
+func dragTo(a *Admin, row *packageRow, to fyne.Position) {
+	from := a.abs(row)
+	row.Dragged(&fyne.DragEvent{PointEvent: fyne.PointEvent{Position: to.Subtract(from)}, Dragged: fyne.NewDelta(to.X-from.X, to.Y-from.Y)})
+}
+
+func centre(a *Admin, o fyne.CanvasObject) fyne.Position {
+	return a.abs(o).Add(fyne.NewPos(o.Size().Width/2, o.Size().Height/2))
+}
+
+func TestDragPackageOntoSiteComputerAndGroupMakesJobs(t *testing.T) {
+	a, st := newTestAdmin(t, nil)
+	p, pkgRow := storedPackage(t, a, st)
+	<-a.sites.loaded
+	a.locked(func() {
+		a.sites.tree.OpenBranch(nodeID(nodeComps, "S01"))
+		a.sites.tree.OpenBranch(nodeID(nodeGroups, "S01"))
+	})
+
+	cases := []struct {
+		uid  string
+		want model.Target
+	}{
+		{nodeID(nodeSite, "S01"), model.Target{Kind: model.TargetSite, Name: "S01"}},
+		{nodeID(nodeComputer, "PC001"), model.Target{Kind: model.TargetComputer, Name: "PC001"}},
+		{nodeID(nodeGroup, "Accounting"), model.Target{Kind: model.TargetGroup, Name: "Accounting"}},
+	}
+	for i, c := range cases {
+		target := siteRowFor(t, a, c.uid)
+		a.locked(func() {
+			a.details = nil
+			dragTo(a, pkgRow, centre(a, target))
+			if a.sites.hover != c.uid {
+				t.Errorf("%s: hovering highlights %q", c.uid, a.sites.hover)
+			}
+			if target.bg.StrokeWidth == 0 {
+				t.Errorf("%s: the row under the pointer is not highlighted", c.uid)
+			}
+			pkgRow.DragEnd()
+			if a.sites.hover != "" {
+				t.Errorf("%s: highlight %q stays after the drop", c.uid, a.sites.hover)
+			}
+			jd := a.details
+			if jd == nil {
+				t.Fatalf("%s: the drop did not open Job Details", c.uid)
+			}
+			if jd.job.Target != c.want || jd.job.Package != p.ID || jd.command.Selected != "Install" {
+				t.Fatalf("%s: Job Details has target %+v, package %s, command %q", c.uid, jd.job.Target, jd.job.Package, jd.command.Selected)
+			}
+			if jd.target.Text != targetTitle(c.want) {
+				t.Errorf("target shown as %q", jd.target.Text)
+			}
+			test.Tap(jd.ok)
+		})
+		waitFor(t, a, "the job of "+c.uid, func() bool {
+			js, _ := st.ListJobs(context.Background())
+			return len(js) == i+1 && !a.details.saving
+		})
+		js, _ := st.ListJobs(context.Background())
+		var got model.Job
+		for _, j := range js {
+			if j.Target == c.want {
+				got = j
+			}
+		}
+		if got.ID == "" || got.Status.State != model.JobPending || got.Package != p.ID || got.Run.Command != "Install" ||
+			got.Type != model.JobRun || got.Schedule.Priority != model.PriorityMedium || got.Run.Deferrals != model.DefaultDeferrals {
+			t.Errorf("%s: stored job %+v", c.uid, got)
+		}
+	}
+	waitFor(t, a, "three jobs in the Jobs window", func() bool { return len(a.jobs.jobs) == 3 })
+}
+
+func TestDropElsewhereDoesNothing(t *testing.T) {
+	a, st := newTestAdmin(t, nil)
+	_, pkgRow := storedPackage(t, a, st)
+	<-a.sites.loaded
+	servers := siteRowFor(t, a, nodeID(nodeServers, "S01"))
+	a.locked(func() {
+		a.details = nil
+		// Onto its own window, through the test driver's drag (which stays where it began).
+		test.Drag(a.win.Canvas(), centre(a, pkgRow), 5, 5)
+		// Onto a folder of the tree, which is not a target.
+		dragTo(a, pkgRow, centre(a, servers))
+		if a.sites.hover != "" {
+			t.Errorf("a folder is highlighted as a drop target: %q", a.sites.hover)
+		}
+		pkgRow.DragEnd()
+		// Onto the status bar.
+		dragTo(a, pkgRow, fyne.NewPos(10, a.win.Canvas().Size().Height-5))
+		pkgRow.DragEnd()
+		if a.details != nil {
+			t.Errorf("a drop elsewhere opened Job Details for %+v", a.details.job.Target)
+		}
+	})
+	time.Sleep(50 * time.Millisecond)
+	if js, _ := st.ListJobs(context.Background()); len(js) != 0 {
+		t.Errorf("%d jobs stored", len(js))
+	}
+}
+
+func TestJobDetailsBadFieldShowsTheModelsSentenceAndStoresNothing(t *testing.T) {
+	a, st := newTestAdmin(t, nil)
+	p, _ := storedPackage(t, a, st)
+	a.locked(func() {
+		a.newJob(p, model.Target{Kind: model.TargetSite, Name: "S01"})
+		jd := a.details
+		jd.offerAfter.SetText("2030-01-02 10:00")
+		jd.mandatory.SetText("2030-01-01 10:00") // before the offer
+		test.Tap(jd.ok)
+		j, _ := jd.collect()
+		want := j.Validate()
+		if want == nil || jd.errText.Text != want.Error() {
+			t.Errorf("error shown = %q, want the model's %v", jd.errText.Text, want)
+		}
+		jd.mandatory.SetText("next tuesday")
+		test.Tap(jd.ok)
+		if jd.errText.Text == "" || jd.errText.Text[:len("mandatory after")] != "mandatory after" {
+			t.Errorf("a bad date says %q", jd.errText.Text)
+		}
+		jd.mandatory.SetText("")
+		jd.deferrals.SetText("-1")
+		test.Tap(jd.ok)
+		if jd.errText.Text != "deferrals -1 must be 0 or more" {
+			t.Errorf("negative deferrals say %q", jd.errText.Text)
+		}
+	})
+	time.Sleep(100 * time.Millisecond)
+	if js, _ := st.ListJobs(context.Background()); len(js) != 0 {
+		t.Errorf("%d jobs stored after bad fields", len(js))
+	}
+}
