@@ -13,7 +13,7 @@ import (
 	"opensms/core/watchdog"
 )
 
-var eventColumns = []float32{140, 70, 95, 100}
+var eventColumns = []float32{115, 65, 85, 85}
 
 // eventLimit is how many events the window shows; the log itself keeps all.
 const eventLimit = 1000
@@ -55,7 +55,7 @@ func (w *eventsWindow) buildUI() fyne.CanvasObject {
 			if about == "" {
 				about = e.Server
 			}
-			for i, s := range []string{e.Time.Local().Format("2006-01-02 15:04:05"), stateTitle(model.JobState(e.Severity)), e.Job, about, e.Message} {
+			for i, s := range []string{e.Time.Local().Format("01-02 15:04:05"), stateTitle(model.JobState(e.Severity)), e.Job, about, e.Message} {
 				labels[i].(*widget.Label).SetText(s)
 			}
 			imp := widget.MediumImportance
