@@ -118,7 +118,18 @@ func mustNotExist(what string, err error) error {
 	return err
 }
 
-// mustExist turns not-found into a sentence naming what is missing.
+// failed says what was being done when the store failed, but leaves alone
+// the store's own sentences about the input ("site S09 not found", "site
+// S01 still has 2 computer(s): …"), which already say it.
+func failed(doing string, err error) error {
+	if err == nil || isBadInput(err) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", doing, err)
+}
+
+// mustExist turns not-found into a sentence naming what is missing, for
+// records a command refers to (the parent of a new site, …).
 func mustExist(what string, err error) error {
 	if errors.Is(err, model.ErrNotFound) {
 		return usagef("%s does not exist", what)
@@ -235,7 +246,7 @@ func siteShow(fs *flag.FlagSet) runFunc {
 		}
 		s, err := st.GetSite(ctx, args[0])
 		if err != nil {
-			return mustExist("site "+args[0], err)
+			return failed("reading site "+args[0], err)
 		}
 		servers, err := st.ListServers(ctx, s.Code)
 		if err != nil {
@@ -276,41 +287,13 @@ func userName(c model.Credentials) string {
 
 func siteRm(fs *flag.FlagSet) runFunc {
 	return func(ctx context.Context, e *env, args []string) error {
-		code := args[0]
 		st, err := e.store()
 		if err != nil {
 			return err
 		}
-		if _, err := st.GetSite(ctx, code); err != nil {
-			return mustExist("site "+code, err)
-		}
-		sites, err := st.ListSites(ctx)
-		if err != nil {
-			return fmt.Errorf("listing sites: %w", err)
-		}
-		for _, s := range sites {
-			if s.Parent == code {
-				return usagef("site %s is the parent of site %s; remove that first", code, s.Code)
-			}
-		}
-		servers, err := st.ListServers(ctx, code)
-		if err != nil {
-			return fmt.Errorf("listing the servers of site %s: %w", code, err)
-		}
-		if len(servers) > 0 {
-			return usagef("site %s still has %d distribution server(s); remove them first with 'smsctl server rm --site %s NAME'", code, len(servers), code)
-		}
-		n, err := st.CountComputers(ctx, code)
-		if err != nil {
-			return fmt.Errorf("counting the computers of site %s: %w", code, err)
-		}
-		if n > 0 {
-			return usagef("site %s still has %d computer(s); remove them first with 'smsctl computer rm NAME'", code, n)
-		}
-		if err := st.DeleteSite(ctx, code); err != nil {
-			return fmt.Errorf("removing site %s: %w", code, err)
-		}
-		return nil
+		// The store refuses a site that still has sub-sites, servers or
+		// computers, with a sentence that says so.
+		return failed("removing site "+args[0], st.DeleteSite(ctx, args[0]))
 	}
 }
 
@@ -393,14 +376,7 @@ func serverRm(fs *flag.FlagSet) runFunc {
 		if err != nil {
 			return err
 		}
-		what := fmt.Sprintf("server %s in site %s", args[0], *site)
-		if err := mustExist(what, getErr(st.GetServer(ctx, *site, args[0]))); err != nil {
-			return err
-		}
-		if err := st.DeleteServer(ctx, *site, args[0]); err != nil {
-			return fmt.Errorf("removing %s: %w", what, err)
-		}
-		return nil
+		return failed(fmt.Sprintf("removing server %s of site %s", args[0], *site), st.DeleteServer(ctx, *site, args[0]))
 	}
 }
 
@@ -468,18 +444,11 @@ func computerList(fs *flag.FlagSet) runFunc {
 
 func computerRm(fs *flag.FlagSet) runFunc {
 	return func(ctx context.Context, e *env, args []string) error {
-		name := model.NormalizeComputerName(args[0])
 		st, err := e.store()
 		if err != nil {
 			return err
 		}
-		if err := mustExist("computer "+name, getErr(st.GetComputer(ctx, name))); err != nil {
-			return err
-		}
-		if err := st.DeleteComputer(ctx, name); err != nil {
-			return fmt.Errorf("removing computer %s: %w", name, err)
-		}
-		return nil
+		return failed("removing computer "+args[0], st.DeleteComputer(ctx, args[0]))
 	}
 }
 
@@ -552,7 +521,7 @@ func changeMembers(fs *flag.FlagSet, edit func(ctx context.Context, st model.Sto
 		}
 		g, err := st.GetGroup(ctx, args[0])
 		if err != nil {
-			return mustExist("group "+args[0], err)
+			return failed("reading group "+args[0], err)
 		}
 		if err := edit(ctx, st, &g, args[1:]); err != nil {
 			return err
@@ -560,10 +529,7 @@ func changeMembers(fs *flag.FlagSet, edit func(ctx context.Context, st model.Sto
 		if err := g.Validate(); err != nil {
 			return err
 		}
-		if err := st.PutGroup(ctx, g); err != nil {
-			return fmt.Errorf("changing group %s: %w", g.Name, err)
-		}
-		return nil
+		return failed("changing group "+g.Name, st.PutGroup(ctx, g))
 	}
 }
 
@@ -622,7 +588,7 @@ func groupShow(fs *flag.FlagSet) runFunc {
 		}
 		g, err := st.GetGroup(ctx, args[0])
 		if err != nil {
-			return mustExist("group "+args[0], err)
+			return failed("reading group "+args[0], err)
 		}
 		return e.show(g, []field{
 			{"name", g.Name},
@@ -638,13 +604,7 @@ func groupRm(fs *flag.FlagSet) runFunc {
 		if err != nil {
 			return err
 		}
-		if err := mustExist("group "+args[0], getErr(st.GetGroup(ctx, args[0]))); err != nil {
-			return err
-		}
-		if err := st.DeleteGroup(ctx, args[0]); err != nil {
-			return fmt.Errorf("removing group %s: %w", args[0], err)
-		}
-		return nil
+		return failed("removing group "+args[0], st.DeleteGroup(ctx, args[0]))
 	}
 }
 
@@ -802,7 +762,7 @@ func changePackage(ctx context.Context, e *env, id string, edit func(p *model.Pa
 	}
 	p, err := st.GetPackage(ctx, id)
 	if err != nil {
-		return mustExist("package "+id, err)
+		return failed("reading package "+id, err)
 	}
 	if err := edit(&p); err != nil {
 		return err
@@ -811,10 +771,7 @@ func changePackage(ctx context.Context, e *env, id string, edit func(p *model.Pa
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	if err := st.UpdatePackage(ctx, p); err != nil {
-		return fmt.Errorf("changing package %s: %w", id, err)
-	}
-	return nil
+	return failed("changing package "+id, st.UpdatePackage(ctx, p))
 }
 
 func packageCommandAdd(fs *flag.FlagSet) runFunc {
@@ -873,7 +830,7 @@ func packageShow(fs *flag.FlagSet) runFunc {
 		}
 		p, err := st.GetPackage(ctx, args[0])
 		if err != nil {
-			return mustExist("package "+args[0], err)
+			return failed("reading package "+args[0], err)
 		}
 		fields := []field{
 			{"id", p.ID},
@@ -924,12 +881,7 @@ func packageRm(fs *flag.FlagSet) runFunc {
 		if err != nil {
 			return err
 		}
-		if err := mustExist("package "+args[0], getErr(st.GetPackage(ctx, args[0]))); err != nil {
-			return err
-		}
-		if err := st.DeletePackage(ctx, args[0]); err != nil {
-			return fmt.Errorf("removing package %s: %w", args[0], err)
-		}
-		return nil
+		// The store refuses a package that a job still names.
+		return failed("removing package "+args[0], st.DeletePackage(ctx, args[0]))
 	}
 }
