@@ -1,0 +1,26 @@
+//go:build !windows
+
+package client
+
+import (
+	"context"
+	"os/exec"
+	"syscall"
+)
+
+// shellCommand runs line with `sh -c` in a process group of its own.
+func shellCommand(ctx context.Context, line string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, "/bin/sh", "-c", line)
+	killGroup(cmd)
+	return cmd
+}
+
+// killGroup makes the command lead a new process group and, when ctx ends,
+// kills the whole group, so that an installer's children do not outlive
+// its time-out.
+func killGroup(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error {
+		return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	}
+}

@@ -1,0 +1,420 @@
+// Package clientstore keeps a client computer's own state (core/client's
+// State) in Badger, in the client's data directory — never in the
+// Administrator's store.
+//
+// Layout of the data directory:
+//
+//	DIR/state/       the Badger database
+//	DIR/secret.key   32 random bytes (mode 0600) that seal the enrolment's
+//	                 password, so the database alone never holds it in clear
+//
+// Key schema (one-byte prefix, then the rest):
+//
+//	'E'                                   enrolment (password masked)
+//	'P'                                   the enrolment's password, AES-256-GCM sealed
+//	'R' job                               run record
+//	'H' BigEndian(started UnixNano) job   history entry; iteration order is time order
+//	'D' package '/' sha256                download in progress
+//	'I'                                   the last verified instruction file, as read
+//
+// Every value is one version byte (valueVersion) followed by JSON.
+package clientstore
+
+import (
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"opensms/core/client"
+	"opensms/core/model"
+)
+
+// Key prefixes, one byte each; see the package comment.
+const (
+	prefixEnrollment = 'E'
+	prefixPassword   = 'P'
+	prefixRun        = 'R'
+	prefixHistory    = 'H'
+	prefixDownload   = 'D'
+	prefixIns        = 'I'
+)
+
+// valueVersion is the encoding of every value: 1 = JSON.
+const valueVersion = 1
+
+// MaxHistory is how many history entries the store keeps; older ones are
+// dropped as new ones come.
+const MaxHistory = 1000
+
+// ErrLocked is returned by Open when another process holds the store.
+var ErrLocked = errors.New("the client store is in use by another process")
+
+// Store is a Badger-backed client.State.
+type Store struct {
+	db  *badger.DB
+	dir string
+	key []byte // seals the password
+}
+
+var _ client.State = (*Store)(nil)
+
+// Open opens (creating if needed) the client store in dir.
+func Open(dir string) (*Store, error) {
+	if dir == "" {
+		return nil, errors.New("client store: directory is empty")
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating the client data directory %s: %w", dir, err)
+	}
+	key, err := secretKey(filepath.Join(dir, "secret.key"))
+	if err != nil {
+		return nil, err
+	}
+	opts := badger.DefaultOptions(filepath.Join(dir, "state")).
+		WithSyncWrites(true).
+		WithLogger(nil).
+		WithValueLogFileSize(16 << 20).
+		WithMemTableSize(16 << 20).
+		WithValueThreshold(64 << 10).
+		WithNumMemtables(2).
+		WithBlockCacheSize(4 << 20).
+		WithIndexCacheSize(4 << 20).
+		WithNumCompactors(2)
+	db, err := badger.Open(opts)
+	if err != nil {
+		if strings.Contains(err.Error(), "Cannot acquire directory lock") {
+			return nil, fmt.Errorf("%w (%s): close the PCM window or stop the agent that uses it", ErrLocked, dir)
+		}
+		return nil, fmt.Errorf("opening the client store in %s: %w", dir, err)
+	}
+	return &Store{db: db, dir: dir, key: key}, nil
+}
+
+// secretKey reads the sealing key, making it on first use.
+func secretKey(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err == nil {
+		if len(b) != 32 {
+			return nil, fmt.Errorf("client secret key %s holds %d bytes, not 32", path, len(b))
+		}
+		return b, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("reading the client secret key: %w", err)
+	}
+	b = make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("creating the client secret key: %w", err)
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("writing the client secret key: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("writing the client secret key: %w", err)
+	}
+	return b, f.Close()
+}
+
+// Dir returns the data directory.
+func (s *Store) Dir() string { return s.dir }
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+func encode(v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return append([]byte{valueVersion}, b...), nil
+}
+
+func decode(b []byte, v any) error {
+	if len(b) == 0 || b[0] != valueVersion {
+		return fmt.Errorf("value has unknown encoding version")
+	}
+	return json.Unmarshal(b[1:], v)
+}
+
+func (s *Store) put(key []byte, v any) error {
+	val, err := encode(v)
+	if err != nil {
+		return err
+	}
+	return s.db.Update(func(txn *badger.Txn) error { return txn.Set(key, val) })
+}
+
+func (s *Store) get(key []byte, v any) error {
+	return s.db.View(func(txn *badger.Txn) error {
+		it, err := txn.Get(key)
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return model.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		return it.Value(func(b []byte) error { return decode(b, v) })
+	})
+}
+
+// list decodes every value under prefix, in key order (reverse when asked).
+func list[T any](s *Store, prefix []byte, reverse bool) ([]T, error) {
+	var out []T
+	err := s.db.View(func(txn *badger.Txn) error {
+		o := badger.DefaultIteratorOptions
+		o.Prefix = prefix
+		o.Reverse = reverse
+		it := txn.NewIterator(o)
+		defer it.Close()
+		seek := prefix
+		if reverse {
+			seek = append(append([]byte{}, prefix...), 0xff)
+		}
+		for it.Seek(seek); it.Valid(); it.Next() {
+			var v T
+			if err := it.Item().Value(func(b []byte) error { return decode(b, &v) }); err != nil {
+				return fmt.Errorf("key %q: %w", it.Item().Key(), err)
+			}
+			out = append(out, v)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// sealed is the stored form of the password.
+type sealed struct {
+	Nonce []byte `json:"nonce"`
+	Data  []byte `json:"data"`
+}
+
+func (s *Store) aead() (cipher.AEAD, error) {
+	blk, err := aes.NewCipher(s.key)
+	if err != nil {
+		return nil, err
+	}
+	return cipher.NewGCM(blk)
+}
+
+// Enrollment implements client.State.
+func (s *Store) Enrollment(ctx context.Context) (client.Enrollment, error) {
+	var e client.Enrollment
+	if err := s.get([]byte{prefixEnrollment}, &e); err != nil {
+		return e, fmt.Errorf("enrolment: %w", err)
+	}
+	var sp sealed
+	switch err := s.get([]byte{prefixPassword}, &sp); {
+	case errors.Is(err, model.ErrNotFound):
+		return e, nil
+	case err != nil:
+		return e, fmt.Errorf("enrolment password: %w", err)
+	}
+	g, err := s.aead()
+	if err != nil {
+		return e, err
+	}
+	pw, err := g.Open(nil, sp.Nonce, sp.Data, []byte("enrolment"))
+	if err != nil {
+		return e, fmt.Errorf("enrolment password does not open with %s: enrol again", filepath.Join(s.dir, "secret.key"))
+	}
+	e.Credentials.Password = model.NewSecret(string(pw))
+	return e, nil
+}
+
+// PutEnrollment implements client.State. The password goes under its own
+// key, sealed; the record's JSON holds only the mask.
+func (s *Store) PutEnrollment(ctx context.Context, e client.Enrollment) error {
+	rec, err := encode(e)
+	if err != nil {
+		return err
+	}
+	var pw []byte
+	if !e.Credentials.Password.IsZero() {
+		g, err := s.aead()
+		if err != nil {
+			return err
+		}
+		nonce := make([]byte, g.NonceSize())
+		if _, err := rand.Read(nonce); err != nil {
+			return err
+		}
+		pw, err = encode(sealed{Nonce: nonce, Data: g.Seal(nil, nonce, []byte(e.Credentials.Password.Reveal()), []byte("enrolment"))})
+		if err != nil {
+			return err
+		}
+	}
+	err = s.db.Update(func(txn *badger.Txn) error {
+		if err := txn.Set([]byte{prefixEnrollment}, rec); err != nil {
+			return err
+		}
+		if pw == nil {
+			return txn.Delete([]byte{prefixPassword})
+		}
+		return txn.Set([]byte{prefixPassword}, pw)
+	})
+	if err != nil {
+		return fmt.Errorf("saving the enrolment: %w", err)
+	}
+	return nil
+}
+
+func runKey(job string) []byte { return append([]byte{prefixRun}, job...) }
+
+// Run implements client.State.
+func (s *Store) Run(ctx context.Context, job string) (client.RunRecord, error) {
+	var r client.RunRecord
+	if err := s.get(runKey(job), &r); err != nil {
+		return r, fmt.Errorf("run record of job %s: %w", job, err)
+	}
+	return r, nil
+}
+
+// PutRun implements client.State.
+func (s *Store) PutRun(ctx context.Context, r client.RunRecord) error {
+	if r.Job == "" {
+		return errors.New("run record has no job")
+	}
+	if err := s.put(runKey(r.Job), r); err != nil {
+		return fmt.Errorf("saving the run record of job %s: %w", r.Job, err)
+	}
+	return nil
+}
+
+// ListRuns implements client.State.
+func (s *Store) ListRuns(ctx context.Context) ([]client.RunRecord, error) {
+	return list[client.RunRecord](s, []byte{prefixRun}, false)
+}
+
+func historyKey(h client.HistoryEntry) []byte {
+	k := make([]byte, 9, 9+len(h.Job))
+	k[0] = prefixHistory
+	binary.BigEndian.PutUint64(k[1:], uint64(h.Started.UnixNano()))
+	return append(k, h.Job...)
+}
+
+// AddHistory implements client.State; it keeps the newest MaxHistory entries.
+func (s *Store) AddHistory(ctx context.Context, h client.HistoryEntry) error {
+	val, err := encode(h)
+	if err != nil {
+		return err
+	}
+	var old [][]byte
+	err = s.db.View(func(txn *badger.Txn) error {
+		o := badger.DefaultIteratorOptions
+		o.Prefix = []byte{prefixHistory}
+		o.Reverse = true
+		o.PrefetchValues = false
+		it := txn.NewIterator(o)
+		defer it.Close()
+		n := 0
+		for it.Seek([]byte{prefixHistory, 0xff}); it.Valid(); it.Next() {
+			if n++; n >= MaxHistory {
+				old = append(old, it.Item().KeyCopy(nil))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("reading history: %w", err)
+	}
+	err = s.db.Update(func(txn *badger.Txn) error {
+		for _, k := range old {
+			if err := txn.Delete(k); err != nil {
+				return err
+			}
+		}
+		return txn.Set(historyKey(h), val)
+	})
+	if err != nil {
+		return fmt.Errorf("saving history of job %s: %w", h.Job, err)
+	}
+	return nil
+}
+
+// History implements client.State: newest first.
+func (s *Store) History(ctx context.Context) ([]client.HistoryEntry, error) {
+	return list[client.HistoryEntry](s, []byte{prefixHistory}, true)
+}
+
+func downloadKey(pkg, archive string) []byte {
+	return []byte(string(prefixDownload) + pkg + "/" + archive)
+}
+
+// PutDownload implements client.State.
+func (s *Store) PutDownload(ctx context.Context, d client.Download) error {
+	if err := s.put(downloadKey(d.Package, d.Archive), d); err != nil {
+		return fmt.Errorf("saving download progress of %s: %w", d.Package, err)
+	}
+	return nil
+}
+
+// ListDownloads implements client.State.
+func (s *Store) ListDownloads(ctx context.Context) ([]client.Download, error) {
+	return list[client.Download](s, []byte{prefixDownload}, false)
+}
+
+// DeleteDownload implements client.State.
+func (s *Store) DeleteDownload(ctx context.Context, pkg, archive string) error {
+	err := s.db.Update(func(txn *badger.Txn) error { return txn.Delete(downloadKey(pkg, archive)) })
+	if err != nil {
+		return fmt.Errorf("forgetting the download of %s: %w", pkg, err)
+	}
+	return nil
+}
+
+// PutInstructions implements client.State. The value is the file's bytes
+// behind the version byte (they are signed JSON already).
+func (s *Store) PutInstructions(ctx context.Context, data []byte) error {
+	err := s.db.Update(func(txn *badger.Txn) error {
+		if data == nil {
+			return txn.Delete([]byte{prefixIns})
+		}
+		return txn.Set([]byte{prefixIns}, append([]byte{valueVersion}, data...))
+	})
+	if err != nil {
+		return fmt.Errorf("keeping the instructions: %w", err)
+	}
+	return nil
+}
+
+// Instructions implements client.State; nil when none are kept.
+func (s *Store) Instructions(ctx context.Context) ([]byte, error) {
+	var out []byte
+	err := s.db.View(func(txn *badger.Txn) error {
+		it, err := txn.Get([]byte{prefixIns})
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return it.Value(func(b []byte) error {
+			if len(b) == 0 || b[0] != valueVersion {
+				return errors.New("kept instructions have an unknown encoding version")
+			}
+			out = append([]byte(nil), b[1:]...)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading the kept instructions: %w", err)
+	}
+	return out, nil
+}
