@@ -323,6 +323,7 @@ func (s *Server) Stop() {
 // (pid 1 in some containers does not). SIGKILL to the group is the fallback.
 func killGroup(cmd *exec.Cmd, done <-chan struct{}) {
 	pgid := cmd.Process.Pid
+	_ = syscall.Kill(-pgid, syscall.SIGCONT) // a frozen smbd cannot act on SIGTERM
 	_ = cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-done:
@@ -333,6 +334,21 @@ func killGroup(cmd *exec.Cmd, done <-chan struct{}) {
 	// A child that outlived the parent would keep the port or a
 	// connection; sweep the group once more.
 	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+}
+
+// Freeze stops smbd and its children with SIGSTOP: connections stay open
+// but nothing answers, as with a hung server. Thaw resumes them.
+func (s *Server) Freeze() { s.signalGroup(syscall.SIGSTOP) }
+
+// Thaw resumes a frozen server.
+func (s *Server) Thaw() { s.signalGroup(syscall.SIGCONT) }
+
+func (s *Server) signalGroup(sig syscall.Signal) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd != nil {
+		_ = syscall.Kill(-s.cmd.Process.Pid, sig)
+	}
 }
 
 // Close stops the server and removes the run state kept outside dir.

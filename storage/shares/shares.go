@@ -9,6 +9,7 @@ import (
 	"opensms/core/model"
 	"opensms/core/share"
 	"opensms/storage/localfs"
+	"opensms/storage/smbfs"
 )
 
 // opener dispatches on the location's scheme.
@@ -22,7 +23,7 @@ func (opener) Open(ctx context.Context, loc model.Location, cred model.Credentia
 	case "file":
 		return localfs.Opener{}.Open(ctx, loc, cred)
 	case "smb":
-		return openSMB(ctx, loc, cred)
+		return smbfs.Opener{}.Open(ctx, loc, cred)
 	}
 	return nil, fmt.Errorf("location %s has scheme %q; OpenSMS opens smb and file locations", loc, loc.Scheme)
 }
