@@ -14,10 +14,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 )
 
-// ErrNoDeferralsLeft is what the engine's Defer wraps when the user may not
-// say Later any more; core/client's sentinel replaces it when it lands.
-var ErrNoDeferralsLeft = errors.New("no deferrals left")
-
 // countdownDialog counts down a mandatory offer that came due: Run now runs
 // it, Later spends one deferral (the engine moves the offer's due time on,
 // and the dialog comes back then), and the end of the countdown runs it.

@@ -2,14 +2,15 @@ package pcm
 
 import (
 	"context"
-	"time"
 
+	"opensms/core/client"
 	"opensms/core/model"
 	"opensms/core/protocol"
 )
 
-// Engine is what the window needs of the client engine. *client.Engine
-// (core/client) satisfies it; the window holds no client logic of its own.
+// Engine is what the window needs of the client engine; *client.Engine
+// satisfies it. The window holds no client logic of its own: enrolment,
+// polling, verification, runs, deferrals and history are the engine's.
 type Engine interface {
 	Probe(ctx context.Context, siteShare string, cred model.Credentials) (protocol.SiteInfo, string, error)
 	Enroll(ctx context.Context, siteShare string, cred model.Credentials, computer, trustFingerprint string) (Enrollment, error)
@@ -21,61 +22,31 @@ type Engine interface {
 	History(ctx context.Context) ([]HistoryEntry, error)
 }
 
-// Stand-ins for the engine's types until core/client lands.
+var _ Engine = (*client.Engine)(nil)
+
+// The engine's types, by shorter names.
 type (
-	// Enrollment stand-in.
-	Enrollment struct {
-		SiteShare          string
-		SiteCode, SiteName string
-		Fingerprint        string
-		Computer           string
-	}
-	// OfferState stand-in.
-	OfferState string
-	// Offer stand-in.
-	Offer struct {
-		protocol.Offer
-		State         OfferState
-		Mandatory     bool
-		DueAt         time.Time
-		DeferralsLeft int
-		NeedsInput    bool
-		Last          *HistoryEntry
-	}
-	// Step stand-in.
-	Step string
-	// Progress stand-in.
-	Progress struct {
-		Step        Step
-		Done, Total int64
-		Server      string
-		Output      string
-	}
-	// HistoryEntry stand-in.
-	HistoryEntry struct {
-		Job, Package, PackageName, Command string
-		Generation                         int
-		Started, Finished                  time.Time
-		State                              model.TargetState
-		ExitCode                           *int
-		Reboot                             model.Reboot
-		OutputTail, Error                  string
-	}
+	Enrollment   = client.Enrollment
+	Offer        = client.Offer
+	OfferState   = client.OfferState
+	Progress     = client.Progress
+	Step         = client.Step
+	HistoryEntry = client.HistoryEntry
 )
 
-// Offer states (stand-ins).
+// Offer states and run steps, as the engine names them.
 const (
-	OfferAvailable OfferState = "available"
-	OfferDue       OfferState = "due"
-	OfferRunning   OfferState = "running"
-	OfferComplete  OfferState = "complete"
-	OfferFailed    OfferState = "failed"
+	OfferAvailable = client.OfferAvailable
+	OfferDue       = client.OfferDue
+	OfferRunning   = client.OfferRunning
+	OfferComplete  = client.OfferComplete
+	OfferFailed    = client.OfferFailed
+
+	StepDownload = client.StepDownload
+	StepVerify   = client.StepVerify
+	StepUnpack   = client.StepUnpack
+	StepRun      = client.StepRun
 )
 
-// Run steps (stand-ins).
-const (
-	StepDownload Step = "download"
-	StepVerify   Step = "verify"
-	StepUnpack   Step = "unpack"
-	StepRun      Step = "run"
-)
+// ErrNoDeferralsLeft is what Defer wraps when Later is spent.
+var ErrNoDeferralsLeft = client.ErrNoDeferralsLeft

@@ -103,14 +103,7 @@ func validateShare(s string) error {
 }
 
 func validateComputer(s string) error {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return errors.New("give this computer's name")
-	}
-	if strings.ContainsAny(s, `\/:*?"<>| `) {
-		return errors.New(`a computer name holds none of \ / : * ? " < > | or spaces`)
-	}
-	return nil
+	return model.ValidComputerName(strings.TrimSpace(s))
 }
 
 // show opens the form, keeping what was typed before.

@@ -1,0 +1,46 @@
+// Command pcm is the Package Command Manager: the window in which the person
+// at a client computer enrols it with an OpenSMS site and runs what the site
+// offers. `smsctl pcm` is the same engine without a window.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
+
+	"opensms/assets"
+	"opensms/core/client"
+	"opensms/gui/pcm"
+	"opensms/storage/clientstore"
+	"opensms/storage/shares"
+)
+
+func main() {
+	cfgDir, _ := os.UserConfigDir()
+	data := flag.String("data", filepath.Join(cfgDir, "opensms-client"), "the client's data directory (its own store, never the Administrator's)")
+	flag.Parse()
+	if err := run(*data); err != nil {
+		fmt.Fprintln(os.Stderr, "pcm:", err)
+		os.Exit(1)
+	}
+}
+
+func run(data string) error {
+	st, err := clientstore.Open(data)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	eng, err := client.New(client.Config{DataDir: data, Opener: shares.NewOpener(), Logger: slog.Default()}, st)
+	if err != nil {
+		return err
+	}
+	icon := fyne.NewStaticResource("opensms.png", assets.Icon)
+	pcm.New(app.NewWithID("org.opensms.pcm"), eng, pcm.Config{Computer: eng.Config().Computer, Icon: icon}).ShowAndRun()
+	return nil
+}
