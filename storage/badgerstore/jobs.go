@@ -16,6 +16,16 @@ func (s *Store) CreateJob(ctx context.Context, j model.Job) (model.Job, error) {
 	if err := j.Validate(); err != nil {
 		return model.Job{}, err
 	}
+	if _, err := s.HomeSite(ctx); err != nil {
+		return model.Job{}, err
+	}
+	// Checked before numbering too, so that a job refused for a missing
+	// package does not use up an ID.
+	pk := key(prefixPackage, j.Package)
+	err := s.view(ctx, func(txn *badger.Txn) error { return mustExist(txn, pk, "package %s", j.Package) })
+	if err != nil {
+		return model.Job{}, err
+	}
 	id, err := s.nextID(ctx, "job", s.seqJob)
 	if err != nil {
 		return model.Job{}, err
@@ -30,7 +40,7 @@ func (s *Store) CreateJob(ctx context.Context, j model.Job) (model.Job, error) {
 	}
 	k := key(prefixJob, j.ID)
 	err = s.update(ctx, func(txn *badger.Txn) error {
-		if err := mustExist(txn, key(prefixPackage, j.Package), "package %s", j.Package); err != nil {
+		if err := mustExist(txn, pk, "package %s", j.Package); err != nil {
 			return err
 		}
 		if ok, err := exists(txn, k); err != nil {

@@ -18,10 +18,11 @@ import (
 // JSON of the model type named below. Passwords never appear in a record's
 // JSON (model.Secret marshals to a mask); they live under their own prefix.
 //
-// Computer, site and package names in keys are in their canonical form:
-// computer names upper case (model.NormalizeComputerName), server and group
-// names lower case (foldName) so that lookups ignore case; the records keep
-// the names as the user wrote them.
+// Names in keys are in a canonical form so that lookups ignore case:
+// computer names upper case (model.NormalizeComputerName, and so are the
+// records), server and group names lower case (foldName; the records keep
+// the names as the user wrote them). Site codes and IDs are upper case by
+// validation.
 const (
 	// prefixMeta + name → store-wide facts: keySchema and keyHome below.
 	prefixMeta byte = 0x01

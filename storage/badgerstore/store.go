@@ -94,6 +94,10 @@ func Open(dir string, opt Options) (*Store, error) {
 		if strings.Contains(err.Error(), "Cannot acquire directory lock") {
 			return nil, &inUseError{dir: dir}
 		}
+		if errors.Is(err, badger.ErrEncryptionKeyMismatch) {
+			return nil, fmt.Errorf("the key file %s does not open the store at %s: put back the key file this store was made with: %w",
+				filepath.Join(dir, KeyFile), dir, err)
+		}
 		return nil, fmt.Errorf("opening the store at %s: %w", dir, err)
 	}
 	s := &Store{dir: dir, db: db}
