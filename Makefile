@@ -50,3 +50,10 @@ test: deps
 	$(GO) test -count=1 -timeout 20m ./...
 
 # More targets go below this line (bench, …).
+
+# bench measures OpenSMS side by side with tar | zstd and smbclient on a
+# Samba it starts itself; BENCH_JSON=FILE also writes the figures as JSON,
+# BENCH_RUNS=N changes the 5 alternating runs, BENCH_ONLY=pack,push,... picks rows.
+.PHONY: bench
+bench: deps
+	OPENSMS_BENCH=1 $(GO) test -count=1 -v -timeout 30m -run '^TestSideBySide$$' ./storage/bench/

@@ -1,0 +1,254 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"opensms/core/model"
+	"opensms/core/pack"
+	"opensms/core/share"
+	"opensms/storage/sambatest"
+	"opensms/storage/shares"
+)
+
+// env is what every row shares: a Samba with four distribution shares, the
+// tree to pack, and smbclient's credentials file.
+type env struct {
+	t       *testing.T
+	dir     string
+	srv     *sambatest.Server
+	tree    string
+	srcSize int64
+	auth    string // smbclient -A file
+	runs    int
+	archive string // the packed tree, made by the pack row
+}
+
+func (e *env) smbclient(share, command string) *exec.Cmd {
+	return exec.Command("smbclient", "//127.0.0.1/"+share, "-p", strconv.Itoa(e.srv.Port()),
+		"-A", e.auth, "-m", "SMB3", "-c", command)
+}
+
+func (e *env) sh(script string) error {
+	cmd := exec.Command("sh", "-c", script)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("running %q: %v: %s", script, err, out)
+	}
+	return nil
+}
+
+func (e *env) open(shareName string) share.FS {
+	fsys, err := shares.Open(context.Background(), e.srv.URL(shareName), e.srv.Credentials())
+	if err != nil {
+		e.t.Fatalf("opening %s: %v", shareName, err)
+	}
+	return fsys
+}
+
+// put pushes one local file to a share the way the watchdog does.
+func (e *env) put(shareName, local, name string) int64 {
+	fsys := e.open(shareName)
+	defer fsys.Close()
+	f, err := os.Open(local)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer f.Close()
+	fi, _ := f.Stat()
+	if _, err := share.PutAtomic(context.Background(), fsys, name, f, fi.Size(), share.PutOptions{}); err != nil {
+		e.t.Fatalf("pushing %s to %s: %v", local, shareName, err)
+	}
+	return fi.Size()
+}
+
+func timed(f func() (int64, map[string]float64)) sample {
+	runtime.GC()
+	start := time.Now()
+	n, extra := f()
+	return sample{d: time.Since(start), bytes: n, extra: extra}
+}
+
+func fileSize(t *testing.T, p string) int64 {
+	fi, err := os.Stat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Size()
+}
+
+func TestSideBySide(t *testing.T) {
+	if os.Getenv("OPENSMS_BENCH") != "1" {
+		t.Skip("the side-by-side benchmark runs with `make bench` (OPENSMS_BENCH=1)")
+	}
+	for _, tool := range []string{"tar", "zstd", "smbclient"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s not found: make bench needs it (make deps installs it)", tool)
+		}
+	}
+	runs := 5
+	if v, err := strconv.Atoi(os.Getenv("BENCH_RUNS")); err == nil && v > 0 {
+		runs = v
+	}
+	tree := os.Getenv("BENCH_TREE")
+	if tree == "" {
+		tree = runtime.GOROOT()
+	}
+	dir := t.TempDir()
+	srv := sambatest.Start(t, sambatest.Options{Shares: []string{"SITE", "DIST1", "DIST2", "DIST3", "DIST4"}})
+	cred := srv.Credentials()
+	auth := filepath.Join(dir, "smbclient.auth")
+	if err := os.WriteFile(auth, []byte("username = "+cred.User+"\npassword = "+cred.Password.Reveal()+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, dir: dir, srv: srv, tree: tree, auth: auth, runs: runs}
+	_, _, e.srcSize, _ = pack.SourceDigest(context.Background(), tree)
+
+	rep := report{Runs: runs, Machine: fmt.Sprintf("%s/%s, %d cores, tree %s (%.0f MB)", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), tree, float64(e.srcSize)/1e6)}
+	rows := []func(*env) []row{packRows, pushRows, fanoutRows, resendRows, clientRows, scaleRows, memoryRows}
+	if only := os.Getenv("BENCH_ONLY"); only != "" {
+		rows = nil
+		for _, f := range []struct {
+			name string
+			f    func(*env) []row
+		}{{"pack", packRows}, {"push", pushRows}, {"fanout", fanoutRows}, {"resend", resendRows}, {"client", clientRows}, {"scale", scaleRows}, {"memory", memoryRows}} {
+			if contains(only, f.name) {
+				rows = append(rows, f.f)
+			}
+		}
+	}
+	for _, f := range rows {
+		rep.Rows = append(rep.Rows, f(e)...)
+	}
+	printReport(os.Stdout, rep)
+	if p := os.Getenv("BENCH_JSON"); p != "" {
+		writeJSON(t, p, rep)
+	}
+}
+
+func contains(list, name string) bool {
+	for _, s := range strings.Split(list, ",") {
+		if strings.TrimSpace(s) == name {
+			return true
+		}
+	}
+	return false
+}
+
+// packRows: OpenSMS's packer vs tar | zstd -3 -T0, and the archive push vs
+// smbclient put, and the two together.
+func packRows(e *env) []row {
+	t := e.t
+	out := filepath.Join(e.dir, "pack")
+	os.MkdirAll(out, 0o755)
+	var archive string
+	ours := func() sample {
+		os.RemoveAll(out)
+		os.MkdirAll(out, 0o755)
+		return timed(func() (int64, map[string]float64) {
+			st, p, err := pack.PackFile(context.Background(), e.tree, out, pack.Options{})
+			if err != nil {
+				t.Fatalf("packing %s: %v", e.tree, err)
+			}
+			archive = p
+			return st.SourceBytes, map[string]float64{"ratio": float64(st.SourceBytes) / float64(st.Size)}
+		})
+	}
+	tarOut := filepath.Join(e.dir, "tar.tzst")
+	theirs := func() sample {
+		return timed(func() (int64, map[string]float64) {
+			if err := e.sh(fmt.Sprintf("tar -c -C %q . | zstd -3 -T0 -q -f -o %q", e.tree, tarOut)); err != nil {
+				t.Fatal(err)
+			}
+			return e.srcSize, map[string]float64{"ratio": float64(e.srcSize) / float64(fileSize(t, tarOut))}
+		})
+	}
+	r := pair(t, e.runs, "pack", "pack.PackFile", "tar -c | zstd -3 -T0", ours, theirs)
+	r.target("≥1.0x at ≥ ratio", r.Ratio >= 1.0 && r.Extra["ours_ratio"] >= r.Extra["theirs_ratio"]*0.99)
+	e.archive = archive
+	return []row{r}
+}
+
+// pushRows: one archive to one share vs smbclient put, and pack + push of
+// the tree vs tar | zstd | smbclient put.
+func pushRows(e *env) []row {
+	t := e.t
+	if e.archive == "" {
+		packRows(e)
+	}
+	size := fileSize(t, e.archive)
+	n := 0
+	ours := func() sample {
+		n++
+		name := fmt.Sprintf("S0100001/ours-%d.tzst", n)
+		s := timed(func() (int64, map[string]float64) { return e.put("DIST1", e.archive, name), nil })
+		os.Remove(filepath.Join(e.srv.Dir("DIST1"), name))
+		return s
+	}
+	theirs := func() sample {
+		n++
+		name := fmt.Sprintf("theirs-%d.tzst", n)
+		s := timed(func() (int64, map[string]float64) {
+			if out, err := e.smbclient("DIST1", fmt.Sprintf("put %s %s", e.archive, name)).CombinedOutput(); err != nil {
+				t.Fatalf("smbclient put: %v: %s", err, out)
+			}
+			return size, nil
+		})
+		os.Remove(filepath.Join(e.srv.Dir("DIST1"), name))
+		return s
+	}
+	push := pair(t, e.runs, "push", "share.PutAtomic over go-smb2", "smbclient put", ours, theirs)
+	push.Note = fmt.Sprintf("archive %.1f MB", float64(size)/1e6)
+	push.target("≥1.0x", push.Ratio >= 1.0)
+
+	out := filepath.Join(e.dir, "packpush")
+	ours2 := func() sample {
+		os.RemoveAll(out)
+		os.MkdirAll(out, 0o755)
+		n++
+		var name string
+		s := timed(func() (int64, map[string]float64) {
+			st, p, err := pack.PackFile(context.Background(), e.tree, out, pack.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			name = fmt.Sprintf("S0100001/%s-%d.tzst", st.SHA256, n)
+			e.put("DIST1", p, name)
+			return st.SourceBytes, nil
+		})
+		os.Remove(filepath.Join(e.srv.Dir("DIST1"), name))
+		return s
+	}
+	theirs2 := func() sample {
+		n++
+		name := fmt.Sprintf("chain-%d.tzst", n)
+		s := timed(func() (int64, map[string]float64) {
+			script := fmt.Sprintf("tar -c -C %q . | zstd -3 -T0 -q | smbclient //127.0.0.1/DIST1 -p %d -A %q -m SMB3 -c 'put /dev/stdin %s'",
+				e.tree, e.srv.Port(), e.auth, name)
+			if err := e.sh(script); err != nil {
+				t.Fatal(err)
+			}
+			return e.srcSize, nil
+		})
+		os.Remove(filepath.Join(e.srv.Dir("DIST1"), name))
+		return s
+	}
+	pp := pair(t, e.runs, "pack+push", "PackFile then PutAtomic", "tar | zstd -3 -T0 | smbclient put /dev/stdin", ours2, theirs2)
+	pp.target("≥1.0x", pp.Ratio >= 1.0)
+	return []row{push, pp}
+}
+
+func fanoutRows(e *env) []row { return nil }
+func resendRows(e *env) []row { return nil }
+func clientRows(e *env) []row { return nil }
+func scaleRows(e *env) []row  { return nil }
+func memoryRows(e *env) []row { return nil }
+
+var _ = model.Site{}
