@@ -424,11 +424,11 @@ func (g MachineGroup) Validate() error {
 		if err := validHostName("member", m); err != nil {
 			return fmt.Errorf("machine group %q: %w", g.Name, err)
 		}
-		if n := NormalizeComputerName(m); seen[n] {
+		n := NormalizeComputerName(m)
+		if seen[n] {
 			return invalidf("machine group %q: member %q is listed twice", g.Name, m)
-		} else {
-			seen[n] = true
 		}
+		seen[n] = true
 	}
 	return nil
 }

@@ -127,15 +127,5 @@ func numKey(prefix byte, n uint64) []byte {
 	return binary.BigEndian.AppendUint64([]byte{prefix}, n)
 }
 
-// lastPart returns what follows the last separator of a key.
-func lastPart(k []byte) string {
-	for i := len(k) - 1; i > 0; i-- {
-		if k[i] == sep {
-			return string(k[i+1:])
-		}
-	}
-	return string(k[1:])
-}
-
 // foldName is how server and group names appear in keys.
 func foldName(s string) string { return strings.ToLower(s) }

@@ -270,7 +270,7 @@ func TestNewerSchemaRefused(t *testing.T) {
 		t.Fatalf("Open of a newer schema: %v", err)
 	}
 	// The refusal released the directory.
-	s, err = Open(dir, Options{})
+	_, err = Open(dir, Options{})
 	if err == nil || errors.Is(err, ErrStoreInUse) {
 		t.Fatalf("second Open: %v", err)
 	}

@@ -166,8 +166,8 @@ func (s *Store) DeleteSite(ctx context.Context, code string) error {
 		if len(subs) > 0 {
 			return inUse("site %s is the parent of %v: delete or move its sub-sites first", code, subs)
 		}
-		for _, k := range [][]byte{k, key(prefixSitePassword, code), key(prefixSiteKey, code)} {
-			if err := txn.Delete(k); err != nil {
+		for _, del := range [][]byte{k, key(prefixSitePassword, code), key(prefixSiteKey, code)} {
+			if err := txn.Delete(del); err != nil {
 				return err
 			}
 		}
