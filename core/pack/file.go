@@ -1,0 +1,88 @@
+package pack
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+)
+
+// PackFile packs srcDir into dstDir/<sha256>.tzst and returns its path. It
+// writes a temporary file first and renames it only when it is complete,
+// checked and synced, so the archive's name never names a partial file; on
+// error the temporary file is removed.
+func PackFile(ctx context.Context, srcDir, dstDir string, opt Options) (st Stats, name string, err error) {
+	f, err := os.CreateTemp(dstDir, ".tmp-*")
+	if err != nil {
+		return Stats{}, "", sentencef(err, "cannot write archives to %s: %v", dstDir, pathErr(err))
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	if st, err = Pack(ctx, srcDir, f, opt); err != nil {
+		return Stats{}, "", err
+	}
+	if err = f.Sync(); err != nil {
+		return Stats{}, "", fmt.Errorf("writing archive %s: %w", tmp, err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return Stats{}, "", fmt.Errorf("writing archive %s: %w", tmp, err)
+	}
+	if fi.Size() != st.Size {
+		return Stats{}, "", fmt.Errorf("archive %s is %d bytes on disk but %d were written", tmp, fi.Size(), st.Size)
+	}
+	if err = f.Close(); err != nil {
+		return Stats{}, "", fmt.Errorf("writing archive %s: %w", tmp, err)
+	}
+	name = filepath.Join(dstDir, st.SHA256+ArchiveExt)
+	if err = os.Rename(tmp, name); err != nil {
+		return Stats{}, "", fmt.Errorf("naming archive %s: %w", name, err)
+	}
+	return st, name, nil
+}
+
+// HashFile returns the hex SHA-256 and size of a file, reading it once.
+func HashFile(path string) (string, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", 0, sentencef(err, "cannot read archive %s: %v", path, pathErr(err))
+	}
+	defer f.Close()
+	h := sha256.New()
+	// A plain reader keeps io.Copy from handing the file to a WriterTo that
+	// allocates its own buffer.
+	n, err := io.CopyBuffer(h, struct{ io.Reader }{f}, make([]byte, copyBufSize))
+	if err != nil {
+		return "", 0, sentencef(err, "cannot read archive %s: %v", path, pathErr(err))
+	}
+	return hex.EncodeToString(h.Sum(nil)), n, nil
+}
+
+// VerifyFile checks an archive against the size and hash that signed
+// instructions give for it. A mismatch wraps ErrMismatch.
+func VerifyFile(path, wantSHA string, wantSize int64) error {
+	if fi, err := os.Stat(path); err != nil {
+		return sentencef(err, "cannot read archive %s: %v", path, pathErr(err))
+	} else if fi.Size() != wantSize {
+		return sentencef(ErrMismatch, "archive %s is %d bytes, the signed instructions say %d", path, fi.Size(), wantSize)
+	}
+	sum, size, err := HashFile(path)
+	if err != nil {
+		return err
+	}
+	if size != wantSize {
+		return sentencef(ErrMismatch, "archive %s is %d bytes, the signed instructions say %d", path, size, wantSize)
+	}
+	if sum != wantSHA {
+		return sentencef(ErrMismatch, "archive %s has sha256 %s, the signed instructions say %s", path, sum, wantSHA)
+	}
+	return nil
+}

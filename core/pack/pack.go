@@ -1,0 +1,373 @@
+package pack
+
+import (
+	"archive/tar"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"github.com/klauspost/compress/zstd"
+)
+
+// Options tunes Pack. The zero value is what the watchdog uses.
+type Options struct {
+	// Level is the compression level as the zstd tool counts it (1 to 22);
+	// 0 means 3, zstd's default. The encoder has four speeds: below 3,
+	// 3 to 5, 6 to 9, and 10 and up.
+	Level int
+	// Concurrency is how many goroutines compress at once; 0 means
+	// GOMAXPROCS. It never changes the output: see encoderOptions.
+	Concurrency int
+	// Progress, when set, is called after each entry with the totals so far
+	// (SHA256 and Size are set only at the end).
+	Progress func(Stats)
+}
+
+// Stats describes what Pack wrote.
+type Stats struct {
+	SHA256      string // hex SHA-256 of the compressed archive
+	Size        int64  // bytes of the compressed archive
+	Files       int    // regular files
+	Dirs        int    // folders, not counting the source folder itself
+	Links       int    // symbolic links
+	SourceBytes int64  // bytes of the regular files
+}
+
+// copyBufSize is the buffer each Pack or Unpack call reads files through.
+const copyBufSize = 1 << 20
+
+// encoderOptions returns zstd options whose output depends only on the
+// level. klauspost/zstd gives the same bytes for any concurrency of 2 and
+// up with concurrent blocks on, but a concurrency of 1 turns concurrent
+// blocks off and gives other bytes; so at least 2 goroutines always run,
+// and an Administrator with one core makes the same archive as one with 64.
+func encoderOptions(opt Options) []zstd.EOption {
+	level := opt.Level
+	if level == 0 {
+		level = 3
+	}
+	n := opt.Concurrency
+	if n <= 0 {
+		n = runtime.GOMAXPROCS(0)
+	}
+	n = max(n, 2)
+	return []zstd.EOption{
+		zstd.WithEncoderLevel(zstd.EncoderLevelFromZstd(level)),
+		zstd.WithEncoderConcurrency(n),
+		zstd.WithConcurrentBlocks(true),
+	}
+}
+
+// hashWriter counts and hashes what passes through to w.
+type hashWriter struct {
+	w io.Writer
+	h hash.Hash
+	n int64
+}
+
+func (hw *hashWriter) Write(p []byte) (int, error) {
+	n, err := hw.w.Write(p)
+	hw.h.Write(p[:n])
+	hw.n += int64(n)
+	return n, err
+}
+
+// Pack writes srcDir as a compressed archive to w. Entries are written in
+// sorted order with fixed times, no owners and normalised modes, so the
+// same source bytes always give the same archive bytes.
+func Pack(ctx context.Context, srcDir string, w io.Writer, opt Options) (Stats, error) {
+	root, err := sourceRoot(srcDir)
+	if err != nil {
+		return Stats{}, err
+	}
+	hw := &hashWriter{w: w, h: sha256.New()}
+	enc, err := zstd.NewWriter(hw, encoderOptions(opt)...)
+	if err != nil {
+		return Stats{}, fmt.Errorf("packing %s: %w", srcDir, err)
+	}
+	st, err := writeTar(ctx, root, enc, opt.Progress)
+	if cerr := enc.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("packing %s: writing the archive: %w", srcDir, cerr)
+	}
+	if err != nil {
+		return Stats{}, err
+	}
+	st.SHA256 = hex.EncodeToString(hw.h.Sum(nil))
+	st.Size = hw.n
+	if opt.Progress != nil {
+		opt.Progress(st)
+	}
+	return st, nil
+}
+
+func writeTar(ctx context.Context, root source, w io.Writer, progress func(Stats)) (Stats, error) {
+	var st Stats
+	tw := tar.NewWriter(w)
+	buf := make([]byte, copyBufSize)
+	err := root.walk(ctx, func(e entry) error {
+		hdr := &tar.Header{Name: e.rel, ModTime: fixedTime}
+		switch {
+		case e.info.IsDir():
+			hdr.Typeflag, hdr.Name, hdr.Mode = tar.TypeDir, e.rel+"/", modeDir
+			st.Dirs++
+		case e.info.Mode()&fs.ModeSymlink != 0:
+			hdr.Typeflag, hdr.Linkname, hdr.Mode = tar.TypeSymlink, e.link, modeLink
+			st.Links++
+		default:
+			hdr.Typeflag, hdr.Mode, hdr.Size = tar.TypeReg, fileMode(uint32(e.info.Mode().Perm())), e.info.Size()
+		}
+		if hdr.Typeflag != tar.TypeReg {
+			if err := tw.WriteHeader(hdr); err != nil {
+				return fmt.Errorf("packing %s: %w", e.abs, err)
+			}
+		} else if err := copyFile(ctx, tw, hdr, e.abs, buf); err != nil {
+			return err
+		} else {
+			st.Files++
+			st.SourceBytes += hdr.Size
+		}
+		if progress != nil {
+			progress(st)
+		}
+		return nil
+	})
+	if err != nil {
+		return Stats{}, err
+	}
+	if err := tw.Close(); err != nil {
+		return Stats{}, fmt.Errorf("packing %s: %w", root.dir, err)
+	}
+	return st, nil
+}
+
+// copyFile writes one file's header and content. The size comes from the
+// open file, and a file that grows or shrinks meanwhile is an error rather
+// than a silently different archive.
+func copyFile(ctx context.Context, tw *tar.Writer, hdr *tar.Header, name string, buf []byte) error {
+	f, err := os.Open(name)
+	if err != nil {
+		return sentencef(err, "cannot read %s: %v", name, pathErr(err))
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return sentencef(err, "cannot read %s: %v", name, pathErr(err))
+	}
+	if !fi.Mode().IsRegular() {
+		return sentencef(ErrRefused, "%s changed into something that is not a file while it was being packed", name)
+	}
+	hdr.Size = fi.Size()
+	if err := tw.WriteHeader(hdr); err != nil {
+		return fmt.Errorf("packing %s: %w", name, err)
+	}
+	var done int64
+	for done < hdr.Size {
+		if err := ctx.Err(); err != nil {
+			return sentencef(err, "packing stopped at %s: %v", name, err)
+		}
+		n, rerr := f.Read(buf[:min(int64(len(buf)), hdr.Size-done)])
+		if n > 0 {
+			if _, err := tw.Write(buf[:n]); err != nil {
+				return fmt.Errorf("packing %s: %w", name, err)
+			}
+			done += int64(n)
+		}
+		if rerr == io.EOF {
+			return sentencef(ErrRefused, "%s shrank while it was being packed; pack again when nothing writes to the source folder", name)
+		}
+		if rerr != nil {
+			return sentencef(rerr, "cannot read %s: %v", name, pathErr(rerr))
+		}
+	}
+	if n, _ := f.Read(buf[:1]); n > 0 {
+		return sentencef(ErrRefused, "%s grew while it was being packed; pack again when nothing writes to the source folder", name)
+	}
+	return nil
+}
+
+// pathErr drops the operation and path from an *fs.PathError, which the
+// sentence around it already names.
+func pathErr(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// source is a source folder, resolved.
+type source struct {
+	dir  string // as given, for sentences
+	abs  string // absolute, as given
+	real string // absolute, with links resolved
+}
+
+// entry is one thing under the source folder.
+type entry struct {
+	rel  string // slash-separated, relative to the source folder
+	abs  string
+	info fs.FileInfo
+	link string // a link's target as stored: relative, slash-separated
+}
+
+func sourceRoot(dir string) (source, error) {
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return source{}, sentencef(err, "source folder %s does not exist", dir)
+	case err != nil:
+		return source{}, sentencef(err, "source folder %s cannot be read: %v", dir, pathErr(err))
+	case !fi.IsDir():
+		return source{}, sentencef(ErrRefused, "source folder %s is a file, not a folder", dir)
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return source{}, sentencef(err, "source folder %s cannot be read: %v", dir, err)
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return source{}, sentencef(err, "source folder %s cannot be read: %v", dir, pathErr(err))
+	}
+	return source{dir: dir, abs: abs, real: real}, nil
+}
+
+// walk calls fn for every entry below the source folder in sorted order
+// (filepath.WalkDir reads each folder sorted by name), refusing what a
+// package cannot hold.
+func (s source) walk(ctx context.Context, fn func(entry) error) error {
+	return filepath.WalkDir(s.real, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return sentencef(err, "cannot read %s: %v", s.shown(p), pathErr(err))
+		}
+		if cerr := ctx.Err(); cerr != nil {
+			return sentencef(cerr, "packing %s stopped: %v", s.dir, cerr)
+		}
+		if p == s.real {
+			return nil
+		}
+		rel, err := filepath.Rel(s.real, p)
+		if err != nil {
+			return err
+		}
+		e := entry{rel: filepath.ToSlash(rel), abs: s.shown(p)}
+		if bad := entryNameProblem(e.rel); bad != "" {
+			return sentencef(ErrRefused, "%s %s", e.abs, bad)
+		}
+		if e.info, err = d.Info(); err != nil {
+			return sentencef(err, "cannot read %s: %v", e.abs, pathErr(err))
+		}
+		switch m := e.info.Mode(); {
+		case m.IsDir(), m.IsRegular():
+		case m&fs.ModeSymlink != 0:
+			if e.link, err = s.storedTarget(e.rel); err != nil {
+				return err
+			}
+			if bad := linkProblem(e.rel, e.link, s.readlink); bad != "" {
+				return sentencef(ErrRefused, "link %s %s; a package may only hold links that stay inside its folder", e.abs, bad)
+			}
+		default:
+			return sentencef(ErrRefused, "%s is a %s; a package holds only files, folders and links", e.abs, kindOf(m))
+		}
+		return fn(e)
+	})
+}
+
+// shown names a path under the source folder as the administrator gave it,
+// not as links resolved it.
+func (s source) shown(p string) string {
+	if rel, err := filepath.Rel(s.real, p); err == nil {
+		return filepath.Join(s.dir, rel)
+	}
+	return p
+}
+
+// storedTarget reads the link at rel and returns its target as the archive
+// stores it. An absolute target inside the source folder becomes relative,
+// since the package will live elsewhere on the client.
+func (s source) storedTarget(rel string) (string, error) {
+	p := filepath.Join(s.real, filepath.FromSlash(rel))
+	t, err := os.Readlink(p)
+	if err != nil {
+		return "", sentencef(err, "cannot read link %s: %v", s.shown(p), pathErr(err))
+	}
+	if !filepath.IsAbs(t) {
+		return filepath.ToSlash(t), nil
+	}
+	for _, root := range []string{s.real, s.abs} {
+		inside, err := filepath.Rel(root, filepath.Clean(t))
+		if err != nil || inside == ".." || strings.HasPrefix(inside, ".."+string(filepath.Separator)) {
+			continue
+		}
+		r, err := filepath.Rel(filepath.Dir(filepath.Join(root, filepath.FromSlash(rel))), filepath.Clean(t))
+		if err == nil {
+			return filepath.ToSlash(r), nil
+		}
+	}
+	return "", sentencef(ErrRefused, "link %s points to %s, outside the source folder; a package may only hold links that stay inside its folder", s.shown(p), t)
+}
+
+// readlink is linkProblem's view of the source tree.
+func (s source) readlink(rel string) (string, bool) {
+	fi, err := os.Lstat(filepath.Join(s.real, filepath.FromSlash(rel)))
+	if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+		return "", false
+	}
+	t, err := s.storedTarget(rel)
+	if err != nil {
+		return "/", true // outside: linkProblem refuses it
+	}
+	return t, true
+}
+
+func kindOf(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "named pipe"
+	case m&fs.ModeSocket != 0:
+		return "socket"
+	case m&fs.ModeDevice != 0:
+		return "device"
+	}
+	return "special file"
+}
+
+// SourceDigest summarises the source folder without reading file contents:
+// every entry's path, type, normalised mode, size, modification time and
+// link target. If it is unchanged, an if-not-sent job reuses the last
+// archive. Like make, it misses a change that keeps a file's size and time.
+func SourceDigest(ctx context.Context, srcDir string) (digest string, files int, bytes int64, err error) {
+	root, err := sourceRoot(srcDir)
+	if err != nil {
+		return "", 0, 0, err
+	}
+	h := sha256.New()
+	io.WriteString(h, "opensms-source/1\n")
+	err = root.walk(ctx, func(e entry) error {
+		m := e.info.Mode()
+		kind, mode, size := 'f', fileMode(uint32(m.Perm())), e.info.Size()
+		switch {
+		case m.IsDir():
+			kind, mode, size = 'd', modeDir, 0
+		case m&fs.ModeSymlink != 0:
+			kind, mode, size = 'l', modeLink, 0
+		default:
+			files++
+			bytes += size
+		}
+		fmt.Fprintf(h, "%q %c %o %d %d %q\n", e.rel, kind, mode, size, e.info.ModTime().UnixNano(), e.link)
+		return nil
+	})
+	if err != nil {
+		return "", 0, 0, err
+	}
+	return hex.EncodeToString(h.Sum(nil)), files, bytes, nil
+}
