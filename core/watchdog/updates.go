@@ -19,14 +19,19 @@ const (
 
 // Transfer is one archive on its way to one distribution server.
 type Transfer struct {
-	Job        string    `json:"job"`
-	Package    string    `json:"package"`
-	Server     string    `json:"server"` // site/name
-	BytesDone  int64     `json:"bytes_done"`
-	BytesTotal int64     `json:"bytes_total"`
-	Done       bool      `json:"done"`
-	Err        string    `json:"err,omitempty"`
-	Started    time.Time `json:"started"`
+	Job        string `json:"job"`
+	Package    string `json:"package"`
+	Server     string `json:"server"` // site/name
+	BytesDone  int64  `json:"bytes_done"`
+	BytesTotal int64  `json:"bytes_total"`
+	Done       bool   `json:"done"`
+	// Resumed counts bytes an earlier, interrupted push had already put on
+	// the server; Written the bytes this push wrote (0 when the server
+	// already held the archive). Both are set when Done.
+	Resumed int64     `json:"resumed,omitempty"`
+	Written int64     `json:"written,omitempty"`
+	Err     string    `json:"err,omitempty"`
+	Started time.Time `json:"started"`
 }
 
 // Cycle describes a watchdog cycle.

@@ -1,0 +1,83 @@
+package watchdog
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"time"
+
+	"opensms/core/share"
+)
+
+// Config tunes the watchdog. The zero value is usable: New fills it with
+// Defaults.
+type Config struct {
+	// Interval is the time between two cycles when the service runs (SMS
+	// 1.2's watchdog cycle). Default 60s.
+	Interval time.Duration
+	// Concurrency is how many distribution servers one job pushes to at
+	// once. Default 4.
+	Concurrency int
+	// ArchiveDir is where the Send phase keeps compressed packages, one
+	// folder per package. Default: the store's Dir() + "/archives".
+	ArchiveDir string
+	// Retry is how a transfer retries transient failures within a cycle;
+	// the next cycle retries what is still failing. Default share.Defaults().
+	Retry share.RetryPolicy
+	// Now is the clock; tests set it to move time. Default time.Now.
+	Now func() time.Time
+	// Logger receives what the service does. Default: discard.
+	Logger *slog.Logger
+}
+
+// Default values.
+const (
+	DefaultInterval    = 60 * time.Second
+	DefaultConcurrency = 4
+	// MaxConcurrency bounds Concurrency: each push holds an SMB session.
+	MaxConcurrency = 64
+)
+
+// Defaults returns c with every unset field filled in. storeDir is the
+// store's data directory, under which the archives live by default.
+func (c Config) Defaults(storeDir string) Config {
+	if c.Interval == 0 {
+		c.Interval = DefaultInterval
+	}
+	if c.Concurrency == 0 {
+		c.Concurrency = DefaultConcurrency
+	}
+	if c.ArchiveDir == "" && storeDir != "" {
+		c.ArchiveDir = filepath.Join(storeDir, "archives")
+	}
+	if c.Retry == (share.RetryPolicy{}) {
+		c.Retry = share.Defaults()
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return c
+}
+
+// Validate refuses a configuration the service cannot run with, naming the
+// field.
+func (c Config) Validate() error {
+	switch {
+	case c.Interval < time.Second:
+		return fmt.Errorf("watchdog interval %v is shorter than one second", c.Interval)
+	case c.Concurrency < 1 || c.Concurrency > MaxConcurrency:
+		return fmt.Errorf("watchdog concurrency %d is not between 1 and %d", c.Concurrency, MaxConcurrency)
+	case c.ArchiveDir == "":
+		return fmt.Errorf("watchdog archive directory is not set")
+	case !filepath.IsAbs(c.ArchiveDir):
+		return fmt.Errorf("watchdog archive directory %q is not an absolute path", c.ArchiveDir)
+	}
+	if err := c.Retry.Validate(); err != nil {
+		return fmt.Errorf("watchdog retry policy: %w", err)
+	}
+	return nil
+}

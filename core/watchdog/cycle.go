@@ -1,0 +1,349 @@
+package watchdog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"opensms/core/model"
+	"opensms/core/share"
+)
+
+// RunOnce runs one cycle: rescue (the first time), activate, send,
+// distribute, collect, finish, offer. Failures of one job, server or site
+// are recorded on the job and in events and do not stop the cycle; the
+// error returned says what kept the cycle from its work (the store, a site
+// share that cannot be reached, ctx). One cycle runs at a time: a second
+// call waits for the first.
+func (s *Service) RunOnce(ctx context.Context) error {
+	if err := s.cfg.Validate(); err != nil {
+		return err
+	}
+	s.cycleMu.Lock()
+	defer s.cycleMu.Unlock()
+	started := s.cfg.Now()
+	s.publish(Update{Kind: UpdateCycle, Cycle: &Cycle{Started: started, Next: s.NextCycle()}})
+	err := s.cycle(ctx)
+	c := &Cycle{Started: started, Duration: max(s.cfg.Now().Sub(started), 1), Next: s.NextCycle()}
+	if err != nil {
+		c.Err = s.sentence(err)
+		err = errors.New(c.Err)
+	}
+	s.publish(Update{Kind: UpdateCycle, Cycle: c})
+	return err
+}
+
+func (s *Service) cycle(ctx context.Context) error {
+	w, err := s.load(ctx)
+	if err != nil {
+		return err
+	}
+	if !s.cs.rescued {
+		s.rescue(ctx, w)
+		s.cs.rescued = true
+	}
+	for _, j := range dueJobs(w.jobs, w.now) {
+		s.activate(ctx, j)
+	}
+	for _, j := range activeJobs(w.jobs) {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		s.work(ctx, w, j)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	runs, err := s.loadRuns(ctx, w)
+	if err != nil {
+		return err
+	}
+	shares, errs := s.openSites(ctx, w)
+	defer func() {
+		for _, fsys := range shares {
+			_ = fsys.Close()
+		}
+	}()
+	errs = append(errs, s.collect(ctx, w, runs, shares)...)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.finish(ctx, w, runs)
+	errs = append(errs, s.offer(ctx, w, runs, shares)...)
+	return errors.Join(errs...)
+}
+
+// rescue resumes the jobs a crash (or a Stop) left in the middle of
+// sending or distributing: their interrupted phases become Retrying, and
+// the same cycle takes them up where they stopped. Nothing is started
+// again from zero: a finished archive is kept, servers that hold it are
+// not pushed again, and an interrupted push resumes from its temporary
+// file.
+func (s *Service) rescue(ctx context.Context, w *world) {
+	for _, j := range activeJobs(w.jobs) {
+		var phases []string
+		if j.Status.Sending == model.PhaseActive {
+			j.Status.Sending = model.PhaseRetrying
+			phases = append(phases, "sending")
+		}
+		if j.Status.Working == model.PhaseActive {
+			j.Status.Working = model.PhaseRetrying
+			phases = append(phases, "distributing")
+		}
+		for k, ss := range j.Status.Servers {
+			if ss.State == model.PhaseActive {
+				ss.State = model.PhaseRetrying
+				ss.LastError = "interrupted when the watchdog stopped"
+				j.Status.Servers[k] = ss
+			}
+		}
+		if len(phases) == 0 {
+			continue
+		}
+		what := phases[0]
+		if len(phases) == 2 {
+			what = phases[0] + " and " + phases[1]
+		}
+		msg := fmt.Sprintf("job %s was interrupted while %s when the watchdog stopped; resuming where it stopped", j.ID, what)
+		j.Status.LastError = msg
+		if err := j.Move(model.JobRetrying, w.now); err != nil {
+			s.log.Error("rescuing job", "job", j.ID, "err", err)
+			continue
+		}
+		if err := s.saveJob(ctx, j); err != nil {
+			continue
+		}
+		s.event(ctx, model.Event{Severity: model.SevWarning, Job: j.ID, Package: j.Package, Message: msg})
+	}
+}
+
+func (s *Service) activate(ctx context.Context, j *model.Job) {
+	if err := j.Move(model.JobActive, s.cfg.Now()); err != nil {
+		s.log.Error("activating job", "job", j.ID, "err", err)
+		return
+	}
+	if err := s.saveJob(ctx, j); err != nil {
+		return
+	}
+	s.event(ctx, model.Event{Severity: model.SevInfo, Job: j.ID, Package: j.Package,
+		Message: fmt.Sprintf("job %s activated: %s of package %s for %s", j.ID, jobTypeName(j.Type), j.Package, targetString(j.Target))})
+}
+
+func jobTypeName(t model.JobType) string {
+	switch t {
+	case model.JobRun:
+		return "Run Command On Workstation"
+	case model.JobShare:
+		return "Share Package On Server"
+	case model.JobRemove:
+		return "Remove Package From Server"
+	}
+	return string(t)
+}
+
+// work runs the server side of an active job: Send and Distribute for a
+// Run Command job, the copy or the removal for the two server jobs (which
+// then complete). A failure leaves the job Retrying with the sentence; the
+// next cycle tries again. A job that worked without a failure this cycle
+// and was Retrying becomes Active again.
+func (s *Service) work(ctx context.Context, w *world, j *model.Job) {
+	jctx, done := s.track(ctx, j.ID)
+	defer done()
+	var ok bool
+	switch j.Type {
+	case model.JobRun:
+		if ok = s.send(jctx, w, j); ok {
+			op, err := s.pushArchive(jctx, j)
+			ok = s.distribute(jctx, w, j, op, err)
+		}
+	case model.JobShare:
+		pkg, found := w.packages[j.Package]
+		if !found {
+			s.fail(ctx, w, j, fmt.Sprintf("package %s no longer exists", j.Package))
+			return
+		}
+		op, err := s.shareTree(pkg)
+		ok = s.distribute(jctx, w, j, op, err)
+	case model.JobRemove:
+		op, err := s.removePackage(j.Package)
+		ok = s.distribute(jctx, w, j, op, err)
+	default:
+		s.fail(ctx, w, j, fmt.Sprintf("job type %q is not one the watchdog knows", j.Type))
+		return
+	}
+	if jctx.Err() != nil && ctx.Err() == nil {
+		// Canceled while working: the store holds the truth now.
+		s.reload(ctx, j)
+		return
+	}
+	if !ok || j.Status.State.Final() {
+		return
+	}
+	if j.Type != model.JobRun {
+		s.finalize(ctx, w, j, model.JobComplete, fmt.Sprintf("job %s complete: %s on %d servers", j.ID, jobTypeName(j.Type), len(j.Status.Servers)))
+		return
+	}
+	if j.Status.State == model.JobRetrying {
+		s.resumed(ctx, j)
+	}
+}
+
+// resumed moves a Retrying job back to Active once its failing step works.
+func (s *Service) resumed(ctx context.Context, j *model.Job) {
+	if err := j.Move(model.JobActive, s.cfg.Now()); err != nil {
+		return
+	}
+	j.Status.LastError = ""
+	j.Status.NextAction = s.cfg.Now().Add(s.cfg.Interval)
+	if err := s.saveJob(ctx, j); err != nil {
+		return
+	}
+	s.clearOnce("job/" + j.ID)
+	s.event(ctx, model.Event{Severity: model.SevInfo, Job: j.ID, Package: j.Package, Message: fmt.Sprintf("job %s is active again", j.ID)})
+}
+
+// track gives a job's work its own context, which CancelJob cancels.
+func (s *Service) track(ctx context.Context, id string) (context.Context, func()) {
+	jctx, cancel := context.WithCancel(ctx)
+	s.mu.Lock()
+	s.inflight[id] = cancel
+	s.mu.Unlock()
+	return jctx, func() {
+		s.mu.Lock()
+		delete(s.inflight, id)
+		s.mu.Unlock()
+		cancel()
+	}
+}
+
+// reload replaces j with what the store holds.
+func (s *Service) reload(ctx context.Context, j *model.Job) {
+	cur, err := s.st.GetJob(ctx, j.ID)
+	if err != nil {
+		j.Cancel = true
+		j.Status.State = model.JobCanceled
+		return
+	}
+	*j = cur
+}
+
+// retry records a failure the next cycle tries again: the job is (or
+// stays) Retrying with msg as its last error. key names the failing thing
+// so that the same failure every cycle is one event.
+func (s *Service) retry(ctx context.Context, j *model.Job, key string, e model.Event) {
+	now := s.cfg.Now()
+	e.Message = s.scrub(e.Message)
+	j.Status.LastError = e.Message
+	j.Status.NextAction = now.Add(s.cfg.Interval)
+	moved := j.Status.State != model.JobRetrying
+	if err := j.Move(model.JobRetrying, now); err != nil {
+		s.log.Error("job retry", "job", j.ID, "err", err)
+		return
+	}
+	if err := s.saveJob(ctx, j); err != nil {
+		return
+	}
+	e.Job, e.Package = j.ID, j.Package
+	if e.Severity == "" {
+		e.Severity = model.SevError
+	}
+	if moved {
+		s.cs.lastErr[key] = e.Message
+		s.event(ctx, e)
+		return
+	}
+	s.eventOnce(ctx, key, e)
+}
+
+// fail ends a job that cannot be carried out.
+func (s *Service) fail(ctx context.Context, w *world, j *model.Job, msg string) {
+	j.Status.LastError = s.scrub(msg)
+	s.finalize(ctx, w, j, model.JobFailed, fmt.Sprintf("job %s failed: %s", j.ID, msg))
+}
+
+// finalize moves j to Complete or Failed and, when it repeats, creates
+// its successor first: a crash between the two leaves the job active, and
+// the next cycle finds the successor already there.
+func (s *Service) finalize(ctx context.Context, w *world, j *model.Job, to model.JobState, msg string) {
+	if err := s.makeSuccessor(ctx, w, j); err != nil {
+		s.eventOnce(ctx, "repeat/"+j.ID, model.Event{Severity: model.SevError, Job: j.ID, Package: j.Package,
+			Message: fmt.Sprintf("job %s: creating the job that repeats it: %s", j.ID, s.sentence(err))})
+		return
+	}
+	if err := j.Move(to, s.cfg.Now()); err != nil {
+		s.log.Error("finishing job", "job", j.ID, "err", err)
+		return
+	}
+	if err := s.saveJob(ctx, j); err != nil {
+		return
+	}
+	sev := model.SevInfo
+	if to == model.JobFailed {
+		sev = model.SevError
+	}
+	s.event(ctx, model.Event{Severity: sev, Job: j.ID, Package: j.Package, Message: msg})
+}
+
+// makeSuccessor creates the job that repeats j, unless j does not repeat
+// or its successor exists.
+func (s *Service) makeSuccessor(ctx context.Context, w *world, j *model.Job) error {
+	next, ok := nextRepeat(*j, s.cfg.Now())
+	if !ok {
+		return nil
+	}
+	for _, o := range w.jobs {
+		if o.RepeatOf == j.ID {
+			return nil
+		}
+	}
+	created, err := s.st.CreateJob(ctx, next)
+	if err != nil {
+		return err
+	}
+	w.jobs = append(w.jobs, &created)
+	s.publishJob(created)
+	s.event(ctx, model.Event{Severity: model.SevInfo, Job: created.ID, Package: created.Package,
+		Message: fmt.Sprintf("job %s repeats job %s (%s); it starts after %s", created.ID, j.ID, j.Schedule.Repeat, created.Schedule.StartAfter.Format("2006-01-02 15:04 MST"))})
+	return nil
+}
+
+// openSites opens every site share once for the cycle's collect and offer.
+// A share that cannot be opened is reported (once while it stays so) and
+// its site skipped this cycle.
+func (s *Service) openSites(ctx context.Context, w *world) (map[string]share.FS, []error) {
+	out := map[string]share.FS{}
+	var errs []error
+	for _, code := range w.siteCodes {
+		site := w.sites[code]
+		key := "site/" + code
+		if site.Share == "" {
+			continue
+		}
+		loc, err := model.ParseLocation(site.Share)
+		if err == nil {
+			var fsys share.FS
+			err = share.Retry(ctx, s.cfg.Retry, func(ctx context.Context) error {
+				var err error
+				fsys, err = s.op.Open(ctx, loc, site.Credentials)
+				return err
+			})
+			if err == nil {
+				out[code] = fsys
+				if s.cs.lastErr[key] != "" {
+					s.clearOnce(key)
+					s.event(ctx, model.Event{Severity: model.SevInfo, Site: code, Message: fmt.Sprintf("site %s: its share %s answers again", code, loc.UNC())})
+				}
+				continue
+			}
+			err = fmt.Errorf("site %s: opening its share %s: %w", code, loc.UNC(), err)
+		} else {
+			err = fmt.Errorf("site %s: its share: %w", code, err)
+		}
+		if ctx.Err() != nil {
+			return out, append(errs, ctx.Err())
+		}
+		errs = append(errs, err)
+		s.eventOnce(ctx, key, model.Event{Severity: model.SevError, Site: code, Message: s.sentence(err)})
+	}
+	return out, errs
+}

@@ -1,0 +1,273 @@
+package watchdog
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strings"
+
+	"opensms/core/model"
+	"opensms/core/protocol"
+	"opensms/core/share"
+)
+
+// offer writes, on every site share, one signed instruction file per
+// computer that has offers or had them: each lists all the active Run
+// Command jobs offered to that computer. A file is rewritten only when
+// what it offers changes (InstructionsDigest), so clients polling it see
+// its time change only when there is news. A computer whose offers are
+// all withdrawn (finished, canceled, expired, deleted) gets an empty list.
+// Computers whose file is in place move from None to Offered.
+func (s *Service) offer(ctx context.Context, w *world, runs []*runJob, shares map[string]share.FS) []error {
+	type target struct {
+		rj       *runJob
+		computer string
+	}
+	offers := map[string]map[string][]protocol.Offer{} // site → computer → offers
+	targets := map[string][]target{}                   // site → computers offered a job
+	for _, rj := range runs {
+		j := rj.job
+		if j.Status.State.Final() || j.Cancel || j.Status.Working != model.PhaseComplete || expired(j, w.now) {
+			continue
+		}
+		perSite := map[string]*protocol.Offer{}
+		for _, c := range rj.computers() {
+			if rj.targets[c].State.Final() {
+				continue
+			}
+			site := w.computers[c].Site
+			if w.sites[site].Share == "" {
+				s.eventOnce(ctx, "noshare/"+site, model.Event{Severity: model.SevWarning, Site: site,
+					Message: fmt.Sprintf("site %s has no site share, so its computers cannot be offered jobs", site)})
+				continue
+			}
+			o := perSite[site]
+			if o == nil {
+				made, err := s.makeOffer(w, j, site)
+				if err != nil {
+					s.fail(ctx, w, j, err.Error())
+					break
+				}
+				o = &made
+				perSite[site] = o
+			}
+			if offers[site] == nil {
+				offers[site] = map[string][]protocol.Offer{}
+			}
+			offers[site][c] = append(offers[site][c], *o)
+			targets[site] = append(targets[site], target{rj, c})
+		}
+	}
+
+	var errs []error
+	newly := map[*runJob]int{}
+	for _, code := range w.siteCodes {
+		fsys, ok := shares[code]
+		if !ok {
+			continue
+		}
+		inPlace, err := s.offerSite(ctx, w, code, fsys, offers[code])
+		if err != nil {
+			errs = append(errs, err)
+		}
+		for _, t := range targets[code] {
+			ts := t.rj.targets[t.computer]
+			if !inPlace[t.computer] || t.rj.job.Status.State.Final() {
+				continue
+			}
+			if ts.State == model.TargetNone || ts.State == "" {
+				_ = ts.Move(model.TargetOffered, w.now)
+				t.rj.dirty[t.computer] = true
+				newly[t.rj]++
+			}
+		}
+	}
+	for _, rj := range runs {
+		if err := s.flush(ctx, rj); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if n := newly[rj]; n > 0 {
+			s.event(ctx, model.Event{Severity: model.SevInfo, Job: rj.job.ID, Package: rj.job.Package,
+				Message: fmt.Sprintf("job %s offered to %d computers", rj.job.ID, n)})
+		}
+	}
+	return errs
+}
+
+// makeOffer builds the offer of job j for computers of site, listing the
+// servers that hold the archive, that site's own servers first.
+func (s *Service) makeOffer(w *world, j *model.Job, site string) (protocol.Offer, error) {
+	pkg, ok := w.packages[j.Package]
+	if !ok {
+		return protocol.Offer{}, fmt.Errorf("package %s no longer exists", j.Package)
+	}
+	cmd, ok := pkg.Command(j.Run.Command)
+	if !ok {
+		return protocol.Offer{}, fmt.Errorf("package %s has no command line %q", pkg.ID, j.Run.Command)
+	}
+	cmd.ApplyDefaults()
+	var refs []protocol.ServerRef
+	for k, ss := range j.Status.Servers {
+		srv, ok := w.servers[k]
+		if ss.State != model.PhaseComplete || !ok {
+			continue
+		}
+		loc, err := model.ParseLocation(srv.URL)
+		if err != nil {
+			continue
+		}
+		// Clients use their own credentials: publish where, never who.
+		loc.User, loc.Domain = "", ""
+		refs = append(refs, protocol.ServerRef{Name: k, URL: loc.String()})
+	}
+	if len(refs) == 0 {
+		return protocol.Offer{}, fmt.Errorf("no distribution server holds archive %s any more", short(j.Status.Archive))
+	}
+	sort.Slice(refs, func(a, b int) bool {
+		ha, hb := strings.HasPrefix(refs[a].Name, site+"/"), strings.HasPrefix(refs[b].Name, site+"/")
+		if ha != hb {
+			return ha
+		}
+		return refs[a].Name < refs[b].Name
+	})
+	offerAfter := j.Run.OfferAfter
+	if offerAfter.IsZero() {
+		offerAfter = j.Status.Activated
+	}
+	return protocol.Offer{
+		Job:                       j.ID,
+		Package:                   pkg.ID,
+		PackageName:               pkg.Name,
+		PackageVersion:            pkg.Version,
+		Comment:                   j.Comment,
+		Command:                   cmd,
+		OfferAfter:                offerAfter,
+		MandatoryAfter:            j.Run.MandatoryAfter,
+		ExpiresAfter:              j.Run.ExpiresAfter,
+		NotMandatoryOverSlowLinks: j.Run.NotMandatoryOverSlowLinks,
+		Deferrals:                 j.Run.Deferrals,
+		Archive:                   j.Status.Archive,
+		ArchiveSize:               j.Status.ArchiveSize,
+		Servers:                   refs,
+		Generation:                1,
+	}, nil
+}
+
+// offerSite publishes site.json and writes the instruction files of one
+// site whose content changed. It returns the computers whose file now
+// holds what offers gives them.
+func (s *Service) offerSite(ctx context.Context, w *world, code string, fsys share.FS, offers map[string][]protocol.Offer) (map[string]bool, error) {
+	site := w.sites[code]
+	priv, err := s.st.SiteKey(ctx, code)
+	if err != nil {
+		return nil, fmt.Errorf("site %s: reading its signing key: %w", code, err)
+	}
+	pub := priv.Public().(ed25519.PublicKey)
+	if err := s.publishSite(ctx, site, priv, fsys); err != nil {
+		s.eventOnce(ctx, "sitejson/"+code, model.Event{Severity: model.SevError, Site: code, Message: s.sentence(err)})
+		return nil, err
+	}
+	s.clearOnce("sitejson/" + code)
+
+	existing := map[string]bool{}
+	list, err := fsys.ReadDir(protocol.InstructionsDir)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("site %s: listing %s: %w", code, protocol.InstructionsDir, err)
+	}
+	for _, fi := range list {
+		if n := fi.Name(); !fi.IsDir() && !share.IsTemp(n) && strings.HasSuffix(n, ".ins") {
+			existing[model.NormalizeComputerName(strings.TrimSuffix(n, ".ins"))] = true
+		}
+	}
+	computers := make([]string, 0, len(offers)+len(existing))
+	for c := range offers {
+		computers = append(computers, c)
+	}
+	for c := range existing {
+		if _, ok := offers[c]; !ok {
+			computers = append(computers, c)
+		}
+	}
+	sort.Strings(computers)
+
+	inPlace := map[string]bool{}
+	var errs []error
+	for _, c := range computers {
+		list := append([]protocol.Offer{}, offers[c]...)
+		sort.Slice(list, func(a, b int) bool { return list[a].Job < list[b].Job })
+		ins := protocol.Instructions{Format: protocol.InstructionsFormat, Site: code, Computer: c, Generated: s.cfg.Now(), Offers: list}
+		digest := protocol.InstructionsDigest(ins)
+		ck := code + "/" + c
+		name, err := protocol.InstructionsPath(c)
+		if err != nil {
+			continue
+		}
+		if existing[c] {
+			if s.cs.insDigest[ck] == "" {
+				if data, err := share.ReadFile(fsys, name, protocol.MaxSignedSize); err == nil {
+					if old, err := protocol.DecodeInstructions(pub, data); err == nil {
+						s.cs.insDigest[ck] = protocol.InstructionsDigest(old)
+					}
+				}
+			}
+			if s.cs.insDigest[ck] == digest {
+				inPlace[c] = true
+				continue
+			}
+		}
+		data, err := protocol.EncodeInstructions(priv, ins)
+		if err == nil {
+			err = share.WriteFileAtomic(ctx, fsys, name, data)
+		}
+		if err != nil {
+			delete(s.cs.insDigest, ck)
+			errs = append(errs, fmt.Errorf("site %s: writing %s: %w", code, name, err))
+			continue
+		}
+		s.cs.insDigest[ck] = digest
+		inPlace[c] = true
+	}
+	if len(errs) > 0 {
+		err := errors.Join(errs...)
+		s.eventOnce(ctx, "instructions/"+code, model.Event{Severity: model.SevError, Site: code, Message: s.sentence(errs[0])})
+		return inPlace, err
+	}
+	s.clearOnce("instructions/" + code)
+	return inPlace, nil
+}
+
+// publishSite writes site.json when it is missing or says something else
+// than the site's code, name and key.
+func (s *Service) publishSite(ctx context.Context, site model.Site, priv ed25519.PrivateKey, fsys share.FS) error {
+	pub := priv.Public().(ed25519.PublicKey)
+	want := site.Code + "\x00" + site.Name + "\x00" + hex.EncodeToString(pub)
+	if s.cs.siteInfo[site.Code] == want {
+		if _, err := fsys.Stat(protocol.SiteFile); err == nil {
+			return nil
+		}
+	}
+	if data, err := share.ReadFile(fsys, protocol.SiteFile, protocol.MaxSignedSize); err == nil {
+		if si, err := protocol.DecodeSite(data); err == nil && si.Code == site.Code && si.Name == site.Name && bytes.Equal(si.PublicKey, pub) {
+			s.cs.siteInfo[site.Code] = want
+			return nil
+		}
+	}
+	data, err := protocol.EncodeSite(priv, protocol.SiteInfo{Format: protocol.SiteFormat, Code: site.Code, Name: site.Name, PublicKey: pub, Published: s.cfg.Now()})
+	if err == nil {
+		err = share.WriteFileAtomic(ctx, fsys, protocol.SiteFile, data)
+	}
+	if err != nil {
+		delete(s.cs.siteInfo, site.Code)
+		return fmt.Errorf("site %s: writing %s: %w", site.Code, protocol.SiteFile, err)
+	}
+	s.cs.siteInfo[site.Code] = want
+	s.event(ctx, model.Event{Severity: model.SevInfo, Site: site.Code,
+		Message: fmt.Sprintf("site %s: published %s with key %s", site.Code, protocol.SiteFile, protocol.Fingerprint(pub))})
+	return nil
+}
