@@ -1,0 +1,377 @@
+package main
+
+// Jobs: add, list, status, cancel, rm. Cancel and rm go through the
+// watchdog service, which enforces when they are allowed.
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"opensms/core/model"
+	"opensms/core/watchdog"
+)
+
+func init() {
+	register(command{Name: "job", Summary: "add, list, follow, cancel and remove jobs", Verbs: []verb{
+		{Name: "add", Summary: "add a job and print its new ID", Setup: jobAdd,
+			Usage: "--package ID --target site:S01|group:NAME|computer:NAME [--subsites] [--type run|share|remove] [--command NAME] " +
+				"[--send if-not-sent|always] [--refresh-existing] [--servers default|group:NAME] [--start-after T] [--offer-after T] " +
+				"[--mandatory-after T] [--expires-after T] [--priority high|medium|low] [--repeat never|daily|weekly|biweekly|monthly] [--deferrals N]\n\n" +
+				"T is an RFC 3339 time (2026-12-01T08:00:00Z) or a time from now: +30m, +2h, +1d, +1d12h."},
+		{Name: "list", Summary: "list jobs, newest first", Setup: jobList},
+		{Name: "status", Args: "ID", NArgs: 1, Summary: "show a job: its state, sub-statuses, servers and computers", Setup: jobStatus},
+		{Name: "cancel", Args: "ID", NArgs: 1, Summary: "cancel a job that has not finished", Setup: jobCancel},
+		{Name: "rm", Args: "ID", NArgs: 1, Summary: "remove a job that is pending or finished", Setup: jobRm},
+	}})
+}
+
+// parseWhen reads an RFC 3339 time or a time relative to now: "+" and a Go
+// duration that may begin with days ("+1d", "+1d12h", "+90m").
+func parseWhen(s string, now time.Time) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if strings.EqualFold(s, "now") {
+		return now, nil
+	}
+	if rest, ok := strings.CutPrefix(s, "+"); ok {
+		if rest == "" {
+			return time.Time{}, fmt.Errorf("%q is not a time from now like +30m, +2h or +1d", s)
+		}
+		var d time.Duration
+		if days, more, ok := strings.Cut(rest, "d"); ok {
+			n, err := strconv.Atoi(days)
+			if err != nil || n < 0 || n > 3660 {
+				return time.Time{}, fmt.Errorf("%q is not a number of days followed by d, like +1d", s)
+			}
+			d = time.Duration(n) * 24 * time.Hour
+			rest = more
+		}
+		if rest != "" {
+			x, err := time.ParseDuration(rest)
+			if err != nil || x < 0 {
+				return time.Time{}, fmt.Errorf("%q is not a time from now like +30m, +2h or +1d", s)
+			}
+			d += x
+		}
+		return now.Add(d), nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is neither an RFC 3339 time (2026-12-01T08:00:00Z) nor a time from now (+2h)", s)
+	}
+	return t, nil
+}
+
+func jobAdd(fs *flag.FlagSet) runFunc {
+	pkg := fs.String("package", "", "package `ID`")
+	target := fs.String("target", "", "`target`: site:S01, group:NAME or computer:NAME")
+	subsites := fs.Bool("subsites", false, "a site target includes its sub-sites")
+	typ := fs.String("type", "run", "job `type`: run (Run Command On Workstation), share (Share Package On Server) or remove (Remove Package From Server)")
+	command := fs.String("command", "", "command line `NAME` to run (default: the package's only one)")
+	send := fs.String("send", string(model.SendIfNotSent), "send `mode`: if-not-sent reuses the archive while the source is unchanged, always packs again")
+	refresh := fs.Bool("refresh-existing", false, "push again to servers that already hold the package")
+	servers := fs.String("servers", "default", "distribution `servers`: default (the sites' Default Servers) or group:NAME")
+	startAfter := fs.String("start-after", "", "start the job after `T` (default now)")
+	offerAfter := fs.String("offer-after", "", "offer the command to users after `T`")
+	mandatoryAfter := fs.String("mandatory-after", "", "run it without asking after `T`")
+	expiresAfter := fs.String("expires-after", "", "withdraw the offer after `T`")
+	slow := fs.Bool("not-mandatory-over-slow-links", false, "a client on a slow link may decline a mandatory run")
+	priority := fs.String("priority", string(model.PriorityMedium), "`priority`: high, medium or low")
+	repeat := fs.String("repeat", string(model.RepeatNever), "`repeat`: never, daily, weekly, biweekly or monthly")
+	deferrals := fs.Int("deferrals", model.DefaultDeferrals, "how many times a user may say Later to a mandatory run (`N`)")
+	comment := fs.String("comment", "", "comment `text`")
+	return func(ctx context.Context, e *env, _ []string) error {
+		if err := requireFlags(fs, "package", "target"); err != nil {
+			return err
+		}
+		now := time.Now().UTC()
+		j := model.Job{Created: now}
+		j.ApplyDefaults()
+		t, err := model.ParseTarget(*target)
+		if err != nil {
+			return err
+		}
+		t.Subsites = *subsites
+		j.Type, j.Package, j.Target, j.Send, j.Comment = model.JobType(*typ), strings.ToUpper(strings.TrimSpace(*pkg)), t, model.SendMode(*send), *comment
+		j.Distribute.RefreshExisting = *refresh
+		switch sv := strings.TrimSpace(*servers); {
+		case sv == "default" || sv == "":
+		case strings.HasPrefix(sv, "group:"):
+			j.Distribute.ServerGroup = strings.TrimSpace(strings.TrimPrefix(sv, "group:"))
+		default:
+			return usagef("--servers %q is not default or group:NAME", sv)
+		}
+		for _, tf := range []struct {
+			flag string
+			val  string
+			dst  *time.Time
+		}{
+			{"start-after", *startAfter, &j.Schedule.StartAfter},
+			{"offer-after", *offerAfter, &j.Run.OfferAfter},
+			{"mandatory-after", *mandatoryAfter, &j.Run.MandatoryAfter},
+			{"expires-after", *expiresAfter, &j.Run.ExpiresAfter},
+		} {
+			v, err := parseWhen(tf.val, now)
+			if err != nil {
+				return usagef("--%s: %v", tf.flag, err)
+			}
+			*tf.dst = v
+		}
+		if j.Schedule.StartAfter.IsZero() {
+			j.Schedule.StartAfter = now
+		}
+		j.Run.NotMandatoryOverSlowLinks = *slow
+		j.Run.Deferrals = *deferrals
+		j.Schedule.Priority, j.Schedule.Repeat = model.Priority(*priority), model.Repeat(*repeat)
+
+		st, err := e.store()
+		if err != nil {
+			return err
+		}
+		p, err := st.GetPackage(ctx, j.Package)
+		if err != nil {
+			return mustExist("package "+j.Package, err)
+		}
+		if j.Type == model.JobRun {
+			name, err := pickCommand(p, *command)
+			if err != nil {
+				return err
+			}
+			j.Run.Command = name
+		} else if *command != "" {
+			return usagef("--command applies to run jobs only, not to %s jobs", j.Type)
+		}
+		if err := j.Validate(); err != nil {
+			return err
+		}
+		if err := targetExists(ctx, st, j.Target); err != nil {
+			return err
+		}
+		if g := j.Distribute.ServerGroup; g != "" {
+			if err := mustExist("server group "+g, getErr(st.GetGroup(ctx, g))); err != nil {
+				return err
+			}
+		}
+		created, err := st.CreateJob(ctx, j)
+		if err != nil {
+			return fmt.Errorf("adding the job: %w", err)
+		}
+		if e.json {
+			return e.printJSON(created)
+		}
+		fmt.Fprintln(e.stdout, created.ID)
+		return nil
+	}
+}
+
+// pickCommand returns the named command line, or the package's only one.
+func pickCommand(p model.Package, name string) (string, error) {
+	names := make([]string, len(p.Commands))
+	for i, c := range p.Commands {
+		names[i] = strconv.Quote(c.Name)
+	}
+	if name == "" {
+		switch len(p.Commands) {
+		case 0:
+			return "", usagef("package %s has no command line to run; add one with 'smsctl package command add %s'", p.ID, p.ID)
+		case 1:
+			return p.Commands[0].Name, nil
+		}
+		return "", usagef("package %s has %d command lines (%s): name one with --command", p.ID, len(p.Commands), strings.Join(names, ", "))
+	}
+	if _, ok := p.Command(name); !ok {
+		return "", usagef("package %s has no command line %q; it has %s", p.ID, name, orDash(strings.Join(names, ", ")))
+	}
+	return name, nil
+}
+
+// targetExists checks that the site, group or computer is known.
+func targetExists(ctx context.Context, st model.Store, t model.Target) error {
+	switch t.Kind {
+	case model.TargetSite:
+		return mustExist("site "+t.Name, getErr(st.GetSite(ctx, t.Name)))
+	case model.TargetGroup:
+		return mustExist("machine group "+t.Name, getErr(st.GetGroup(ctx, t.Name)))
+	case model.TargetComputer:
+		return mustExist("computer "+t.Name, getErr(st.GetComputer(ctx, t.Name)))
+	}
+	return usagef("target kind %q is not site, group or computer", t.Kind)
+}
+
+func jobTarget(t model.Target) string {
+	s := string(t.Kind) + ":" + t.Name
+	if t.Subsites {
+		s += "+subsites"
+	}
+	return s
+}
+
+func jobList(fs *flag.FlagSet) runFunc {
+	return func(ctx context.Context, e *env, _ []string) error {
+		st, err := e.store()
+		if err != nil {
+			return err
+		}
+		jobs, err := st.ListJobs(ctx)
+		if err != nil {
+			return fmt.Errorf("listing jobs: %w", err)
+		}
+		sort.SliceStable(jobs, func(a, b int) bool {
+			if !jobs[a].Created.Equal(jobs[b].Created) {
+				return jobs[a].Created.After(jobs[b].Created)
+			}
+			return jobs[a].ID > jobs[b].ID
+		})
+		rows := make([][]string, 0, len(jobs))
+		for _, j := range jobs {
+			rows = append(rows, []string{j.ID, string(j.Type), j.Package, jobTarget(j.Target), string(state(j)),
+				orDash(string(j.Status.Sending)), orDash(string(j.Status.Working)), computersDone(j.Status),
+				string(j.Schedule.Priority), when(j.Schedule.StartAfter)})
+		}
+		return e.table(nonNil(jobs), []string{"ID", "TYPE", "PACKAGE", "TARGET", "STATE", "SENDING", "WORKING", "COMPUTERS", "PRIORITY", "START AFTER"}, rows)
+	}
+}
+
+func state(j model.Job) model.JobState {
+	if j.Status.State == "" {
+		return model.JobPending
+	}
+	return j.Status.State
+}
+
+func computersDone(s model.JobStatus) string {
+	if s.TargetsTotal == 0 {
+		return "-"
+	}
+	out := fmt.Sprintf("%d/%d", s.TargetsDone, s.TargetsTotal)
+	if s.TargetsFailed > 0 {
+		out += fmt.Sprintf(" (%d failed)", s.TargetsFailed)
+	}
+	return out
+}
+
+// jobStatusView is what job status --json prints.
+type jobStatusView struct {
+	Job       model.Job            `json:"job"`
+	Computers []model.TargetStatus `json:"computers"`
+}
+
+func jobStatus(fs *flag.FlagSet) runFunc {
+	return func(ctx context.Context, e *env, args []string) error {
+		st, err := e.store()
+		if err != nil {
+			return err
+		}
+		j, err := st.GetJob(ctx, args[0])
+		if err != nil {
+			return mustExist("job "+args[0], err)
+		}
+		ts, err := st.ListTargetStatuses(ctx, j.ID)
+		if err != nil {
+			return fmt.Errorf("reading the computers of job %s: %w", j.ID, err)
+		}
+		sort.Slice(ts, func(a, b int) bool { return ts[a].Computer < ts[b].Computer })
+		s := j.Status
+		fields := []field{
+			{"job", j.ID},
+			{"type", string(j.Type)},
+			{"package", j.Package},
+			{"command", orDash(j.Run.Command)},
+			{"target", jobTarget(j.Target)},
+			{"state", string(state(j))},
+			{"sending", orDash(string(s.Sending))},
+			{"working", orDash(string(s.Working))},
+			{"archive", orDash(archiveLine(s))},
+			{"computers", computersDone(s)},
+			{"start after", when(j.Schedule.StartAfter)},
+			{"activated", when(s.Activated)},
+			{"finished", when(s.Finished)},
+		}
+		if s.LastError != "" {
+			fields = append(fields, field{"last error", s.LastError})
+		}
+		if !s.NextAction.IsZero() && !state(j).Final() {
+			fields = append(fields, field{"next action", when(s.NextAction)})
+		}
+		names := make([]string, 0, len(s.Servers))
+		for k := range s.Servers {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		for _, k := range names {
+			fields = append(fields, field{"server " + k, serverLine(s.Servers[k])})
+		}
+		for _, t := range ts {
+			fields = append(fields, field{"computer " + t.Computer, computerLine(t)})
+		}
+		return e.show(jobStatusView{Job: j, Computers: nonNil(ts)}, fields)
+	}
+}
+
+func archiveLine(s model.JobStatus) string {
+	if s.Archive == "" {
+		return ""
+	}
+	return fmt.Sprintf("%s (%d bytes)", s.Archive, s.ArchiveSize)
+}
+
+func serverLine(ss model.ServerStatus) string {
+	parts := []string{orDash(string(ss.State))}
+	if ss.BytesTotal > 0 {
+		parts = append(parts, fmt.Sprintf("%d of %d bytes", ss.BytesDone, ss.BytesTotal))
+	}
+	parts = append(parts, fmt.Sprintf("attempts %d", ss.Attempts))
+	if ss.LastError != "" {
+		parts = append(parts, ss.LastError)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func computerLine(t model.TargetStatus) string {
+	parts := []string{orDash(string(t.State))}
+	if t.ExitCode != nil {
+		parts = append(parts, fmt.Sprintf("exit code %d", *t.ExitCode))
+	}
+	if t.Reboot != model.RebootNone {
+		parts = append(parts, string(t.Reboot)+" reboot")
+	}
+	parts = append(parts, fmt.Sprintf("attempts %d", t.Attempts))
+	if t.LastError != "" {
+		parts = append(parts, t.LastError)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func jobCancel(fs *flag.FlagSet) runFunc {
+	return func(ctx context.Context, e *env, args []string) error {
+		svc, err := newWatchdog(e, watchdog.Config{})
+		if err != nil {
+			return err
+		}
+		if err := svc.CancelJob(ctx, args[0]); err != nil {
+			if errors.Is(err, watchdog.ErrFinished) {
+				return usagef("%v", err)
+			}
+			return mustExist("job "+args[0], err)
+		}
+		return nil
+	}
+}
+
+func jobRm(fs *flag.FlagSet) runFunc {
+	return func(ctx context.Context, e *env, args []string) error {
+		svc, err := newWatchdog(e, watchdog.Config{})
+		if err != nil {
+			return err
+		}
+		return mustExist("job "+args[0], svc.DeleteJob(ctx, args[0]))
+	}
+}
