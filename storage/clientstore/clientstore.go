@@ -13,7 +13,8 @@
 //	'E'                                   enrolment (password masked)
 //	'P'                                   the enrolment's password, AES-256-GCM sealed
 //	'R' job                               run record
-//	'H' BigEndian(started UnixNano) job   history entry; iteration order is time order
+//	'H' BigEndian(uint64 sequence)        history entry; iteration order is the order added
+//	'S' "history"                         Badger's sequence behind the history keys
 //	'D' package '/' sha256                download in progress
 //	'I'                                   the last verified instruction file, as read
 //
@@ -48,6 +49,7 @@ const (
 	prefixHistory    = 'H'
 	prefixDownload   = 'D'
 	prefixIns        = 'I'
+	prefixSeq        = 'S'
 )
 
 // valueVersion is the encoding of every value: 1 = JSON.
@@ -62,9 +64,10 @@ var ErrLocked = errors.New("the client store is in use by another process")
 
 // Store is a Badger-backed client.State.
 type Store struct {
-	db  *badger.DB
-	dir string
-	key []byte // seals the password
+	db   *badger.DB
+	dir  string
+	key  []byte // seals the password
+	hseq *badger.Sequence
 }
 
 var _ client.State = (*Store)(nil)
@@ -98,7 +101,12 @@ func Open(dir string) (*Store, error) {
 		}
 		return nil, fmt.Errorf("opening the client store in %s: %w", dir, err)
 	}
-	return &Store{db: db, dir: dir, key: key}, nil
+	hseq, err := db.GetSequence([]byte(string(prefixSeq)+"history"), 16)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("opening the client store in %s: %w", dir, err)
+	}
+	return &Store{db: db, dir: dir, key: key, hseq: hseq}, nil
 }
 
 // secretKey reads the sealing key, making it on first use.
@@ -136,7 +144,9 @@ func secretKey(path string) ([]byte, error) {
 func (s *Store) Dir() string { return s.dir }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	return errors.Join(s.hseq.Release(), s.db.Close())
+}
 
 func encode(v any) ([]byte, error) {
 	b, err := json.Marshal(v)
@@ -302,11 +312,11 @@ func (s *Store) ListRuns(ctx context.Context) ([]client.RunRecord, error) {
 	return list[client.RunRecord](s, []byte{prefixRun}, false)
 }
 
-func historyKey(h client.HistoryEntry) []byte {
-	k := make([]byte, 9, 9+len(h.Job))
+func historyKey(seq uint64) []byte {
+	k := make([]byte, 9)
 	k[0] = prefixHistory
-	binary.BigEndian.PutUint64(k[1:], uint64(h.Started.UnixNano()))
-	return append(k, h.Job...)
+	binary.BigEndian.PutUint64(k[1:], seq)
+	return k
 }
 
 // AddHistory implements client.State; it keeps the newest MaxHistory entries.
@@ -314,6 +324,10 @@ func (s *Store) AddHistory(ctx context.Context, h client.HistoryEntry) error {
 	val, err := encode(h)
 	if err != nil {
 		return err
+	}
+	seq, err := s.hseq.Next()
+	if err != nil {
+		return fmt.Errorf("numbering history: %w", err)
 	}
 	var old [][]byte
 	err = s.db.View(func(txn *badger.Txn) error {
@@ -340,7 +354,7 @@ func (s *Store) AddHistory(ctx context.Context, h client.HistoryEntry) error {
 				return err
 			}
 		}
-		return txn.Set(historyKey(h), val)
+		return txn.Set(historyKey(seq), val)
 	})
 	if err != nil {
 		return fmt.Errorf("saving history of job %s: %w", h.Job, err)
