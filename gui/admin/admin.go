@@ -73,7 +73,11 @@ func New(app fyne.App, st model.Store, wd Watchdog, opener share.Opener) *Admin 
 		app.SetIcon(fyne.NewStaticResource("opensms.png", assets.Icon))
 	}
 	a.win = app.NewWindow("OpenSMS Administrator")
+	// The windows start loading while they are built; their results wait
+	// for the lock (the test driver runs fyne.Do at once).
+	a.uiMu.Lock()
 	a.buildUI()
+	a.uiMu.Unlock()
 	a.win.SetOnClosed(a.Close)
 	return a
 }

@@ -30,8 +30,10 @@ func newTestAdmin(t testing.TB, wd Watchdog) (*Admin, *badgerstore.Store) {
 	must(t, st.PutGroup(ctx, model.MachineGroup{Name: "Accounting", Members: []string{"PC001"}}))
 	app := test.NewTempApp(t)
 	a := New(app, st, wd, nil)
-	a.win.Resize(fyne.NewSize(1280, 800))
-	a.win.Show()
+	a.locked(func() {
+		a.win.Resize(fyne.NewSize(1280, 800))
+		a.win.Show()
+	})
 	t.Cleanup(func() {
 		a.Close()
 		if err := st.Close(); err != nil {

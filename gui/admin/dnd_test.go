@@ -22,7 +22,8 @@ func storedPackage(t *testing.T, a *Admin, st model.Store) (model.Package, *pack
 	var row *packageRow
 	waitFor(t, a, "the package row", func() bool {
 		for _, r := range a.packages.rows {
-			if r.id == 0 && r.pkg.ID == p.ID && !a.abs(r).IsZero() {
+			l := a.packages.list
+			if r.id == 0 && r.pkg.ID == p.ID && contains(a.abs(l), l.Size(), a.abs(r)) {
 				row = r
 				return true
 			}
@@ -42,7 +43,7 @@ func siteRowFor(t *testing.T, a *Admin, uid string) *siteRow {
 	var row *siteRow
 	waitFor(t, a, "tree row "+uid, func() bool {
 		for _, r := range a.sites.rows {
-			if r.uid == uid && !a.abs(r).IsZero() {
+			if _, shown := a.sites.shown(r); shown && r.uid == uid {
 				row = r
 				return true
 			}
@@ -87,6 +88,10 @@ func TestDragPackageOntoSiteComputerAndGroupMakesJobs(t *testing.T) {
 			dragTo(a, pkgRow, centre(a, target))
 			if a.sites.hover != c.uid {
 				t.Errorf("%s: hovering highlights %q", c.uid, a.sites.hover)
+				for _, w := range a.open {
+					t.Logf("%s at %v size %v", w.title, a.abs(w.iw), w.iw.Size())
+				}
+				t.Logf("target at %v size %v, tree at %v size %v", a.abs(target), target.Size(), a.abs(a.sites.tree), a.sites.tree.Size())
 			}
 			if target.bg.StrokeWidth == 0 {
 				t.Errorf("%s: the row under the pointer is not highlighted", c.uid)

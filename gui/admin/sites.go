@@ -427,23 +427,28 @@ func (w *sitesWindow) rowAt(pos fyne.Position) string {
 		}
 		break
 	}
-	treeAt := drv.AbsolutePositionForObject(w.tree)
-	if !contains(treeAt, w.tree.Size(), pos) {
+	if !contains(drv.AbsolutePositionForObject(w.tree), w.tree.Size(), pos) {
 		return ""
 	}
 	for _, r := range w.rows {
-		if r.uid == "" || !r.Visible() {
-			continue
-		}
-		at := drv.AbsolutePositionForObject(r)
-		if at.IsZero() {
-			continue
-		}
-		if contains(at, r.Size(), pos) {
+		if at, ok := w.shown(r); ok && contains(at, r.Size(), pos) {
 			return r.uid
 		}
 	}
 	return ""
+}
+
+// shown returns where a row is on screen, and whether the tree shows it at
+// all: a row the tree has put back in its pool is not in the canvas, and the
+// driver places it at the canvas origin, outside the tree.
+func (w *sitesWindow) shown(r *siteRow) (fyne.Position, bool) {
+	if r.uid == "" || !r.Visible() {
+		return fyne.Position{}, false
+	}
+	drv := fyne.CurrentApp().Driver()
+	at := drv.AbsolutePositionForObject(r)
+	treeAt := drv.AbsolutePositionForObject(w.tree)
+	return at, contains(treeAt, w.tree.Size(), at)
 }
 
 func contains(at fyne.Position, size fyne.Size, p fyne.Position) bool {
