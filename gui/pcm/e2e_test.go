@@ -304,7 +304,8 @@ func TestEndToEndTamperedInstructionsRefused(t *testing.T) {
 	h.until("the refusal", func() bool { return bannerShown(h.m) })
 	got := h.m.bannerText.Text
 	t.Logf("banner: %s", got)
-	if !strings.HasPrefix(got, "Could not refresh the offers: instructions refused") || strings.Count(got, "\n") != 0 || !strings.HasSuffix(got, ".") {
+	if !strings.HasPrefix(got, "Could not refresh the offers: ") || !strings.Contains(got, "instructions refused") ||
+		!strings.Contains(got, "changed after signing") || strings.Count(got, "\n") != 0 || !strings.HasSuffix(got, ".") {
 		t.Errorf("banner %q", got)
 	}
 	if rows(h.m.offerTable) != 0 {
@@ -312,5 +313,58 @@ func TestEndToEndTamperedInstructionsRefused(t *testing.T) {
 	}
 	if cell(h.m.histTable, 0, 6) != got {
 		t.Errorf("History does not show the refusal: %q", cell(h.m.histTable, 0, 6))
+	}
+}
+
+func TestEndToEndErrorsAreSentences(t *testing.T) {
+	site := newTestSite(t, "PC001")
+	site.instruct(site.offer("S0100003", "Team Tool", nil))
+	// The archive on the distribution share is not what the site signed.
+	arc := filepath.Join(site.srv.Dir(distShare), site.pkg, site.archive+pack.ArchiveExt)
+	junk := make([]byte, site.size)
+	if _, err := rand.Read(junk); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(arc, junk, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	clock := newFakeClock(time.Now())
+	h := newHarness(t, newEngine(t, clock), Config{Computer: "PC001"}, clock)
+	h.p.Show()
+	enrol(t, h, site)
+	h.until("the offer", func() bool { return rows(h.m.offerTable) == 1 })
+	h.m.offerTable.Select(cellID(0, 0))
+	tap(t, h.m.execute)
+	h.until("the failed run", func() bool { return h.m.running == "" && bannerShown(h.m) })
+	got := h.m.bannerText.Text
+	t.Logf("verification: %s", got)
+	if !strings.HasPrefix(got, "Could not run Team Tool 1.0: ") || strings.Contains(got, "\n") || !strings.HasSuffix(got, ".") {
+		t.Errorf("banner %q", got)
+	}
+	if _, err := os.Stat(site.marker); err == nil {
+		t.Fatal("an archive that failed verification ran")
+	}
+	h.until("the failure in History", func() bool { return rows(h.m.histTable) > 0 && cell(h.m.histTable, 0, 3) == "Failed" })
+	if cell(h.m.histTable, 0, 6) == "" {
+		t.Error("History shows no error for the failed run")
+	}
+
+	// The site share goes away: the refresh fails with a sentence, and the
+	// offers verified before stay.
+	site.srv.Stop()
+	clock.Advance(time.Minute)
+	h.m.onDismissBanner()
+	tap(t, h.m.refresh)
+	h.until("the unreachable share", func() bool { return bannerShown(h.m) })
+	got = h.m.bannerText.Text
+	t.Logf("unreachable: %s", got)
+	if !strings.HasPrefix(got, "Could not refresh the offers: ") || strings.Contains(got, "\n") || strings.Contains(got, site.srv.Credentials().Password.Reveal()) {
+		t.Errorf("banner %q", got)
+	}
+	if rows(h.m.offerTable) != 1 {
+		t.Error("the offers of the last good poll went away with the share")
+	}
+	if cell(h.m.histTable, 0, 1) != "Refresh" || cell(h.m.histTable, 0, 6) != got {
+		t.Errorf("History: %q %q", cell(h.m.histTable, 0, 1), cell(h.m.histTable, 0, 6))
 	}
 }

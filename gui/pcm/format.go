@@ -49,6 +49,15 @@ func when(t time.Time) string {
 	return t.Local().Format(timeLayout)
 }
 
+// whenShort shows a time as "at 15:04" today and a date otherwise.
+func whenShort(t time.Time) string {
+	l := t.Local()
+	if y, m, d := l.Date(); time.Now().Local().Format("2006-01-02") == fmt.Sprintf("%04d-%02d-%02d", y, int(m), d) {
+		return "at " + l.Format("15:04")
+	}
+	return l.Format("Jan 2 15:04")
+}
+
 // size shows a byte count the way file managers do.
 func size(n int64) string {
 	const unit = 1000
@@ -207,6 +216,9 @@ var stateNames = map[OfferState]string{
 }
 
 func stateText(o Offer) string {
+	if o.State == OfferAvailable && o.Mandatory && !o.DueAt.IsZero() {
+		return "Runs " + whenShort(o.DueAt)
+	}
 	if s, ok := stateNames[o.State]; ok {
 		if o.State == OfferComplete && o.Last != nil && o.Last.Reboot != model.RebootNone {
 			s += ", restart needed"

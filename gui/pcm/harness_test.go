@@ -105,9 +105,9 @@ type trayApp struct {
 	notifications []*fyne.Notification
 }
 
-func (a *trayApp) SetSystemTrayMenu(m *fyne.Menu)       { a.menu = m }
-func (a *trayApp) SetSystemTrayIcon(r fyne.Resource)    { a.icon = r }
-func (a *trayApp) SetSystemTrayWindow(w fyne.Window)    { a.trayWin = w }
+func (a *trayApp) SetSystemTrayMenu(m *fyne.Menu)    { a.menu = m }
+func (a *trayApp) SetSystemTrayIcon(r fyne.Resource) { a.icon = r }
+func (a *trayApp) SetSystemTrayWindow(w fyne.Window) { a.trayWin = w }
 func (a *trayApp) SendNotification(n *fyne.Notification) {
 	a.mu.Lock()
 	a.notifications = append(a.notifications, n)

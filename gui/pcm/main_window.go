@@ -31,6 +31,7 @@ type historyRow struct {
 	when                               time.Time
 	what, command, state, exit, reboot string
 	errText                            string
+	output                             string
 }
 
 // mainWindow is the Package Command Manager's window: offers, details,
@@ -55,6 +56,8 @@ type mainWindow struct {
 	historyTab *container.TabItem
 	offerTable *widget.Table
 	histTable  *widget.Table
+	hDetail    *widget.Label
+	hOutput    *widget.TextGrid
 
 	dTitle, dComment, dCommand, dSize, dServers, dMandatory, dLast *widget.Label
 
@@ -137,12 +140,17 @@ func (m *mainWindow) buildUI() {
 	m.bar = &widget.ProgressBar{Max: 1}
 	m.output = widget.NewTextGrid()
 	out := container.NewVScroll(m.output)
-	out.SetMinSize(fyne.NewSize(0, 110))
-	progress := container.NewBorder(container.NewVBox(widget.NewSeparator(), m.step, m.bar), nil, nil, nil, out)
+	out.SetMinSize(fyne.NewSize(0, 80))
+	m.bar.Hide() // until the first run
+	progress := container.NewBorder(container.NewVBox(m.step, m.bar), nil, nil, nil, out)
 
-	split := container.NewHSplit(m.offerTable, container.NewVScroll(container.NewPadded(details)))
-	split.Offset = 0.64
-	m.offersTab = container.NewTabItemWithIcon("Offers", theme.DownloadIcon(), container.NewBorder(nil, progress, nil, nil, split))
+	// The table takes the whole width; below it the selected offer's
+	// details and the run's progress sit side by side.
+	below := container.NewHSplit(container.NewVScroll(details), progress)
+	below.Offset = 0.5
+	split := container.NewVSplit(m.offerTable, below)
+	split.Offset = 0.45
+	m.offersTab = container.NewTabItemWithIcon("Offers", theme.DownloadIcon(), split)
 
 	m.histTable = widget.NewTableWithHeaders(func() (int, int) { return len(m.rows), len(historyColumns) }, newCell, m.updateHistoryCell)
 	m.histTable.ShowHeaderColumn = false
@@ -151,7 +159,13 @@ func (m *mainWindow) buildUI() {
 	for i, w := range historyWidths {
 		m.histTable.SetColumnWidth(i, w)
 	}
-	m.historyTab = container.NewTabItemWithIcon("History", theme.HistoryIcon(), m.histTable)
+	m.histTable.OnSelected = m.onSelectHistory
+	m.hDetail = &widget.Label{Wrapping: fyne.TextWrapWord, Selectable: true, Text: "Select a line to read all of it."}
+	m.hOutput = widget.NewTextGrid()
+	hBelow := container.NewHSplit(container.NewVScroll(m.hDetail), container.NewScroll(m.hOutput))
+	hSplit := container.NewVSplit(m.histTable, hBelow)
+	hSplit.Offset = 0.6
+	m.historyTab = container.NewTabItemWithIcon("History", theme.HistoryIcon(), hSplit)
 	m.tabs = container.NewAppTabs(m.offersTab, m.historyTab)
 
 	m.status = &widget.Label{Importance: widget.LowImportance, Truncation: fyne.TextTruncateEllipsis}
@@ -169,9 +183,9 @@ func (m *mainWindow) buildUI() {
 
 var (
 	offerColumns   = []string{"Name", "Command line", "Requires input", "Mandatory after", "Expires", "State"}
-	offerWidths    = []float32{230, 170, 110, 140, 140, 100}
+	offerWidths    = []float32{250, 180, 120, 150, 150, 150}
 	historyColumns = []string{"When", "Package", "Command line", "Result", "Exit code", "Reboot", "Error"}
-	historyWidths  = []float32{140, 200, 150, 90, 80, 170, 420}
+	historyWidths  = []float32{140, 170, 140, 90, 80, 150, 260}
 )
 
 func newCell() fyne.CanvasObject {
@@ -477,6 +491,7 @@ func (m *mainWindow) startRun(job string) {
 	m.refresh.Disable()
 	m.tabs.Select(m.offersTab)
 	m.bar.SetValue(0)
+	m.bar.Show()
 	m.step.SetText(fmt.Sprintf("Starting %s…", name))
 	m.output.SetText("")
 	m.offerTable.Refresh()
@@ -576,6 +591,34 @@ func (m *mainWindow) mergeHistory() {
 	slices.SortStableFunc(rows, func(a, b historyRow) int { return b.when.Compare(a.when) })
 	m.rows = rows
 	m.histTable.Refresh()
+	m.histTable.UnselectAll()
+	m.hDetail.SetText("Select a line to read all of it.")
+	m.hOutput.SetText("")
+}
+
+// onSelectHistory shows the whole of one history line, and the output's
+// tail, below the table.
+func (m *mainWindow) onSelectHistory(id widget.TableCellID) {
+	if id.Row < 0 || id.Row >= len(m.rows) {
+		return
+	}
+	r := m.rows[id.Row]
+	lines := []string{fmt.Sprintf("%s — %s", r.what, when(r.when))}
+	if r.command != "" {
+		lines = append(lines, "Command line: "+r.command)
+	}
+	lines = append(lines, "Result: "+r.state)
+	if r.exit != "" && r.exit != "—" {
+		lines = append(lines, "Exit code: "+r.exit)
+	}
+	if r.reboot != "" && r.reboot != "No" {
+		lines = append(lines, "Reboot: "+r.reboot)
+	}
+	if r.errText != "" {
+		lines = append(lines, "", r.errText)
+	}
+	m.hDetail.SetText(strings.Join(lines, "\n"))
+	m.hOutput.SetText(r.output)
 }
 
 func historyRowOf(h HistoryEntry) historyRow {
@@ -587,7 +630,8 @@ func historyRowOf(h HistoryEntry) historyRow {
 	if t.IsZero() {
 		t = h.Started
 	}
-	r := historyRow{when: t, what: name, command: h.Command, state: resultText(h), exit: exitCode(h.ExitCode), reboot: rebootText(h.Reboot)}
+	r := historyRow{when: t, what: name, command: h.Command, state: resultText(h), exit: exitCode(h.ExitCode),
+		reboot: rebootText(h.Reboot), output: h.OutputTail}
 	if h.Error != "" {
 		r.errText = sentence("", fmt.Errorf("%s", h.Error))
 	}
