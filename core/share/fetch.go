@@ -1,11 +1,8 @@
 package share
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 )
 
@@ -16,9 +13,6 @@ type FetchResult struct {
 	// Written counts bytes downloaded by this call.
 	Written int64
 }
-
-// fetchChunk is the size of one read from the share.
-const fetchChunk = 1 << 20
 
 // Fetch downloads name from the share to the local file dstPath. It writes
 // dstPath.part first and renames it when complete, so dstPath is either
@@ -67,42 +61,19 @@ func Fetch(ctx context.Context, fsys FS, name, dstPath string, size int64, progr
 	if err != nil {
 		return fail(err)
 	}
-	from, err := resumablePart(dst, src, st.Size(), size)
-	if err != nil {
-		return fail(err)
+	from := int64(0)
+	if st.Size() <= size {
+		if from, err = trusted(dst, src, st.Size()); err != nil {
+			return fail(err)
+		}
 	}
 	if err := dst.Truncate(from); err != nil {
 		return fail(err)
 	}
 	res.Resumed = from
-
-	buf := make([]byte, fetchChunk)
-	off := from
-	if progress != nil {
-		progress(off, size)
-	}
-	for off < size {
-		if err := ctx.Err(); err != nil {
-			return fail(err)
-		}
-		b := buf[:min(int64(len(buf)), size-off)]
-		n, err := src.ReadAt(b, off)
-		if n > 0 {
-			if _, werr := dst.WriteAt(b[:n], off); werr != nil {
-				return fail(werr)
-			}
-			off += int64(n)
-			res.Written += int64(n)
-			if progress != nil {
-				progress(off, size)
-			}
-		}
-		if err != nil && !(errors.Is(err, io.EOF) && n == len(b)) {
-			if errors.Is(err, io.EOF) {
-				err = fmt.Errorf("the share's file ended at %d bytes, expected %d: %w", off, size, io.ErrUnexpectedEOF)
-			}
-			return fail(err)
-		}
+	res.Written, err = copyAt(ctx, dst, src, from, size, PutOptions{Progress: progress})
+	if err != nil {
+		return fail(err)
 	}
 	if err := dst.Sync(); err != nil {
 		return fail(err)
@@ -115,26 +86,4 @@ func Fetch(ctx context.Context, fsys FS, name, dstPath string, size int64, progr
 		return fail(err)
 	}
 	return res, nil
-}
-
-// resumablePart returns how much of a local partial download of length
-// have can be kept: all of it when its last bytes match the share's, else
-// none. Reads are in order, so a .part file has no gaps.
-func resumablePart(part *os.File, src io.ReaderAt, have, size int64) (int64, error) {
-	if have <= 0 || have > size {
-		return 0, nil
-	}
-	n := min(int64(verifyTail), have)
-	got := make([]byte, n)
-	want := make([]byte, n)
-	if _, err := part.ReadAt(got, have-n); err != nil {
-		return 0, nil
-	}
-	if _, err := src.ReadAt(want, have-n); err != nil && !errors.Is(err, io.EOF) {
-		return 0, err
-	}
-	if !bytes.Equal(got, want) {
-		return 0, nil
-	}
-	return have, nil
 }

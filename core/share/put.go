@@ -199,143 +199,18 @@ func findTemp(fsys FS, name string, size int64) (string, int64) {
 	return best, bestSize
 }
 
-// trusted returns how many bytes of an interrupted temporary file of
-// length have can be kept. Writes that were in flight when it stopped may
-// have left gaps in its last MaxInFlight bytes, so those are dropped; the
-// verifyTail bytes before that point are compared with src.
-func trusted(f File, src io.ReaderAt, have int64) (int64, error) {
-	keep := have - MaxInFlight
-	if keep <= 0 {
-		return 0, nil
-	}
-	n := min(int64(verifyTail), keep)
-	got := make([]byte, n)
-	want := make([]byte, n)
-	if _, err := f.ReadAt(got, keep-n); err != nil {
-		return 0, err
-	}
-	if _, err := src.ReadAt(want, keep-n); err != nil && !errors.Is(err, io.EOF) {
-		return 0, err
-	}
-	if !bytes.Equal(got, want) {
-		return 0, nil
-	}
-	return keep, nil
-}
-
-// writeFrom copies src[from:size] to f at the same offsets, keeping up to
-// opt.Parallel writes in flight, and returns how many bytes it wrote.
+// writeFrom copies src[from:size] to f at the same offsets; see copyAt.
 // Files without WriteAt are written in order.
 func writeFrom(ctx context.Context, f File, src io.ReaderAt, from, size int64, opt PutOptions) (int64, error) {
-	chunk := int64(opt.ChunkSize)
-	if chunk <= 0 {
-		chunk = DefaultChunkSize
-	}
-	chunk = min(chunk, MaxInFlight)
-	par := opt.Parallel
-	if par <= 0 {
-		par = DefaultParallel
-	}
-	par = int(min(int64(par), MaxInFlight/chunk))
 	wa, ok := f.(io.WriterAt)
 	if !ok {
 		if _, err := f.Seek(from, io.SeekStart); err != nil {
 			return 0, err
 		}
 		wa = &seqWriter{w: f, off: from}
-		par = 1
+		opt.Parallel = 1
 	}
-	report := func(done int64) {
-		if opt.Progress != nil {
-			opt.Progress(done, size)
-		}
-	}
-	report(from)
-	if from >= size {
-		return 0, nil
-	}
-
-	type result struct {
-		off int64
-		n   int
-		err error
-		buf []byte
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	results := make(chan result, par)
-	bufs := make([][]byte, 0, par)
-	next := from                 // offset of the next chunk to start
-	done := from                 // every byte below done is written
-	pending := map[int64]int64{} // start -> end of chunks written above done
-	inFlight := 0
-	var written int64
-	var firstErr error
-
-	for {
-		// The window (end-done <= par*chunk) rather than a count of writes
-		// bounds where gaps can be if the put stops: see MaxInFlight.
-		for firstErr == nil && next < size && ctx.Err() == nil && min(next+chunk, size)-done <= int64(par)*chunk {
-			end := min(next+chunk, size)
-			var buf []byte
-			if l := len(bufs); l > 0 {
-				buf, bufs = bufs[l-1], bufs[:l-1]
-			} else {
-				buf = make([]byte, chunk)
-			}
-			buf = buf[:end-next]
-			inFlight++
-			go func(off int64, b []byte) {
-				n, err := readFull(src, b, off)
-				if err == nil {
-					n, err = wa.WriteAt(b, off)
-					if err == nil && n < len(b) {
-						err = io.ErrShortWrite
-					}
-				}
-				results <- result{off: off, n: n, err: err, buf: b}
-			}(next, buf)
-			next = end
-		}
-		if inFlight == 0 {
-			break
-		}
-		r := <-results
-		inFlight--
-		bufs = append(bufs, r.buf[:cap(r.buf)])
-		if r.err != nil {
-			if firstErr == nil {
-				firstErr = r.err
-				cancel()
-			}
-			continue
-		}
-		written += int64(r.n)
-		pending[r.off] = r.off + int64(r.n)
-		for end, ok := pending[done]; ok; end, ok = pending[done] {
-			delete(pending, done)
-			done = end
-		}
-		if firstErr == nil {
-			report(done)
-		}
-	}
-	if firstErr == nil && done < size {
-		firstErr = context.Cause(ctx)
-	}
-	return written, firstErr
-}
-
-// readFull reads len(b) bytes of src at off; a short source is an error.
-func readFull(src io.ReaderAt, b []byte, off int64) (int, error) {
-	n, err := src.ReadAt(b, off)
-	if n == len(b) {
-		return n, nil
-	}
-	if err == nil || errors.Is(err, io.EOF) {
-		err = fmt.Errorf("source ended at %d bytes, before its stated size: %w", off+int64(n), io.ErrUnexpectedEOF)
-	}
-	return n, err
+	return copyAt(ctx, wa, src, from, size, opt)
 }
 
 // seqWriter turns in-order WriteAt calls into Writes.

@@ -1,10 +1,12 @@
 package localfs_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -82,5 +84,26 @@ func TestPermissionIsAuth(t *testing.T) {
 	_, err = fsys.ReadDir("locked")
 	if !errors.Is(err, share.ErrAuth) || !errors.Is(err, fs.ErrPermission) {
 		t.Fatalf("ReadDir of a locked folder: %v", err)
+	}
+}
+
+func TestFolderFull(t *testing.T) {
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a small tmpfs here (needs root): %v %s", err, out)
+	}
+	t.Cleanup(func() { _ = exec.Command("umount", dir).Run() })
+	fsys, err := localfs.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fsys.Close()
+	data := make([]byte, 4<<20)
+	_, err = share.PutAtomic(context.Background(), fsys, "big.bin", bytes.NewReader(data), int64(len(data)), share.PutOptions{})
+	if !errors.Is(err, share.ErrFull) || !strings.Contains(err.Error(), dir) {
+		t.Fatalf("put on a full folder: %v, want ErrFull naming the folder", err)
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Fatalf("left on the full folder: %v", left)
 	}
 }

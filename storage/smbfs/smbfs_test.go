@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -381,4 +382,63 @@ func TestSigningWithAsyncIO(t *testing.T) {
 		t.Fatalf("put with signing required: %v, want a permanent error naming the fix", err)
 	}
 	t.Logf("signing with async I/O: %v", err)
+}
+
+// smbd stops in the middle of a download: the .part file stays and the
+// next Fetch resumes it.
+func TestServerStopsMidFetch(t *testing.T) {
+	srv := sambatest.Start(t, sambatest.Options{})
+	data := payload(48 << 20)
+	if err := os.WriteFile(filepath.Join(srv.Dir(dist), "pkg.tzst"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dst := filepath.Join(t.TempDir(), "pkg.tzst")
+	fsys := open(t, srv, srv.Location(dist), smbfs.Options{})
+	stopped := false
+	_, err := share.Fetch(context.Background(), fsys, "pkg.tzst", dst, int64(len(data)), func(done, _ int64) {
+		if done > 36<<20 && !stopped {
+			stopped = true
+			srv.Stop()
+		}
+	})
+	if !errors.Is(err, share.ErrUnreachable) {
+		t.Fatalf("fetch with smbd stopped: %v, want ErrUnreachable", err)
+	}
+	if err := srv.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	res, err := share.Fetch(context.Background(), open(t, srv, srv.Location(dist), smbfs.Options{}), "pkg.tzst", dst, int64(len(data)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Resumed <= 0 {
+		t.Fatalf("after restart: %+v, want Resumed > 0", res)
+	}
+	got, err := os.ReadFile(dst)
+	if err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("downloaded file differs (%d bytes, %v)", len(got), err)
+	}
+}
+
+// A share on a small tmpfs fills up: the put fails as ErrFull, which is
+// permanent, and leaves no temporary file taking the space.
+func TestShareFull(t *testing.T) {
+	srv := sambatest.Start(t, sambatest.Options{})
+	dir := srv.Dir(dist)
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a small tmpfs here (needs root): %v %s", err, out)
+	}
+	t.Cleanup(func() { _ = exec.Command("umount", dir).Run() })
+	fsys := open(t, srv, srv.Location(dist), smbfs.Options{})
+	data := payload(16 << 20)
+	_, err := share.PutAtomic(context.Background(), fsys, "big.bin", bytes.NewReader(data), int64(len(data)), share.PutOptions{})
+	if !errors.Is(err, share.ErrFull) || !share.IsPermanent(err) {
+		t.Fatalf("put on a full share: %v, want ErrFull", err)
+	}
+	checkMessage(t, err, srv)
+	t.Logf("full share: %v", err)
+	left, _ := os.ReadDir(dir)
+	if len(left) != 0 {
+		t.Fatalf("left on the full share: %v", left)
+	}
 }
