@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -440,5 +441,44 @@ func TestShareFull(t *testing.T) {
 	left, _ := os.ReadDir(dir)
 	if len(left) != 0 {
 		t.Fatalf("left on the full share: %v", left)
+	}
+}
+
+// Open and Close leave no goroutine behind, after success or failure.
+func TestNoGoroutineLeak(t *testing.T) {
+	srv := sambatest.Start(t, sambatest.Options{})
+	settle := func() int {
+		var n int
+		for range 50 {
+			n = runtime.NumGoroutine()
+			time.Sleep(20 * time.Millisecond)
+			if runtime.NumGoroutine() == n {
+				break
+			}
+		}
+		return n
+	}
+	before := settle()
+	bad := srv.Credentials()
+	bad.Password = model.NewSecret("wrong")
+	for range 5 {
+		fsys, err := smbfs.Open(context.Background(), srv.Location(dist), srv.Credentials(), smbfs.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := fsys.ReadDir("."); err != nil {
+			t.Fatal(err)
+		}
+		fsys.Close()
+		if _, err := smbfs.Open(context.Background(), srv.Location(dist), bad, smbfs.Options{}); err == nil {
+			t.Fatal("wrong password worked")
+		}
+		if _, err := smbfs.Open(context.Background(), srv.Location("NOSUCH"), srv.Credentials(), smbfs.Options{}); err == nil {
+			t.Fatal("missing share worked")
+		}
+	}
+	if after := settle(); after > before {
+		buf := make([]byte, 1<<16)
+		t.Fatalf("%d goroutines before, %d after:\n%s", before, after, buf[:runtime.Stack(buf, true)])
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"opensms/core/share"
 )
@@ -49,6 +50,7 @@ func Run(t *testing.T, open func(t *testing.T) share.FS) {
 		{"WriteReadFile", testWriteReadFile},
 		{"Fetch", testFetch},
 		{"PutTree", testPutTree},
+		{"SweepTemps", testSweepTemps},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -780,5 +782,24 @@ func testPutTree(t *testing.T, fsys share.FS) {
 	}
 	if n := names(t, fsys, "S0100001"); !slices.Equal(n, []string{"share"}) {
 		t.Errorf("beside the tree after a refused copy: %v", n)
+	}
+}
+
+func testSweepTemps(t *testing.T, fsys share.FS) {
+	mustWrite(t, fsys, "keep.ins", []byte("x"))
+	mustWrite(t, fsys, "PC1.ins.tmp-0123456789abcdef", []byte("x"))
+	if err := fsys.MkdirAll("share.tmp-0123456789abcdef/sub"); err != nil {
+		t.Fatal(err)
+	}
+	mustWrite(t, fsys, "share.tmp-0123456789abcdef/sub/f", []byte("x"))
+	if n, err := share.SweepTemps(fsys, ".", time.Hour); err != nil || n != 0 {
+		t.Fatalf("sweep of fresh temporaries removed %d, %v", n, err)
+	}
+	time.Sleep(10 * time.Millisecond)
+	if n, err := share.SweepTemps(fsys, ".", 0); err != nil || n != 2 {
+		t.Fatalf("sweep removed %d, %v; want 2", n, err)
+	}
+	if n := names(t, fsys, "."); !slices.Equal(n, []string{"keep.ins"}) {
+		t.Fatalf("after sweep: %v", n)
 	}
 }
