@@ -9,10 +9,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"fyne.io/fyne/v2/app"
 
 	"opensms/core/demo"
+	"opensms/core/watchdog"
 	"opensms/gui/admin"
 	"opensms/storage/badgerstore"
 	"opensms/storage/shares"
@@ -27,10 +29,21 @@ func main() {
 		os.Exit(1)
 	}
 	defer st.Close()
-	if _, err := demo.Ensure(context.Background(), st, *data); err != nil {
+	ctx := context.Background()
+	if _, err := demo.Ensure(ctx, st, *data); err != nil {
 		fmt.Fprintf(os.Stderr, "creating the demo site: %v\n", err)
 	}
-	admin.New(app.NewWithID("org.opensms.admin"), st, nil, shares.NewOpener()).ShowAndRun()
+	opener := shares.NewOpener()
+	wd := watchdog.New(st, opener, watchdog.Config{})
+	if err := wd.Start(ctx); err != nil {
+		fmt.Fprintf(os.Stderr, "starting the watchdog: %v\n", err)
+	}
+	admin.New(app.NewWithID("org.opensms.admin"), st, wd, opener).ShowAndRun()
+	stopCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := wd.Stop(stopCtx); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+	}
 }
 
 func defaultDataDir() string {

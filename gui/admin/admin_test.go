@@ -16,8 +16,9 @@ import (
 
 // newTestAdmin opens a real Badger store in a temp dir with site S01, a
 // computer, a machine group and a distribution server, and builds the
-// Administrator on Fyne's test driver.
-func newTestAdmin(t testing.TB, wd Watchdog) (*Admin, *badgerstore.Store) {
+// Administrator on Fyne's test driver, with the watchdog newWatchdog makes
+// (nil: none).
+func newTestAdmin(t testing.TB, newWatchdog func(model.Store) Watchdog) (*Admin, *badgerstore.Store) {
 	t.Helper()
 	st, err := badgerstore.Open(t.TempDir(), badgerstore.Options{})
 	if err != nil {
@@ -28,6 +29,10 @@ func newTestAdmin(t testing.TB, wd Watchdog) (*Admin, *badgerstore.Store) {
 	must(t, st.PutServer(ctx, model.Server{Site: "S01", Name: "dist1", URL: "file:///srv/opensms/dist1", Default: true}))
 	must(t, st.PutComputers(ctx, model.Computer{Name: "PC001", Site: "S01", Platform: "linux/amd64"}))
 	must(t, st.PutGroup(ctx, model.MachineGroup{Name: "Accounting", Members: []string{"PC001"}}))
+	var wd Watchdog
+	if newWatchdog != nil {
+		wd = newWatchdog(st)
+	}
 	app := test.NewTempApp(t)
 	a := New(app, st, wd, nil)
 	a.locked(func() {

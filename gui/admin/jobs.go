@@ -29,6 +29,7 @@ type jobsWindow struct {
 	list     *widget.List
 	empty    *widget.Label
 	jobs     []model.Job
+	rows     []*jobRow
 	selected string
 }
 
@@ -41,7 +42,9 @@ func (w *jobsWindow) buildUI() fyne.CanvasObject {
 	w.list = &widget.List{
 		Length: func() int { return len(w.jobs) },
 		CreateItem: func() fyne.CanvasObject {
-			return newJobRow(w)
+			r := newJobRow(w)
+			w.rows = append(w.rows, r)
+			return r
 		},
 		UpdateItem: func(id widget.ListItemID, o fyne.CanvasObject) { o.(*jobRow).update(id, w.jobs[id]) },
 		OnSelected: func(id widget.ListItemID) { w.selected = w.jobs[id].ID },

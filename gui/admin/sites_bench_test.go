@@ -70,7 +70,7 @@ func TestSitesWindowOpensUnderASecondWith10000Computers(t *testing.T) {
 	openSites(t, a)
 	took := time.Since(start)
 	t.Logf("Sites window with %d computers open, first page shown, in %s", benchComputers, took)
-	if took > time.Second {
+	if took > time.Second && !raceEnabled {
 		t.Errorf("opening the Sites window took %s, want under 1 s", took)
 	}
 	a.locked(func() {
