@@ -91,7 +91,7 @@ func (s *Service) collect(ctx context.Context, w *world, runs []*runJob, shares 
 		}
 	}
 	for _, rj := range runs {
-		if rj.job.Status.Working != model.PhaseComplete {
+		if !distributed(rj.job) {
 			continue // nothing was offered yet
 		}
 		for _, c := range rj.computers() {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"opensms/core/model"
 	"opensms/core/share"
@@ -194,7 +195,7 @@ func (s *Service) resumed(ctx context.Context, j *model.Job) {
 		return
 	}
 	j.Status.LastError = ""
-	j.Status.NextAction = s.cfg.Now().Add(s.cfg.Interval)
+	j.Status.NextAction = time.Time{}
 	if err := s.saveJob(ctx, j); err != nil {
 		return
 	}
@@ -228,8 +229,9 @@ func (s *Service) reload(ctx context.Context, j *model.Job) {
 }
 
 // retry records a failure the next cycle tries again: the job is (or
-// stays) Retrying with msg as its last error. key names the failing thing
-// so that the same failure every cycle is one event.
+// stays) Retrying with e.Message as its last error. key names the failing
+// thing so that the same failure every cycle is one event; an empty key
+// logs none, for callers that logged the cause themselves.
 func (s *Service) retry(ctx context.Context, j *model.Job, key string, e model.Event) {
 	now := s.cfg.Now()
 	e.Message = s.scrub(e.Message)
@@ -242,6 +244,9 @@ func (s *Service) retry(ctx context.Context, j *model.Job, key string, e model.E
 	}
 	if err := s.saveJob(ctx, j); err != nil {
 		return
+	}
+	if key == "" {
+		return // the caller logged the cause, per server
 	}
 	e.Job, e.Package = j.ID, j.Package
 	if e.Severity == "" {

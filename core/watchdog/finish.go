@@ -18,7 +18,7 @@ func (s *Service) finish(ctx context.Context, w *world, runs []*runJob) {
 			continue
 		}
 		if expired(j, w.now) {
-			if j.Status.Working != model.PhaseComplete {
+			if !distributed(j) {
 				s.fail(ctx, w, j, fmt.Sprintf("it expired at %s before package %s reached its servers", j.Run.ExpiresAfter.Format("2006-01-02 15:04 MST"), j.Package))
 				continue
 			}

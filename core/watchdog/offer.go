@@ -18,7 +18,10 @@ import (
 
 // offer writes, on every site share, one signed instruction file per
 // computer that has offers or had them: each lists all the active Run
-// Command jobs offered to that computer. A file is rewritten only when
+// Command jobs offered to that computer. A job is offered once at least one
+// of its servers holds the archive, so one broken server does not hold
+// every client back; the offer lists the servers that hold it and grows as
+// the others catch up. A file is rewritten only when
 // what it offers changes (InstructionsDigest), so clients polling it see
 // its time change only when there is news. A computer whose offers are
 // all withdrawn (finished, canceled, expired, deleted) gets an empty list.
@@ -32,10 +35,11 @@ func (s *Service) offer(ctx context.Context, w *world, runs []*runJob, shares ma
 	targets := map[string][]target{}                   // site → computers offered a job
 	for _, rj := range runs {
 		j := rj.job
-		if j.Status.State.Final() || j.Cancel || j.Status.Working != model.PhaseComplete || expired(j, w.now) {
+		if j.Status.State.Final() || j.Cancel || !distributed(j) || expired(j, w.now) {
 			continue
 		}
-		perSite := map[string]*protocol.Offer{}
+		var open []string // computers still owing a result, on a site with a share
+		perSite := map[string]protocol.Offer{}
 		for _, c := range rj.computers() {
 			if rj.targets[c].State.Final() {
 				continue
@@ -46,20 +50,28 @@ func (s *Service) offer(ctx context.Context, w *world, runs []*runJob, shares ma
 					Message: fmt.Sprintf("site %s has no site share, so its computers cannot be offered jobs", site)})
 				continue
 			}
-			o := perSite[site]
-			if o == nil {
-				made, err := s.makeOffer(w, j, site)
-				if err != nil {
-					s.fail(ctx, w, j, err.Error())
-					break
-				}
-				o = &made
-				perSite[site] = o
+			open = append(open, c)
+			perSite[site] = protocol.Offer{}
+		}
+		failed := false
+		for site := range perSite {
+			o, err := s.makeOffer(w, j, site)
+			if err != nil {
+				s.fail(ctx, w, j, err.Error())
+				failed = true
+				break
 			}
+			perSite[site] = o
+		}
+		if failed {
+			continue
+		}
+		for _, c := range open {
+			site := w.computers[c].Site
 			if offers[site] == nil {
 				offers[site] = map[string][]protocol.Offer{}
 			}
-			offers[site][c] = append(offers[site][c], *o)
+			offers[site][c] = append(offers[site][c], perSite[site])
 			targets[site] = append(targets[site], target{rj, c})
 		}
 	}
@@ -82,6 +94,7 @@ func (s *Service) offer(ctx context.Context, w *world, runs []*runJob, shares ma
 			}
 			if ts.State == model.TargetNone || ts.State == "" {
 				_ = ts.Move(model.TargetOffered, w.now)
+				ts.NextAction = t.rj.job.Run.MandatoryAfter // when the client runs it unasked
 				t.rj.dirty[t.computer] = true
 				newly[t.rj]++
 			}
@@ -270,4 +283,17 @@ func (s *Service) publishSite(ctx context.Context, site model.Site, priv ed25519
 	s.event(ctx, model.Event{Severity: model.SevInfo, Site: site.Code,
 		Message: fmt.Sprintf("site %s: published %s with key %s", site.Code, protocol.SiteFile, protocol.Fingerprint(pub))})
 	return nil
+}
+
+// distributed reports whether the job's archive is on at least one server.
+func distributed(j *model.Job) bool {
+	if j.Status.Sending != model.PhaseComplete {
+		return false
+	}
+	for _, ss := range j.Status.Servers {
+		if ss.State == model.PhaseComplete {
+			return true
+		}
+	}
+	return false
 }

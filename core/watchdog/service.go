@@ -11,6 +11,10 @@
 // they resume where they stopped, an interrupted push from the bytes already
 // on the server.
 //
+// A Run Command job is offered as soon as one of its servers holds the
+// archive; servers that fail stay Retrying (and the job with them) and join
+// the offer when they catch up.
+//
 // Job completion: a Run Command job whose target computers have all reached
 // Complete or Failed is Complete, as SMS 1.2 reported it, with the failures
 // shown per computer and counted in Status.TargetsFailed. A job is Failed
