@@ -78,4 +78,3 @@ func TestWatchdogStatusReachesTheJobsWindowWithoutRefresh(t *testing.T) {
 		return false
 	})
 }
-

@@ -302,7 +302,7 @@ func (d *serverDialog) onTest() {
 		d.test.Enable()
 		if err != nil {
 			d.result.Importance = widget.DangerImportance
-			d.result.SetText(err.Error())
+			d.result.SetText(sentence(err.Error()))
 			return
 		}
 		d.result.Importance = widget.SuccessImportance
@@ -324,12 +324,12 @@ func testShare(ctx context.Context, opener share.Opener, s model.Server) (string
 	}
 	fsys, err := opener.Open(ctx, loc, s.Credentials)
 	if err != nil {
-		return "", explainShareError(where, as, err)
+		return "", explainShareError(loc, as, err)
 	}
 	defer fsys.Close()
 	entries, err := fsys.ReadDir(".")
 	if err != nil {
-		return "", explainShareError(where, as, err)
+		return "", explainShareError(loc, as, err)
 	}
 	probe := fmt.Sprintf(".opensms-test-%d", time.Now().UnixNano())
 	f, err := fsys.OpenFile(probe, os.O_RDWR|os.O_CREATE|os.O_EXCL)
@@ -345,8 +345,11 @@ func testShare(ctx context.Context, opener share.Opener, s model.Server) (string
 	return fmt.Sprintf("Connected to %s%s: the share holds %d entries and can be written to.", where, as, len(entries)), nil
 }
 
-func explainShareError(where, as string, err error) error {
+func explainShareError(loc model.Location, as string, err error) error {
+	where := loc.UNC()
 	switch {
+	case loc.IsLocal() && errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("the folder %s does not exist", where)
 	case errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("%s did not answer within %s", where, testTimeout)
 	case errors.Is(err, share.ErrAuth):

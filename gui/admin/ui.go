@@ -202,3 +202,16 @@ func colorRGBA(r, g, b uint32, a uint8) color.Color {
 }
 
 func sortStrings(s []string) { sort.Strings(s) }
+
+// sentence makes an error text read as a sentence: capital first, full stop.
+func sentence(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return s
+	}
+	s = strings.ToUpper(s[:1]) + s[1:]
+	if !strings.HasSuffix(s, ".") {
+		s += "."
+	}
+	return s
+}
