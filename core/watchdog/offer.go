@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"sort"
 	"strings"
+	"time"
 
 	"opensms/core/model"
 	"opensms/core/protocol"
@@ -188,6 +189,15 @@ func (s *Service) offerSite(ctx context.Context, w *world, code string, fsys sha
 	}
 	s.clearOnce("sitejson/" + code)
 
+	if !s.cs.swept[code] {
+		// Once per service: what writers that crashed left behind.
+		for _, dir := range []string{".", protocol.InstructionsDir} {
+			if n, err := share.SweepTemps(fsys, dir, time.Hour); n > 0 || (err != nil && !errors.Is(err, fs.ErrNotExist)) {
+				s.log.Info("swept temporary files", "site", code, "dir", dir, "removed", n, "err", err)
+			}
+		}
+		s.cs.swept[code] = true
+	}
 	existing := map[string]bool{}
 	list, err := fsys.ReadDir(protocol.InstructionsDir)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {

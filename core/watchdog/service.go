@@ -82,6 +82,8 @@ type cycleState struct {
 	// lastErr holds the last error sentence per subject, so that a failure
 	// repeating every cycle is logged as an event once.
 	lastErr map[string]string
+	// swept holds the sites whose share was swept of stale temporary files.
+	swept map[string]bool
 }
 
 // New returns a watchdog over the store, opening shares with op. cfg is
@@ -102,6 +104,7 @@ func New(st model.Store, op share.Opener, cfg Config) *Service {
 			siteInfo:  map[string]string{},
 			invSeen:   map[string]string{},
 			lastErr:   map[string]string{},
+			swept:     map[string]bool{},
 		},
 	}
 }
@@ -163,13 +166,17 @@ func (s *Service) serve(ctx context.Context, done chan struct{}) {
 		case <-timer.C:
 		case <-s.wake:
 		}
-		if err := s.RunOnce(ctx); err != nil && ctx.Err() == nil {
-			s.log.Warn("watchdog cycle", "err", err)
-		}
+		// Cycles start Interval apart (a long cycle shortens the pause
+		// after it), and NextCycle says when the next one is due while
+		// this one runs.
+		next := time.Now().Add(s.cfg.Interval)
 		s.mu.Lock()
 		s.next = s.cfg.Now().Add(s.cfg.Interval)
 		s.mu.Unlock()
-		timer.Reset(s.cfg.Interval)
+		if err := s.RunOnce(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("watchdog cycle", "err", err)
+		}
+		timer.Reset(max(time.Until(next), 0))
 	}
 }
 

@@ -22,6 +22,11 @@ import (
 // status file), collected, complete.
 func TestJobPendingToComplete(t *testing.T) {
 	r := newRig(t)
+	// What a writer that crashed long ago left on the site share.
+	stale := filepath.Join(r.smb.Dir("SITE"), "instructions", "PC009.ins.tmp-0123456789abcdef")
+	writeFile(t, stale, []byte("half"))
+	old := time.Now().Add(-2 * time.Hour)
+	must(t, os.Chtimes(stale, old, old))
 	j := r.addJob(nil)
 	if j.Status.State != model.JobPending {
 		t.Fatalf("a new job is %s", j.Status.State)
@@ -74,7 +79,7 @@ func TestJobPendingToComplete(t *testing.T) {
 	if len(ts) != 2 || ts[0].State != model.TargetOffered || ts[1].State != model.TargetOffered {
 		t.Fatalf("target statuses %+v", ts)
 	}
-	r.noTemps("SITE")
+	r.noTemps("SITE") // the stale one was swept too
 
 	// An unchanged cycle rewrites nothing.
 	name, _ := protocol.InstructionsPath("PC001")
