@@ -803,3 +803,26 @@ func TestNotEnrolled(t *testing.T) {
 		t.Errorf("a bad computer name: %v", err)
 	}
 }
+
+func TestInterruptedRunStaysDue(t *testing.T) {
+	s := newSite(t)
+	a := s.packScript("sleep 30\n")
+	s.distribute(0, a)
+	s.instruct(s.offer("S0100010", a, func(o *protocol.Offer) { o.MandatoryAfter = s.clock.Now() }))
+	s.poll()
+	ctx, cancel := context.WithCancel(context.Background())
+	h, err := s.eng.Run(ctx, "S0100010", func(p client.Progress) {
+		if p.Step == client.StepRun {
+			time.AfterFunc(200*time.Millisecond, cancel)
+		}
+	})
+	if err == nil || h.State != model.TargetRetrying || !strings.Contains(h.Error, "interrupted") {
+		t.Fatalf("run: %+v, %v", h, err)
+	}
+	if st := s.status("S0100010"); st.State != model.TargetRetrying {
+		t.Errorf("status %+v", st)
+	}
+	if o := find(s.eng.Offers(), "S0100010"); o == nil || o.State != client.OfferDue {
+		t.Errorf("offer after the interruption: %+v", o)
+	}
+}

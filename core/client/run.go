@@ -154,7 +154,6 @@ func (e *Engine) run(ctx context.Context, enr Enrollment, o protocol.Offer, prog
 	rec := e.record(o.Job, o.Generation)
 	rec.Generation = max(rec.Generation, o.Generation)
 	rec.Attempts++
-	rec.Ran = false
 	h := HistoryEntry{
 		Job:         o.Job,
 		Package:     o.Package,
@@ -187,25 +186,31 @@ func (e *Engine) run(ctx context.Context, enr Enrollment, o protocol.Offer, prog
 		err = res.err
 	}
 	h.Finished = e.cfg.Now().UTC()
+	// definite: the run has an outcome (good or bad) that running again
+	// by itself would not change.
 	var rf *runFailure
+	definite := true
 	switch {
 	case err == nil:
 		h.State, h.Reboot = mapExit(o.Command, *res.exit)
 		if h.State != model.TargetComplete {
 			h.Error = fmt.Sprintf("the command exited with code %d, which is not a success code", *res.exit)
 		}
-		rec.Ran = true
 	case ctx.Err() != nil:
 		// Stopped from outside (the user, or the agent shutting down): the
 		// job has not had its chance, so it stays due.
-		h.State, h.Error = model.TargetRetrying, "interrupted before it finished: "+err.Error()
+		h.State, h.Error, definite = model.TargetRetrying, "interrupted before it finished: "+err.Error(), false
 	case errors.As(err, &rf) && rf.transient:
-		h.State, h.Error = model.TargetRetrying, err.Error()
+		h.State, h.Error, definite = model.TargetRetrying, err.Error(), false
 	default:
 		h.State, h.Error = model.TargetFailed, err.Error()
-		rec.Ran = true
 	}
-	rec.State = h.State
+	// An interrupted re-run of a job that already ran keeps its earlier
+	// outcome here, so that nothing runs it again by itself.
+	if definite || !rec.Ran {
+		rec.State = h.State
+	}
+	rec.Ran = rec.Ran || definite
 	st.State, st.ExitCode, st.Reboot = h.State, h.ExitCode, h.Reboot
 	st.Finished, st.OutputTail, st.Error = h.Finished, h.OutputTail, h.Error
 	st.Written = h.Finished
