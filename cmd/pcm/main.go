@@ -41,6 +41,6 @@ func run(data string) error {
 		return err
 	}
 	icon := fyne.NewStaticResource("opensms.png", assets.Icon)
-	pcm.New(app.NewWithID("org.opensms.pcm"), eng, pcm.Config{Computer: eng.Config().Computer, Icon: icon}).ShowAndRun()
+	pcm.New(app.NewWithID("org.opensms.pcm"), eng, pcm.Config{Computer: eng.Config().Computer, Icon: icon, NoTray: !pcm.TrayLikely()}).ShowAndRun()
 	return nil
 }

@@ -3,6 +3,7 @@ package pcm
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -27,6 +28,21 @@ type Config struct {
 	Clock Clock
 	// Icon is the window and tray icon. Default: a computer from the theme.
 	Icon fyne.Resource
+	// NoTray keeps the window out of the system tray: closing it then
+	// quits. Set it where no tray can show (see TrayLikely), or the user
+	// would close the window and have no way back to it.
+	NoTray bool
+}
+
+// TrayLikely reports whether this desktop can show a tray icon. On Linux
+// and the BSDs the tray is a D-Bus service, so without a session bus (a bare
+// X server, a kiosk) there is none.
+func TrayLikely() bool {
+	switch runtime.GOOS {
+	case "windows", "darwin":
+		return true
+	}
+	return os.Getenv("DBUS_SESSION_BUS_ADDRESS") != ""
 }
 
 // Defaults returns c with every unset field filled in.

@@ -91,13 +91,24 @@ func exitCode(c *int) string {
 func rebootText(r model.Reboot) string {
 	switch r {
 	case model.RebootSoft:
-		return "Soft: restart when convenient"
+		return "Soft"
 	case model.RebootHard:
-		return "Hard: restart now"
+		return "Hard"
 	case model.RebootNone:
 		return "No"
 	}
 	return string(r)
+}
+
+// rebootLong is rebootText with what it asks of the user.
+func rebootLong(r model.Reboot) string {
+	switch r {
+	case model.RebootSoft:
+		return "Soft: restart when convenient"
+	case model.RebootHard:
+		return "Hard: restart now"
+	}
+	return rebootText(r)
 }
 
 // rebootMessage is the dialog text after a run that asks for a restart.
@@ -221,7 +232,7 @@ func stateText(o Offer) string {
 	}
 	if s, ok := stateNames[o.State]; ok {
 		if o.State == OfferComplete && o.Last != nil && o.Last.Reboot != model.RebootNone {
-			s += ", restart needed"
+			s = "Restart needed"
 		}
 		return s
 	}

@@ -30,6 +30,7 @@ const (
 type historyRow struct {
 	when                               time.Time
 	what, command, state, exit, reboot string
+	rebootLong                         string
 	errText                            string
 	output                             string
 }
@@ -177,6 +178,12 @@ func (m *mainWindow) buildUI() {
 		container.NewCenter(enrolButton),
 	))
 
+	// A menu keeps Quit in reach where no tray shows.
+	m.win.SetMainMenu(fyne.NewMainMenu(fyne.NewMenu("File",
+		&fyne.MenuItem{Label: "Refresh", Action: m.onRefresh},
+		fyne.NewMenuItemSeparator(),
+		&fyne.MenuItem{Label: "Quit", IsQuit: true, Action: m.p.Quit},
+	)))
 	m.win.SetContent(container.NewBorder(m.banner, nil, nil, nil, m.notEnrolled))
 	m.win.Resize(fyne.NewSize(1040, 660))
 }
@@ -612,7 +619,7 @@ func (m *mainWindow) onSelectHistory(id widget.TableCellID) {
 		lines = append(lines, "Exit code: "+r.exit)
 	}
 	if r.reboot != "" && r.reboot != "No" {
-		lines = append(lines, "Reboot: "+r.reboot)
+		lines = append(lines, "Reboot: "+r.rebootLong)
 	}
 	if r.errText != "" {
 		lines = append(lines, "", r.errText)
@@ -631,7 +638,7 @@ func historyRowOf(h HistoryEntry) historyRow {
 		t = h.Started
 	}
 	r := historyRow{when: t, what: name, command: h.Command, state: resultText(h), exit: exitCode(h.ExitCode),
-		reboot: rebootText(h.Reboot), output: h.OutputTail}
+		reboot: rebootText(h.Reboot), rebootLong: rebootLong(h.Reboot), output: h.OutputTail}
 	if h.Error != "" {
 		r.errText = sentence("", fmt.Errorf("%s", h.Error))
 	}

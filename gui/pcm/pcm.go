@@ -44,7 +44,7 @@ func New(a fyne.App, e Engine, cfg Config) *PCM {
 	cfgErr := cfg.Validate()
 	if cfgErr != nil {
 		slog.Warn("using default settings", "err", cfgErr)
-		cfg = Config{Computer: cfg.Computer, Clock: cfg.Clock, Icon: cfg.Icon}.Defaults()
+		cfg = Config{Computer: cfg.Computer, Clock: cfg.Clock, Icon: cfg.Icon, NoTray: cfg.NoTray}.Defaults()
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &PCM{
@@ -61,7 +61,7 @@ func New(a fyne.App, e Engine, cfg Config) *PCM {
 	if cfgErr != nil {
 		p.main.showError(sentence("settings", cfgErr))
 	}
-	if desk, ok := a.(desktop.App); ok {
+	if desk, ok := a.(desktop.App); ok && !cfg.NoTray {
 		p.tray = newTray(p, desk)
 		p.tray.buildUI()
 		// Closing the window keeps the tray and the polling; Quit ends both.

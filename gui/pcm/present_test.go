@@ -223,13 +223,13 @@ func TestOffersExecuteHistoryTrayAndNotification(t *testing.T) {
 	if got := cell(h.m.histTable, 0, 4); got != "3010" {
 		t.Errorf("history exit code %q", got)
 	}
-	if got := cell(h.m.histTable, 0, 5); !strings.HasPrefix(got, "Soft") {
+	if got := cell(h.m.histTable, 0, 5); got != "Soft" {
 		t.Errorf("history reboot %q", got)
 	}
 	if got := overlayText(h.m.win); !strings.Contains(got, "needs a restart") {
 		t.Errorf("no restart notice; overlay says %q", got)
 	}
-	if got := cell(h.m.offerTable, 0, 5); got != "Complete, restart needed" {
+	if got := cell(h.m.offerTable, 0, 5); got != "Restart needed" {
 		t.Errorf("state after the run %q", got)
 	}
 
