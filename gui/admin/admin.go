@@ -51,6 +51,7 @@ type Admin struct {
 	siteDlg      *siteDialog
 	serverDlg    *serverDialog
 	groupDlg     *groupDialog
+	importDlg    *importSource
 }
 
 // Window titles, also the names in the Window menu.

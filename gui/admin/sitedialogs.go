@@ -348,7 +348,7 @@ func testShare(ctx context.Context, opener share.Opener, s model.Server) (string
 func explainShareError(loc model.Location, as string, err error) error {
 	where := loc.UNC()
 	switch {
-	case loc.IsLocal() && errors.Is(err, fs.ErrNotExist):
+	case loc.IsLocal() && (errors.Is(err, fs.ErrNotExist) || errors.Is(err, share.ErrNoShare)):
 		return fmt.Errorf("the folder %s does not exist", where)
 	case errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("%s did not answer within %s", where, testTimeout)

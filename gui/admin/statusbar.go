@@ -22,6 +22,7 @@ type statusBar struct {
 	transfers *fyne.Container
 
 	nextCycle time.Time
+	running   time.Time // when the cycle in progress started; zero when idle
 	inFlight  map[string]watchdog.Transfer // job + server
 	bars      map[string]*transferView
 }
@@ -91,6 +92,10 @@ func (s *statusBar) apply(us []watchdog.Update) {
 			if !u.Cycle.Next.IsZero() {
 				s.nextCycle = u.Cycle.Next
 			}
+			s.running = time.Time{}
+			if u.Cycle.Duration == 0 && u.Cycle.Err == "" {
+				s.running = u.Cycle.Started
+			}
 			switch {
 			case u.Cycle.Err != "":
 				s.message.SetText("Last cycle: " + u.Cycle.Err)
@@ -107,6 +112,10 @@ func (s *statusBar) apply(us []watchdog.Update) {
 func (s *statusBar) setMessage(m string) { s.message.SetText(m) }
 
 func (s *statusBar) redrawNext() {
+	if !s.running.IsZero() {
+		s.next.SetText("Watchdog cycle running since " + s.running.Format("15:04:05"))
+		return
+	}
 	if s.nextCycle.IsZero() {
 		s.next.SetText("Watchdog: idle")
 		return
