@@ -8,13 +8,17 @@ import (
 	"io"
 )
 
-// trusted returns how many bytes of an interrupted copy of length have
-// (a temporary file on the share, or a local .part file) can be kept.
-// Writes that were in flight when it stopped may have left gaps in its last
-// MaxInFlight bytes, so those are dropped; the verifyTail bytes before that
-// point are compared with src.
-func trusted(part, src io.ReaderAt, have int64) (int64, error) {
-	keep := have - MaxInFlight
+// trusted returns how many bytes of an interrupted copy of length have can
+// be kept. When the copy wrote out of order (a temporary file on a share)
+// the writes in flight when it stopped may have left gaps in its last
+// MaxInFlight bytes, so those are dropped; an ordered copy (a local .part
+// file) has none. The verifyTail bytes before the point kept are compared
+// with src.
+func trusted(part, src io.ReaderAt, have int64, ordered bool) (int64, error) {
+	keep := have
+	if !ordered {
+		keep -= MaxInFlight
+	}
 	if keep <= 0 {
 		return 0, nil
 	}
@@ -34,11 +38,13 @@ func trusted(part, src io.ReaderAt, have int64) (int64, error) {
 }
 
 // copyAt copies src[from:size] to dst at the same offsets with up to
-// opt.Parallel reads and writes in flight, and returns the bytes written.
-// In-flight chunks never span more than MaxInFlight bytes past the first
-// unfinished one, which is what lets trusted resume after an interruption.
-// opt.Progress is called from this goroutine with the bytes in place.
-func copyAt(ctx context.Context, dst io.WriterAt, src io.ReaderAt, from, size int64, opt PutOptions) (int64, error) {
+// opt.Parallel chunks in flight, and returns the bytes written. In-flight
+// chunks never span more than MaxInFlight bytes past the first unfinished
+// one, which is what lets trusted resume after an interruption. With
+// ordered, only the reads run in parallel and dst is written strictly in
+// order, so an interrupted dst has no gaps at all. opt.Progress is called
+// from this goroutine with the bytes in place.
+func copyAt(ctx context.Context, dst io.WriterAt, src io.ReaderAt, from, size int64, ordered bool, opt PutOptions) (int64, error) {
 	chunk := int64(opt.ChunkSize)
 	if chunk <= 0 {
 		chunk = DefaultChunkSize
@@ -60,21 +66,27 @@ func copyAt(ctx context.Context, dst io.WriterAt, src io.ReaderAt, from, size in
 	}
 
 	type result struct {
-		off int64
-		n   int
-		err error
-		buf []byte
+		off     int64
+		buf     []byte
+		err     error
+		written bool // by the worker; else the loop below writes it
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	results := make(chan result, window/chunk)
 	var bufs [][]byte
-	next := from                 // offset of the next chunk to start
-	done := from                 // every byte below done is written
-	pending := map[int64]int64{} // start -> end of chunks written above done
+	next := from                  // offset of the next chunk to start
+	done := from                  // every byte below done is written
+	pending := map[int64]result{} // chunks finished above done, by offset
 	inFlight := 0
 	var written int64
 	var firstErr error
+	fail := func(err error) {
+		if firstErr == nil {
+			firstErr = err
+			cancel()
+		}
+	}
 
 	for {
 		for firstErr == nil && next < size && ctx.Err() == nil && min(next+chunk, size)-done <= window {
@@ -85,18 +97,16 @@ func copyAt(ctx context.Context, dst io.WriterAt, src io.ReaderAt, from, size in
 			} else {
 				buf = make([]byte, chunk)
 			}
-			buf = buf[:end-next]
 			inFlight++
 			go func(off int64, b []byte) {
-				n, err := readFull(src, b, off)
-				if err == nil {
-					n, err = dst.WriteAt(b, off)
-					if err == nil && n < len(b) {
-						err = io.ErrShortWrite
-					}
+				r := result{off: off, buf: b}
+				_, r.err = readFull(src, b, off)
+				if r.err == nil && !ordered {
+					r.err = writeAll(dst, b, off)
+					r.written = true
 				}
-				results <- result{off: off, n: n, err: err, buf: b}
-			}(next, buf)
+				results <- r
+			}(next, buf[:end-next])
 			next = end
 		}
 		if inFlight == 0 {
@@ -104,28 +114,46 @@ func copyAt(ctx context.Context, dst io.WriterAt, src io.ReaderAt, from, size in
 		}
 		r := <-results
 		inFlight--
-		bufs = append(bufs, r.buf[:cap(r.buf)])
 		if r.err != nil {
-			if firstErr == nil {
-				firstErr = r.err
-				cancel()
-			}
+			fail(r.err)
+			bufs = append(bufs, r.buf[:cap(r.buf)])
 			continue
 		}
-		written += int64(r.n)
-		pending[r.off] = r.off + int64(r.n)
-		for end, ok := pending[done]; ok; end, ok = pending[done] {
+		pending[r.off] = r
+		for p, ok := pending[done]; ok && firstErr == nil; p, ok = pending[done] {
 			delete(pending, done)
-			done = end
+			if !p.written {
+				if err := writeAll(dst, p.buf, p.off); err != nil {
+					fail(err)
+					break
+				}
+			}
+			written += int64(len(p.buf))
+			done += int64(len(p.buf))
+			bufs = append(bufs, p.buf[:cap(p.buf)])
 		}
 		if firstErr == nil {
 			report(done)
+		}
+	}
+	if !ordered {
+		// Chunks written out of order above done count too.
+		for _, p := range pending {
+			written += int64(len(p.buf))
 		}
 	}
 	if firstErr == nil && done < size {
 		firstErr = context.Cause(ctx)
 	}
 	return written, firstErr
+}
+
+func writeAll(dst io.WriterAt, b []byte, off int64) error {
+	n, err := dst.WriteAt(b, off)
+	if err == nil && n < len(b) {
+		err = io.ErrShortWrite
+	}
+	return err
 }
 
 // readFull reads len(b) bytes of src at off; a short source is an error.

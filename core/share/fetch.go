@@ -16,8 +16,9 @@ type FetchResult struct {
 
 // Fetch downloads name from the share to the local file dstPath. It writes
 // dstPath.part first and renames it when complete, so dstPath is either
-// absent or whole. An earlier, interrupted download's dstPath.part is
-// resumed from its size after its last bytes are compared with the share.
+// absent or whole. Reads run in parallel but the .part file is written in
+// order, so an earlier, interrupted download's dstPath.part is resumed from
+// its size once its last bytes match the share's.
 // A size of -1 means "whatever the share holds"; any other size must match
 // the share's file. progress, if set, gets the bytes in place and the total.
 // On a cancelled ctx or a transient error the .part file stays for the
@@ -63,7 +64,7 @@ func Fetch(ctx context.Context, fsys FS, name, dstPath string, size int64, progr
 	}
 	from := int64(0)
 	if st.Size() <= size {
-		if from, err = trusted(dst, src, st.Size()); err != nil {
+		if from, err = trusted(dst, src, st.Size(), true); err != nil {
 			return fail(err)
 		}
 	}
@@ -71,7 +72,7 @@ func Fetch(ctx context.Context, fsys FS, name, dstPath string, size int64, progr
 		return fail(err)
 	}
 	res.Resumed = from
-	res.Written, err = copyAt(ctx, dst, src, from, size, PutOptions{Progress: progress})
+	res.Written, err = copyAt(ctx, dst, src, from, size, true, PutOptions{Progress: progress})
 	if err != nil {
 		return fail(err)
 	}

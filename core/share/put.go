@@ -141,7 +141,7 @@ func openTemp(fsys FS, name string, src io.ReaderAt, size int64, fresh bool) (tm
 	if tmp != "" {
 		f, err = fsys.OpenFile(tmp, os.O_RDWR)
 		if err == nil {
-			resumed, err = trusted(f, src, resumed)
+			resumed, err = trusted(f, src, resumed, false)
 		}
 		if err == nil {
 			if err = f.Truncate(resumed); err == nil {
@@ -210,7 +210,7 @@ func writeFrom(ctx context.Context, f File, src io.ReaderAt, from, size int64, o
 		wa = &seqWriter{w: f, off: from}
 		opt.Parallel = 1
 	}
-	return copyAt(ctx, wa, src, from, size, opt)
+	return copyAt(ctx, wa, src, from, size, false, opt)
 }
 
 // seqWriter turns in-order WriteAt calls into Writes.
