@@ -558,39 +558,56 @@ func TestOtherPlatformAndExpiredOffersAreReportedOnce(t *testing.T) {
 }
 
 func TestArchiveThatDiffersFromTheSignedHashIsNotUnpacked(t *testing.T) {
-	s := newSite(t)
-	marker := filepath.Join(s.out, "ran")
-	good := s.packScript("echo x > " + marker + "\n")
-	// Another script whose archive has the same size: only the hash tells.
-	var evil archive
-	for pad := 0; pad < 64 && evil.size != good.size; pad++ {
-		evil = s.packScript("echo y > " + marker + "\n" + strings.Repeat("#", pad) + "\n")
+	flip := func(b []byte) []byte { b[len(b)/2] ^= 0x01; return b } // same size: only the hash tells
+	grow := func(b []byte) []byte { return append(b, "#!/bin/sh\n"...) }
+	keep := func(b []byte) []byte { return b }
+	cases := []struct {
+		name         string
+		dist1, dist2 func([]byte) []byte
+		want         string // in the error; "" means it completes from DIST2
+	}{
+		{"one byte changed", flip, flip, "does not match the signed hash"},
+		{"bytes added", grow, grow, "not the signed"},
+		{"only the first copy is bad", flip, keep, ""},
 	}
-	if evil.size != good.size {
-		t.Fatalf("no evil archive of %d bytes", good.size)
-	}
-	evil.sha = good.sha // placed under the good name on both servers
-	s.distribute(0, evil)
-	s.distribute(1, evil)
-	s.instruct(s.offer("S0100010", good, func(o *protocol.Offer) { o.MandatoryAfter = s.clock.Now() }))
-	s.poll()
-	h, err := s.eng.Run(context.Background(), "S0100010", nil)
-	if err == nil || h.State != model.TargetFailed || !strings.Contains(h.Error, "does not match the signed hash") {
-		t.Fatalf("run: %+v, %v", h, err)
-	}
-	if _, err := os.Stat(marker); !errors.Is(err, fs.ErrNotExist) {
-		t.Fatal("the tampered package ran")
-	}
-	if _, err := os.Stat(s.cacheDir(good)); !errors.Is(err, fs.ErrNotExist) {
-		t.Fatalf("something was unpacked: %v", err)
-	}
-	st := s.status("S0100010")
-	if st.State != model.TargetFailed || !strings.Contains(st.Error, "DIST1") || !strings.Contains(st.Error, "DIST2") || !strings.Contains(st.Error, "signed hash") {
-		t.Errorf("status %+v", st)
-	}
-	// Failed for good: not due again.
-	if o := find(s.eng.Offers(), "S0100010"); o == nil || o.State != client.OfferFailed {
-		t.Errorf("offer after refusal: %+v", o)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := newSite(t)
+			marker := filepath.Join(s.out, "ran")
+			a := s.packScript("echo x > " + marker + "\n")
+			data, _ := os.ReadFile(a.path)
+			for i, tamper := range []func([]byte) []byte{c.dist1, c.dist2} {
+				dst := filepath.Join(s.dists[i], pkgID, a.sha+protocol.ArchiveExt)
+				os.MkdirAll(filepath.Dir(dst), 0o755)
+				os.WriteFile(dst, tamper(append([]byte(nil), data...)), 0o644)
+			}
+			s.instruct(s.offer("S0100010", a, func(o *protocol.Offer) { o.MandatoryAfter = s.clock.Now() }))
+			s.poll()
+			h, err := s.eng.Run(context.Background(), "S0100010", nil)
+			if c.want == "" {
+				if err != nil || h.Server != "S01/DIST2" {
+					t.Fatalf("run: %+v, %v", h, err)
+				}
+				return
+			}
+			if err == nil || h.State != model.TargetFailed || !strings.Contains(h.Error, c.want) {
+				t.Fatalf("run: %+v, %v", h, err)
+			}
+			if _, err := os.Stat(marker); !errors.Is(err, fs.ErrNotExist) {
+				t.Fatal("the tampered package ran")
+			}
+			if _, err := os.Stat(s.cacheDir(a)); !errors.Is(err, fs.ErrNotExist) {
+				t.Fatalf("something was unpacked: %v", err)
+			}
+			st := s.status("S0100010")
+			if st.State != model.TargetFailed || !strings.Contains(st.Error, "DIST1") || !strings.Contains(st.Error, "DIST2") || !strings.Contains(st.Error, c.want) {
+				t.Errorf("status %+v", st)
+			}
+			// Failed for good: not due again.
+			if o := find(s.eng.Offers(), "S0100010"); o == nil || o.State != client.OfferFailed {
+				t.Errorf("offer after refusal: %+v", o)
+			}
+		})
 	}
 }
 

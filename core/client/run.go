@@ -380,6 +380,11 @@ func (e *Engine) downloadFrom(ctx context.Context, enr Enrollment, o protocol.Of
 		return err
 	}
 	defer fsys.Close()
+	// A copy of another size is not the signed archive: say so rather than
+	// let the fetch fail as if the server might mend it.
+	if fi, err := fsys.Stat(name); err == nil && fi.Size() != o.ArchiveSize {
+		return &runFailure{msg: fmt.Sprintf("the archive on %s is %d bytes, not the signed %d, so nothing was unpacked", srv.Name, fi.Size(), o.ArchiveSize)}
+	}
 	d := Download{Package: o.Package, Archive: o.Archive, Size: o.ArchiveSize, Server: srv.Name}
 	var saved time.Time
 	onProgress := func(done, _ int64) {
