@@ -1,22 +1,21 @@
 package pack
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 )
 
-// BenchmarkPack packs the Go source tree (about 15,000 files) to nowhere
-// and reports source MB/s and the compression ratio. Compare by hand with
-//
-//	time tar -c -C $(go env GOROOT) src | zstd -3 -T0 > /dev/null
-func BenchmarkPack(b *testing.B) {
+// goSource returns $(go env GOROOT)/src or skips.
+func goSource(b *testing.B) string {
 	goroot, err := exec.Command("go", "env", "GOROOT").Output()
 	if err != nil {
 		b.Skip("no go command here:", err)
@@ -25,6 +24,15 @@ func BenchmarkPack(b *testing.B) {
 	if _, err := os.Stat(src); err != nil {
 		b.Skip("no Go source tree here:", err)
 	}
+	return src
+}
+
+// BenchmarkPack packs the Go source tree (about 15,000 files) to nowhere
+// and reports source MB/s and the compression ratio. Compare by hand with
+//
+//	time tar -c -C $(go env GOROOT) src | zstd -3 -T0 > /dev/null
+func BenchmarkPack(b *testing.B) {
+	src := goSource(b)
 	for _, level := range []int{1, 3, 7} {
 		b.Run("level"+string(rune('0'+level)), func(b *testing.B) {
 			_, _, n, err := SourceDigest(context.Background(), src)
@@ -40,6 +48,30 @@ func BenchmarkPack(b *testing.B) {
 			}
 			b.ReportMetric(float64(st.SourceBytes)/float64(st.Size), "ratio")
 		})
+	}
+}
+
+// BenchmarkUnpack unpacks the Go source tree, packed once, into a fresh
+// folder each time and reports source MB/s.
+func BenchmarkUnpack(b *testing.B) {
+	src := goSource(b)
+	var archive bytes.Buffer
+	st, err := Pack(context.Background(), src, &archive, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(st.SourceBytes)
+	dir := b.TempDir()
+	i := 0
+	for b.Loop() {
+		i++
+		dst := filepath.Join(dir, strconv.Itoa(i))
+		if _, err := Unpack(context.Background(), bytes.NewReader(archive.Bytes()), dst, UnpackOptions{}); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		os.RemoveAll(dst)
+		b.StartTimer()
 	}
 }
 

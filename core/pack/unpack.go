@@ -74,7 +74,7 @@ func Unpack(ctx context.Context, r io.Reader, dstDir string, opt UnpackOptions) 
 	}
 	defer zr.Close()
 
-	u := &unpacker{root: root, dst: dstDir, opt: opt, buf: make([]byte, copyBufSize), links: map[string]string{}}
+	u := &unpacker{root: root, dst: dstDir, opt: opt, links: map[string]string{}}
 	tr := tar.NewReader(zr)
 	for {
 		if err := ctx.Err(); err != nil {
@@ -107,7 +107,7 @@ type unpacker struct {
 	root  *os.Root
 	dst   string
 	opt   UnpackOptions
-	buf   []byte
+	buf   []byte // see buffer
 	st    UnpackStats
 	n     int               // entries seen
 	links map[string]string // symbolic links written: name → target
@@ -239,15 +239,16 @@ func (u *unpacker) writeFile(ctx context.Context, tr *tar.Reader, hdr *tar.Heade
 	if err != nil {
 		return u.cannot(hdr.Name, err)
 	}
+	buf := u.buffer(hdr.Size)
 	var done int64
 	for done < hdr.Size {
 		if err := ctx.Err(); err != nil {
 			f.Close()
 			return sentencef(err, "unpacking into %s stopped at %q: %v", u.dst, hdr.Name, err)
 		}
-		n, rerr := tr.Read(u.buf[:min(int64(len(u.buf)), hdr.Size-done)])
+		n, rerr := tr.Read(buf[:min(int64(len(buf)), hdr.Size-done)])
 		if n > 0 {
-			if _, err := f.Write(u.buf[:n]); err != nil {
+			if _, err := f.Write(buf[:n]); err != nil {
 				f.Close()
 				return u.cannot(hdr.Name, err)
 			}
@@ -265,6 +266,16 @@ func (u *unpacker) writeFile(ctx context.Context, tr *tar.Reader, hdr *tar.Heade
 		return u.cannot(hdr.Name, err)
 	}
 	return nil
+}
+
+// buffer returns the copy buffer, grown to fit a file of the given size
+// up to copyBufSize; a package of small files never allocates the full
+// megabyte.
+func (u *unpacker) buffer(size int64) []byte {
+	if int64(len(u.buf)) < size && len(u.buf) < copyBufSize {
+		u.buf = make([]byte, min(copyBufSize, max(size, 64<<10)))
+	}
+	return u.buf
 }
 
 // readlink is linkProblem's view of the tree written so far.
