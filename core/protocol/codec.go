@@ -67,7 +67,7 @@ func DecodeSite(data []byte) (SiteInfo, error) {
 }
 
 func checkSite(s SiteInfo) error {
-	if err := checkSiteCode(s.Code); err != nil {
+	if err := model.ValidSiteCode(s.Code); err != nil {
 		return err
 	}
 	if err := checkTimes(s.Published); err != nil {
@@ -75,19 +75,6 @@ func checkSite(s SiteInfo) error {
 	}
 	if len(s.PublicKey) != ed25519.PublicKeySize {
 		return fmt.Errorf("site %s has a public key of %d bytes, not %d", s.Code, len(s.PublicKey), ed25519.PublicKeySize)
-	}
-	return nil
-}
-
-// checkSiteCode accepts SMS's three letters or digits.
-func checkSiteCode(code string) error {
-	ok := len(code) == 3
-	for i := 0; ok && i < len(code); i++ {
-		c := code[i]
-		ok = '0' <= c && c <= '9' || 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z'
-	}
-	if !ok {
-		return fmt.Errorf("site code %q is not three letters or digits", printable(code))
 	}
 	return nil
 }
@@ -185,7 +172,7 @@ func checkInstructions(ins Instructions) error {
 	if ins.Format != InstructionsFormat {
 		return fmt.Errorf("format is %q, not %s", printable(ins.Format), InstructionsFormat)
 	}
-	if err := checkSiteCode(ins.Site); err != nil {
+	if err := model.ValidSiteCode(ins.Site); err != nil {
 		return err
 	}
 	if _, err := ComputerName(ins.Computer); err != nil {
@@ -359,7 +346,7 @@ func checkInventory(inv Inventory) error {
 		return err
 	}
 	if inv.Site != "" {
-		if err := checkSiteCode(inv.Site); err != nil {
+		if err := model.ValidSiteCode(inv.Site); err != nil {
 			return err
 		}
 	}
