@@ -533,3 +533,22 @@ func TestUnpackReplacesAndCancels(t *testing.T) {
 		t.Fatalf("Unpack with a canceled context = %v", err)
 	}
 }
+
+func TestUnpackCannotWrite(t *testing.T) {
+	archive := zstdOf(t, tarOf(t,
+		tarEntry{name: "a", typ: tar.TypeReg, body: "x"},
+		tarEntry{name: "a/b", typ: tar.TypeReg, body: "y"},
+	))
+	dst := filepath.Join(t.TempDir(), "pkg")
+	_, err := Unpack(context.Background(), bytes.NewReader(archive), dst, UnpackOptions{})
+	if err == nil || !strings.Contains(err.Error(), `archive entry "a/b" cannot be written in `+dst) || errors.Is(err, ErrRefused) {
+		t.Fatalf("Unpack of a file below a file = %v", err)
+	}
+
+	file := filepath.Join(t.TempDir(), "file")
+	must(t, os.WriteFile(file, nil, 0o644))
+	_, err = Unpack(context.Background(), bytes.NewReader(archive), filepath.Join(file, "pkg"), UnpackOptions{})
+	if err == nil || !strings.Contains(err.Error(), "cannot create package folder") {
+		t.Fatalf("Unpack below a file = %v", err)
+	}
+}

@@ -196,13 +196,11 @@ func (u *unpacker) entry(ctx context.Context, tr *tar.Reader, hdr *tar.Header) e
 	return nil
 }
 
+// cannot reports a write that failed. os.Root's own refusals (a path that
+// escapes through a link) land here too, but the checks before every write
+// refuse those first, with a better sentence.
 func (u *unpacker) cannot(entry string, err error) error {
-	if errors.Is(err, fs.ErrPermission) || errors.Is(err, fs.ErrExist) || errors.Is(err, fs.ErrNotExist) {
-		return sentencef(err, "archive entry %q cannot be written in %s: %v", entry, u.dst, pathErr(err))
-	}
-	// os.Root refuses paths that escape through links with its own error;
-	// any such refusal is the archive's doing.
-	return sentencef(errors.Join(ErrRefused, err), "archive entry %q cannot be written in %s: %v", entry, u.dst, pathErr(err))
+	return sentencef(err, "archive entry %q cannot be written in %s: %v", entry, u.dst, pathErr(err))
 }
 
 // clear makes room for an entry: it creates the parent folders and removes
