@@ -38,8 +38,8 @@ const (
 	// hold gaps, so a resume backs off that far before it trusts the rest.
 	// Changing it changes what earlier, interrupted puts can be trusted for.
 	MaxInFlight = 16 << 20
-	// verifyTail is how much of a temporary file a resume compares with the
-	// source before it trusts the bytes before it.
+	// verifyTail is how much of an interrupted copy a resume compares with
+	// the source before it trusts the bytes before it.
 	verifyTail = 64 << 10
 )
 
