@@ -87,20 +87,19 @@ type offerInput struct {
 	Downloads    map[string]Download // by archive hash
 }
 
-var (
-	idPattern     = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
-	sha256Pattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
-)
+var sha256Pattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
 // checkOffer refuses an offer whose names would become file names on this
 // computer or the share unless they are plain: the signature vouches for
 // the administrator, not for every byte being sane.
 func checkOffer(o protocol.Offer) error {
+	if err := model.ValidJobID(o.Job); err != nil {
+		return err
+	}
+	if err := model.ValidPackageID(o.Package); err != nil {
+		return fmt.Errorf("job %s: %w", o.Job, err)
+	}
 	switch {
-	case !idPattern.MatchString(o.Job):
-		return fmt.Errorf("job ID %q is not 1 to 64 letters, digits, '-' and '_'", o.Job)
-	case !idPattern.MatchString(o.Package):
-		return fmt.Errorf("job %s: package ID %q is not 1 to 64 letters, digits, '-' and '_'", o.Job, o.Package)
 	case !sha256Pattern.MatchString(o.Archive):
 		return fmt.Errorf("job %s: archive hash %q is not 64 lower-case hex digits", o.Job, o.Archive)
 	case o.ArchiveSize < 0:

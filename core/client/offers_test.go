@@ -48,52 +48,52 @@ type offerCase struct {
 
 func offerCases() []offerCase {
 	return []offerCase{
-		{name: "plain offer", offer: offer("J1", nil), want: OfferAvailable, left: 3},
-		{name: "offer time ahead", offer: offer("J1", func(o *protocol.Offer) { o.OfferAfter = t0.Add(time.Minute) }), drop: DropNotYet},
-		{name: "offer time exactly now", offer: offer("J1", func(o *protocol.Offer) { o.OfferAfter = t0 }), want: OfferAvailable, left: 3},
-		{name: "expired", offer: offer("J1", func(o *protocol.Offer) { o.ExpiresAfter = t0.Add(-time.Second) }), drop: DropExpired},
-		{name: "expires exactly now", offer: offer("J1", func(o *protocol.Offer) { o.ExpiresAfter = t0 }), drop: DropExpired},
-		{name: "expires later", offer: offer("J1", func(o *protocol.Offer) { o.ExpiresAfter = t0.Add(time.Second) }), want: OfferAvailable, left: 3},
-		{name: "another platform", offer: offer("J1", func(o *protocol.Offer) { o.Command.Platforms = []model.Platform{"windows/amd64"} }), drop: DropPlatform},
-		{name: "one of several platforms", offer: offer("J1", func(o *protocol.Offer) { o.Command.Platforms = []model.Platform{"windows/amd64", linux} }), want: OfferAvailable, left: 3},
-		{name: "running stays though expired", offer: offer("J1", func(o *protocol.Offer) { o.ExpiresAfter = t0.Add(-time.Second) }), running: true, want: OfferRunning, left: 3},
-		{name: "mandatory time passed", offer: offer("J1", func(o *protocol.Offer) { o.MandatoryAfter = t0.Add(-time.Minute) }),
+		{name: "plain offer", offer: offer("S0100010", nil), want: OfferAvailable, left: 3},
+		{name: "offer time ahead", offer: offer("S0100010", func(o *protocol.Offer) { o.OfferAfter = t0.Add(time.Minute) }), drop: DropNotYet},
+		{name: "offer time exactly now", offer: offer("S0100010", func(o *protocol.Offer) { o.OfferAfter = t0 }), want: OfferAvailable, left: 3},
+		{name: "expired", offer: offer("S0100010", func(o *protocol.Offer) { o.ExpiresAfter = t0.Add(-time.Second) }), drop: DropExpired},
+		{name: "expires exactly now", offer: offer("S0100010", func(o *protocol.Offer) { o.ExpiresAfter = t0 }), drop: DropExpired},
+		{name: "expires later", offer: offer("S0100010", func(o *protocol.Offer) { o.ExpiresAfter = t0.Add(time.Second) }), want: OfferAvailable, left: 3},
+		{name: "another platform", offer: offer("S0100010", func(o *protocol.Offer) { o.Command.Platforms = []model.Platform{"windows/amd64"} }), drop: DropPlatform},
+		{name: "one of several platforms", offer: offer("S0100010", func(o *protocol.Offer) { o.Command.Platforms = []model.Platform{"windows/amd64", linux} }), want: OfferAvailable, left: 3},
+		{name: "running stays though expired", offer: offer("S0100010", func(o *protocol.Offer) { o.ExpiresAfter = t0.Add(-time.Second) }), running: true, want: OfferRunning, left: 3},
+		{name: "mandatory time passed", offer: offer("S0100010", func(o *protocol.Offer) { o.MandatoryAfter = t0.Add(-time.Minute) }),
 			want: OfferDue, mandatory: true, dueAt: t0.Add(-time.Minute), left: 3},
-		{name: "mandatory time exactly now", offer: offer("J1", func(o *protocol.Offer) { o.MandatoryAfter = t0 }),
+		{name: "mandatory time exactly now", offer: offer("S0100010", func(o *protocol.Offer) { o.MandatoryAfter = t0 }),
 			want: OfferDue, mandatory: true, dueAt: t0, left: 3},
-		{name: "mandatory time ahead", offer: offer("J1", func(o *protocol.Offer) { o.MandatoryAfter = t0.Add(time.Hour) }),
+		{name: "mandatory time ahead", offer: offer("S0100010", func(o *protocol.Offer) { o.MandatoryAfter = t0.Add(time.Hour) }),
 			want: OfferAvailable, mandatory: true, dueAt: t0.Add(time.Hour), left: 3},
-		{name: "slow link excuses", offer: offer("J1", func(o *protocol.Offer) {
+		{name: "slow link excuses", offer: offer("S0100010", func(o *protocol.Offer) {
 			o.MandatoryAfter = t0.Add(-time.Minute)
 			o.NotMandatoryOverSlowLinks = true
 		}), slowLink: true, want: OfferAvailable, left: 3},
-		{name: "slow link flag on a fast link", offer: offer("J1", func(o *protocol.Offer) {
+		{name: "slow link flag on a fast link", offer: offer("S0100010", func(o *protocol.Offer) {
 			o.MandatoryAfter = t0.Add(-time.Minute)
 			o.NotMandatoryOverSlowLinks = true
 		}), want: OfferDue, mandatory: true, dueAt: t0.Add(-time.Minute), left: 3},
-		{name: "slow link without the flag", offer: offer("J1", func(o *protocol.Offer) { o.MandatoryAfter = t0.Add(-time.Minute) }),
+		{name: "slow link without the flag", offer: offer("S0100010", func(o *protocol.Offer) { o.MandatoryAfter = t0.Add(-time.Minute) }),
 			slowLink: true, want: OfferDue, mandatory: true, dueAt: t0.Add(-time.Minute), left: 3},
-		{name: "ran in this generation", offer: offer("J1", func(o *protocol.Offer) { o.MandatoryAfter = t0.Add(-time.Minute) }),
-			run: &RunRecord{Job: "J1", Generation: 1, Ran: true, State: model.TargetComplete}, want: OfferComplete, mandatory: true, dueAt: t0.Add(-time.Minute), left: 3},
-		{name: "failed in this generation", offer: offer("J1", nil),
-			run: &RunRecord{Job: "J1", Generation: 1, Ran: true, State: model.TargetFailed}, want: OfferFailed, left: 3},
-		{name: "interrupted run is due again", offer: offer("J1", func(o *protocol.Offer) { o.MandatoryAfter = t0.Add(-time.Minute) }),
-			run: &RunRecord{Job: "J1", Generation: 1, Attempts: 1, State: model.TargetRetrying}, want: OfferDue, mandatory: true, dueAt: t0.Add(-time.Minute), left: 3},
-		{name: "offered again in a new generation", offer: offer("J1", func(o *protocol.Offer) { o.Generation = 2; o.MandatoryAfter = t0.Add(-time.Minute) }),
-			run:  &RunRecord{Job: "J1", Generation: 1, Ran: true, State: model.TargetComplete, DeferralsUsed: 3, DeferredUntil: t0.Add(time.Hour)},
+		{name: "ran in this generation", offer: offer("S0100010", func(o *protocol.Offer) { o.MandatoryAfter = t0.Add(-time.Minute) }),
+			run: &RunRecord{Job: "S0100010", Generation: 1, Ran: true, State: model.TargetComplete}, want: OfferComplete, mandatory: true, dueAt: t0.Add(-time.Minute), left: 3},
+		{name: "failed in this generation", offer: offer("S0100010", nil),
+			run: &RunRecord{Job: "S0100010", Generation: 1, Ran: true, State: model.TargetFailed}, want: OfferFailed, left: 3},
+		{name: "interrupted run is due again", offer: offer("S0100010", func(o *protocol.Offer) { o.MandatoryAfter = t0.Add(-time.Minute) }),
+			run: &RunRecord{Job: "S0100010", Generation: 1, Attempts: 1, State: model.TargetRetrying}, want: OfferDue, mandatory: true, dueAt: t0.Add(-time.Minute), left: 3},
+		{name: "offered again in a new generation", offer: offer("S0100010", func(o *protocol.Offer) { o.Generation = 2; o.MandatoryAfter = t0.Add(-time.Minute) }),
+			run:  &RunRecord{Job: "S0100010", Generation: 1, Ran: true, State: model.TargetComplete, DeferralsUsed: 3, DeferredUntil: t0.Add(time.Hour)},
 			want: OfferDue, mandatory: true, dueAt: t0.Add(-time.Minute), left: 3},
-		{name: "an older generation replayed", offer: offer("J1", func(o *protocol.Offer) { o.Generation = 1 }),
-			run: &RunRecord{Job: "J1", Generation: 2, Ran: true, State: model.TargetComplete}, want: OfferComplete, left: 3},
-		{name: "deferred", offer: offer("J1", func(o *protocol.Offer) { o.MandatoryAfter = t0.Add(-time.Minute) }),
-			run:  &RunRecord{Job: "J1", Generation: 1, DeferralsUsed: 1, DeferredUntil: t0.Add(time.Hour)},
+		{name: "an older generation replayed", offer: offer("S0100010", func(o *protocol.Offer) { o.Generation = 1 }),
+			run: &RunRecord{Job: "S0100010", Generation: 2, Ran: true, State: model.TargetComplete}, want: OfferComplete, left: 3},
+		{name: "deferred", offer: offer("S0100010", func(o *protocol.Offer) { o.MandatoryAfter = t0.Add(-time.Minute) }),
+			run:  &RunRecord{Job: "S0100010", Generation: 1, DeferralsUsed: 1, DeferredUntil: t0.Add(time.Hour)},
 			want: OfferAvailable, mandatory: true, dueAt: t0.Add(time.Hour), left: 2},
-		{name: "deferral over", offer: offer("J1", func(o *protocol.Offer) { o.MandatoryAfter = t0.Add(-2 * time.Hour) }),
-			run:  &RunRecord{Job: "J1", Generation: 1, DeferralsUsed: 3, DeferredUntil: t0.Add(-time.Hour)},
+		{name: "deferral over", offer: offer("S0100010", func(o *protocol.Offer) { o.MandatoryAfter = t0.Add(-2 * time.Hour) }),
+			run:  &RunRecord{Job: "S0100010", Generation: 1, DeferralsUsed: 3, DeferredUntil: t0.Add(-time.Hour)},
 			want: OfferDue, mandatory: true, dueAt: t0.Add(-time.Hour), left: 0},
-		{name: "needs input", offer: offer("J1", func(o *protocol.Offer) { o.Command.Automated = false }), want: OfferAvailable, left: 3},
-		{name: "bad archive hash", offer: offer("J1", func(o *protocol.Offer) { o.Archive = "ABC" }), drop: DropInvalid},
-		{name: "job id that is a path", offer: offer("../J1", nil), drop: DropInvalid},
-		{name: "package id that is a path", offer: offer("J1", func(o *protocol.Offer) { o.Package = "../../etc" }), drop: DropInvalid},
+		{name: "needs input", offer: offer("S0100010", func(o *protocol.Offer) { o.Command.Automated = false }), want: OfferAvailable, left: 3},
+		{name: "bad archive hash", offer: offer("S0100010", func(o *protocol.Offer) { o.Archive = "ABC" }), drop: DropInvalid},
+		{name: "job id that is a path", offer: offer("../S0100010", nil), drop: DropInvalid},
+		{name: "package id that is a path", offer: offer("S0100010", func(o *protocol.Offer) { o.Package = "../../etc" }), drop: DropInvalid},
 	}
 }
 
@@ -139,7 +139,7 @@ func TestComputeOffers(t *testing.T) {
 
 func TestDuplicateJobCountsOnce(t *testing.T) {
 	in := offerCases()[0].input()
-	in.Instructions.Offers = append(in.Instructions.Offers, offer("J1", func(o *protocol.Offer) { o.Generation = 5 }))
+	in.Instructions.Offers = append(in.Instructions.Offers, offer("S0100010", func(o *protocol.Offer) { o.Generation = 5 }))
 	offers, dropped := computeOffers(in)
 	if len(offers) != 1 || offers[0].Generation != 1 || len(dropped) != 1 || dropped[0].Reason != DropDuplicate {
 		t.Fatalf("got %+v, dropped %+v", offers, dropped)
@@ -150,8 +150,8 @@ func TestDueOffers(t *testing.T) {
 	mk := func(job string, due time.Duration, automated bool) Offer {
 		return Offer{Offer: protocol.Offer{Job: job}, State: OfferDue, DueAt: t0.Add(due), NeedsInput: !automated}
 	}
-	offers := []Offer{mk("J3", -time.Minute, true), mk("J1", -time.Hour, false), mk("J2", -time.Hour, true),
-		{Offer: protocol.Offer{Job: "J4"}, State: OfferAvailable}}
+	offers := []Offer{mk("S0100030", -time.Minute, true), mk("S0100010", -time.Hour, false), mk("S0100020", -time.Hour, true),
+		{Offer: protocol.Offer{Job: "S0100040"}, State: OfferAvailable}}
 	jobs := func(os []Offer) string {
 		var s []string
 		for _, o := range os {
@@ -159,10 +159,10 @@ func TestDueOffers(t *testing.T) {
 		}
 		return strings.Join(s, ",")
 	}
-	if got := jobs(dueOffers(offers, false)); got != "J1,J2,J3" {
+	if got := jobs(dueOffers(offers, false)); got != "S0100010,S0100020,S0100030" {
 		t.Errorf("all due: %s", got)
 	}
-	if got := jobs(dueOffers(offers, true)); got != "J2,J3" {
+	if got := jobs(dueOffers(offers, true)); got != "S0100020,S0100030" {
 		t.Errorf("automated due: %s", got)
 	}
 }
