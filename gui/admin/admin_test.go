@@ -80,8 +80,6 @@ func waitFor(t testing.TB, a *Admin, what string, cond func() bool) {
 	}
 }
 
-func typeInto(e interface{ SetText(string) }, s string) { e.SetText(s) }
-
 func TestMainWindowHasItsInnerWindowsAndMenus(t *testing.T) {
 	a, _ := newTestAdmin(t, nil)
 	a.locked(func() {

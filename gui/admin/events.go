@@ -13,7 +13,7 @@ import (
 	"opensms/core/watchdog"
 )
 
-var eventColumns = []float32{115, 65, 85, 85}
+var eventColumns = []float32{105, 60, 80, 75}
 
 // eventLimit is how many events the window shows; the log itself keeps all.
 const eventLimit = 1000

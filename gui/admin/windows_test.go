@@ -1,0 +1,98 @@
+package admin
+
+import (
+	"context"
+	"runtime"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2/test"
+
+	"opensms/core/model"
+	"opensms/core/watchdog"
+	"opensms/storage/shares"
+)
+
+func TestMachineGroupMembersAreEditable(t *testing.T) {
+	a, st := newTestAdmin(t, nil)
+	waitFor(t, a, "the group list", func() bool { return len(a.groups.groups) == 1 })
+	a.locked(func() {
+		a.groups.list.Select(0)
+		a.groups.onProperties()
+		d := a.groupDlg
+		if d.members.Text != "PC001" {
+			t.Errorf("members shown as %q", d.members.Text)
+		}
+		d.members.SetText("PC001\npc002, PC003")
+		test.Tap(d.ok)
+	})
+	waitFor(t, a, "the new members in the store", func() bool {
+		g, err := st.GetGroup(context.Background(), "Accounting")
+		return err == nil && len(g.Members) == 3 && g.Members[1] == "PC002"
+	})
+	a.locked(func() {
+		a.groups.onNew()
+		d := a.groupDlg
+		test.Type(d.name, "Twice")
+		d.members.SetText("PC001\npc001")
+		test.Tap(d.ok)
+		want := model.MachineGroup{Name: "Twice", Members: []string{"PC001", "PC001"}}.Validate()
+		if want == nil || d.errText.Text != want.Error() {
+			t.Errorf("a doubled member says %q, want the model's %v", d.errText.Text, want)
+		}
+	})
+}
+
+func TestEventsWindowFiltersByJobComputerAndSeverity(t *testing.T) {
+	a, st := newTestAdmin(t, nil)
+	ctx := context.Background()
+	for _, e := range []model.Event{
+		{Severity: model.SevInfo, Job: "S0100001", Computer: "PC001", Message: "PC001 ran S0100001"},
+		{Severity: model.SevError, Job: "S0100001", Computer: "PC002", Message: "PC002 failed S0100001"},
+		{Severity: model.SevInfo, Job: "S0100002", Message: "job S0100002 activated"},
+	} {
+		_, err := st.AppendEvent(ctx, e)
+		must(t, err)
+	}
+	a.locked(a.events.reload)
+	waitFor(t, a, "the events", func() bool { return len(a.events.events) >= 3 })
+	check := func(job, computer, severity string, want int) {
+		t.Helper()
+		a.locked(func() {
+			a.events.job.SetText(job)
+			a.events.computer.SetText(computer)
+			a.events.severity.SetSelected(severity) // filters at once
+			a.events.onFilter()
+		})
+		waitFor(t, a, "filtered events", func() bool { return len(a.events.events) == want })
+	}
+	check("S0100001", "", "All", 2)
+	check("", "pc002", "All", 1)
+	check("", "", "Error", 1)
+	check("S0100002", "", "Info", 1)
+}
+
+func TestClosingWindowsEndsTheirGoroutines(t *testing.T) {
+	a, _ := newTestAdmin(t, func(st model.Store) Watchdog {
+		return watchdog.New(st, shares.NewOpener(), watchdog.Config{})
+	})
+	cycle := func() {
+		for _, title := range windowOrder {
+			a.locked(func() { a.closeWindow(a.find(title)) })
+			a.locked(func() { a.show(title) })
+		}
+	}
+	cycle()
+	time.Sleep(300 * time.Millisecond)
+	before := runtime.NumGoroutine()
+	for i := 0; i < 5; i++ {
+		cycle()
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before+2 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before+2 {
+		t.Errorf("%d goroutines after reopening every window 5 times, %d before", n, before)
+	}
+}
