@@ -84,7 +84,10 @@ func (hw *hashWriter) Write(p []byte) (int, error) {
 
 // Pack writes srcDir as a compressed archive to w. Entries are written in
 // sorted order with fixed times, no owners and normalised modes, so the
-// same source bytes always give the same archive bytes.
+// same source bytes always give the same archive bytes. Files keep their
+// executable bit; on Windows, where files have none, every file is packed
+// 0644, and a Linux or macOS command line should name its interpreter
+// (sh setup.sh).
 func Pack(ctx context.Context, srcDir string, w io.Writer, opt Options) (Stats, error) {
 	root, err := sourceRoot(srcDir)
 	if err != nil {

@@ -145,7 +145,7 @@ func InstructionsDigest(ins Instructions) string {
 }
 
 // normalInstructions returns a copy in canonical form: format set, computer
-// name upper case, times in UTC. Equal instants in other zones are the same
+// name upper case, times in UTC, offers never nil. Equal instants in other zones are the same
 // instructions and must encode to the same bytes.
 func normalInstructions(ins Instructions) Instructions {
 	if ins.Format == "" {
@@ -155,16 +155,15 @@ func normalInstructions(ins Instructions) Instructions {
 		ins.Computer = c
 	}
 	ins.Generated = ins.Generated.UTC()
-	if ins.Offers != nil {
-		offers := make([]Offer, len(ins.Offers))
-		for i, o := range ins.Offers {
-			o.OfferAfter = o.OfferAfter.UTC()
-			o.MandatoryAfter = o.MandatoryAfter.UTC()
-			o.ExpiresAfter = o.ExpiresAfter.UTC()
-			offers[i] = o
-		}
-		ins.Offers = offers
+	// A computer with nothing offered gets "offers": [], not null.
+	offers := make([]Offer, len(ins.Offers))
+	for i, o := range ins.Offers {
+		o.OfferAfter = o.OfferAfter.UTC()
+		o.MandatoryAfter = o.MandatoryAfter.UTC()
+		o.ExpiresAfter = o.ExpiresAfter.UTC()
+		offers[i] = o
 	}
+	ins.Offers = offers
 	return ins
 }
 

@@ -446,3 +446,23 @@ func TestPaths(t *testing.T) {
 		})
 	}
 }
+
+func TestEmptyInstructions(t *testing.T) {
+	pub, priv := testKey(1)
+	data, err := EncodeInstructions(priv, Instructions{Site: "S01", Computer: "pc002"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := envelopeOf(t, data)
+	payload, _ := base64.StdEncoding.DecodeString(env.Payload)
+	if !bytes.Contains(payload, []byte(`"offers":[]`)) {
+		t.Fatalf("payload %s does not say offers: []", payload)
+	}
+	ins, err := DecodeInstructions(pub, data)
+	if err != nil || ins.Offers == nil || len(ins.Offers) != 0 || ins.Computer != "PC002" {
+		t.Fatalf("DecodeInstructions = %+v, %v", ins, err)
+	}
+	if InstructionsDigest(Instructions{Site: "S01", Computer: "PC002", Offers: []Offer{}}) != InstructionsDigest(Instructions{Site: "S01", Computer: "pc002"}) {
+		t.Fatal("nil and empty offers digest differently")
+	}
+}

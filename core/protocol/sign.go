@@ -139,10 +139,11 @@ func Sign(priv ed25519.PrivateKey, format string, v any) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encoding %s envelope: %w", format, err)
 	}
+	out = append(out, '\n')
 	if len(out) > MaxSignedSize {
 		return nil, fmt.Errorf("%s would be %d bytes, more than the %d a reader accepts", subjectOf(format).name, len(out), MaxSignedSize)
 	}
-	return append(out, '\n'), nil
+	return out, nil
 }
 
 // Open checks that data is an envelope of the given format signed by pub and
