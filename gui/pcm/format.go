@@ -196,6 +196,9 @@ func tail(s string, n int) string {
 		return s
 	}
 	s = s[len(s)-n:]
+	for len(s) > 0 && !utf8.RuneStart(s[0]) {
+		s = s[1:] // never start inside a character
+	}
 	if i := strings.IndexByte(s, '\n'); i >= 0 && i < len(s)-1 {
 		s = s[i+1:]
 	}

@@ -460,7 +460,10 @@ func mandatoryText(o Offer) string {
 	if due.IsZero() {
 		due = o.MandatoryAfter
 	}
-	return fmt.Sprintf("Runs at %s; %s", when(due), strings.ToLower(deferralsText(o.DeferralsLeft)[:1])+deferralsText(o.DeferralsLeft)[1:])
+	if !o.Mandatory { // a slow link excuses it
+		return fmt.Sprintf("Not on this slow link (mandatory after %s elsewhere)", when(o.MandatoryAfter))
+	}
+	return fmt.Sprintf("Runs at %s. %s", when(due), deferralsText(o.DeferralsLeft))
 }
 
 func lastRunText(h *HistoryEntry) string {
@@ -495,7 +498,6 @@ func (m *mainWindow) startRun(job string) {
 	}
 	m.running = job
 	m.execute.Disable()
-	m.refresh.Disable()
 	m.tabs.Select(m.offersTab)
 	m.bar.SetValue(0)
 	m.bar.Show()
@@ -546,7 +548,6 @@ func (m *mainWindow) drawProgress() {
 
 func (m *mainWindow) runFinished(job, name string, h HistoryEntry, err error) {
 	m.running = ""
-	m.refresh.Enable()
 	if h.OutputTail != "" {
 		m.output.SetText(tail(h.OutputTail, outputLimit))
 	}
