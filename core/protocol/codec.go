@@ -42,7 +42,7 @@ func EncodeSite(priv ed25519.PrivateKey, s SiteInfo) ([]byte, error) {
 // compares Fingerprint(s.PublicKey) with the fingerprint it pinned.
 func DecodeSite(data []byte) (SiteInfo, error) {
 	subj := subjectOf(SiteFormat)
-	_, payload, err := unwrap(subj, SiteFormat, data)
+	_, payload, err := unwrap(SiteFormat, data)
 	if err != nil {
 		return SiteInfo{}, err
 	}

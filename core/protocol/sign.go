@@ -159,7 +159,8 @@ func Open(pub ed25519.PublicKey, format string, data []byte, v any) error {
 
 // unwrap parses the envelope and returns it with its payload, without
 // looking at the signature.
-func unwrap(subj subject, format string, data []byte) (envelope, []byte, error) {
+func unwrap(format string, data []byte) (envelope, []byte, error) {
+	subj := subjectOf(format)
 	if len(data) > MaxSignedSize {
 		return envelope{}, nil, errorf(ErrFormat, "%s %d bytes, more than the %d allowed", subj.is(), len(data), MaxSignedSize)
 	}
@@ -188,7 +189,7 @@ func unwrap(subj subject, format string, data []byte) (envelope, []byte, error) 
 // is not trusted yet, so name only uses it to say which computer a file is
 // for.
 func verify(pub ed25519.PublicKey, format string, data []byte, name func(payload []byte) subject) ([]byte, error) {
-	env, payload, err := unwrap(subjectOf(format), format, data)
+	env, payload, err := unwrap(format, data)
 	if err != nil {
 		return nil, err
 	}
