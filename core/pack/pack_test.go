@@ -223,6 +223,18 @@ func TestPackRefuses(t *testing.T) {
 				t.Skip("no named pipes here:", err)
 			}
 		}, "%s/pipe is a named pipe; a package holds only files, folders and links"},
+		{"socket", func(t *testing.T, src string) {
+			stop, err := mksocket(filepath.Join(src, "sock"))
+			if err != nil {
+				t.Skip("no Unix sockets here:", err)
+			}
+			t.Cleanup(stop)
+		}, "%s/sock is a socket; a package holds only files, folders and links"},
+		{"device", func(t *testing.T, src string) {
+			if err := mkdevice(filepath.Join(src, "null")); err != nil {
+				t.Skip("cannot make a device node here:", err)
+			}
+		}, "%s/null is a device; a package holds only files, folders and links"},
 		{"backslash name", func(t *testing.T, src string) {
 			must(t, os.WriteFile(filepath.Join(src, `a\b`), nil, 0o644))
 		}, "backslash"},
