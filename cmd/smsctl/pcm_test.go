@@ -179,3 +179,35 @@ func TestPcmDataDirIsNotTheAdministrators(t *testing.T) {
 		t.Errorf("--data ignored: %s", got)
 	}
 }
+
+// pcm serve runs the due automated job and stops cleanly when its context
+// ends (as SIGTERM ends it in main).
+func TestPcmServe(t *testing.T) {
+	p := newPcmLocal(t)
+	p.want(0, "", "", "pcm", "enroll", "--site-share", p.site, "--name", "PC001", "--trust", p.fp)
+	ctx, cancel := context.WithCancel(context.Background())
+	ranFile := filepath.Join(p.out, "ran")
+	go func() {
+		for ctx.Err() == nil {
+			if b, _ := os.ReadFile(ranFile); len(b) > 0 {
+				time.Sleep(100 * time.Millisecond) // let the run report
+				cancel()
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}()
+	time.AfterFunc(30*time.Second, cancel)
+	var out, errb bytes.Buffer
+	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb}
+	code := run(ctx, []string{"--data", p.data, "pcm", "serve", "--interval", "50ms"}, e)
+	if code != 0 {
+		t.Fatalf("serve exited %d: %s", code, errb.String())
+	}
+	if b, _ := os.ReadFile(ranFile); string(b) != "S0100012\n" {
+		t.Errorf("the agent ran %q, want only the due automated job", b)
+	}
+	if !strings.Contains(errb.String(), "agent stopped") {
+		t.Errorf("serve log:\n%s", errb.String())
+	}
+}
