@@ -57,6 +57,9 @@ func (e *enrolDialog) buildUI() {
 	e.password = widget.NewPasswordEntry()
 	e.computer = &widget.Entry{Text: e.m.p.cfg.Computer, Validator: validateComputer}
 	e.computer.ExtendBaseWidget(e.computer)
+	for _, en := range []*widget.Entry{e.share, e.user, e.password, e.computer} {
+		en.OnSubmitted = func(string) { e.onSubmit() }
+	}
 	e.formMsg = &widget.Label{Wrapping: fyne.TextWrapWord}
 	e.connect = &widget.Button{Text: "Connect", Icon: theme.NavigateNextIcon(), Importance: widget.HighImportance, OnTapped: e.onConnect}
 	e.cancel = &widget.Button{Text: "Cancel", Icon: theme.CancelIcon(), OnTapped: e.onCancel}
@@ -143,6 +146,13 @@ func (e *enrolDialog) credentials() model.Credentials {
 		c.Domain, c.User = d, u
 	}
 	return c
+}
+
+// onSubmit is Enter in a field: Connect, unless a probe is under way.
+func (e *enrolDialog) onSubmit() {
+	if e.form.Visible() && !e.connect.Disabled() {
+		e.onConnect()
+	}
 }
 
 func (e *enrolDialog) onConnect() {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
 	"opensms/core/model"
@@ -29,6 +30,7 @@ type scriptedEngine struct {
 	hist     []HistoryEntry
 	trusted  []string
 	runs     []string
+	polls    int
 	exit     int
 	reboot   model.Reboot
 }
@@ -59,6 +61,7 @@ func (e *scriptedEngine) Enrolled() (Enrollment, bool) {
 
 func (e *scriptedEngine) Poll(ctx context.Context) ([]Offer, error) {
 	e.mu.Lock()
+	e.polls++
 	err := e.pollErr
 	e.mu.Unlock()
 	return e.Offers(), err
@@ -164,7 +167,7 @@ func TestEnrolShowsFingerprintAndTrustsOnlyOnConfirm(t *testing.T) {
 	if !e.form.Visible() || len(eng.trusted) != 0 {
 		t.Fatal("Cancel did not go back without trusting")
 	}
-	tap(t, e.connect)
+	e.password.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn}) // Enter connects too
 	h.until("the confirmation again", e.confirm.Visible)
 	tap(t, e.trust)
 	h.until("enrolled", func() bool { _, ok := eng.Enrolled(); return ok && h.m.site.Text != "" })
@@ -276,6 +279,31 @@ func TestOffersExecuteHistoryTrayAndNotification(t *testing.T) {
 	eng.mu.Unlock()
 	h.app.menu.Items[1].Action()
 	h.until("the withdrawn offer to go", func() bool { return rows(h.m.offerTable) == 1 })
+
+	// The tray's Quit stops everything: the polling loop ends, and the
+	// clock ticking on polls no more.
+	quit := h.app.menu.Items[len(h.app.menu.Items)-1]
+	if !quit.IsQuit || quit.Label != "Quit" {
+		t.Fatalf("last tray item %q", quit.Label)
+	}
+	quit.Action()
+	done := make(chan struct{})
+	go func() { h.p.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the window's goroutines still run after Quit")
+	}
+	eng.mu.Lock()
+	polls := eng.polls
+	eng.mu.Unlock()
+	clock.Advance(time.Hour)
+	time.Sleep(50 * time.Millisecond)
+	eng.mu.Lock()
+	defer eng.mu.Unlock()
+	if eng.polls != polls {
+		t.Fatal("polled after Quit")
+	}
 }
 
 func TestMandatoryCountdownLaterThenRuns(t *testing.T) {
