@@ -67,3 +67,31 @@ func TestServerDialogTestsTheConnectionAndStoresTheServer(t *testing.T) {
 		t.Error("a bad server was stored")
 	}
 }
+
+func TestUnreachableServerSaysSoOnce(t *testing.T) {
+	a, _ := newTestAdmin(t, nil)
+	a.opener = shares.NewOpener()
+	<-a.sites.loaded
+	a.locked(func() {
+		a.sites.newServer()
+		d := a.serverDlg
+		test.Type(d.name, "dist9")
+		test.Type(d.url, "smb://127.0.0.1:1/SMS_PKG")
+		test.Tap(d.test)
+	})
+	waitFor(t, a, "the answer without a user", func() bool { return !a.serverDlg.test.Disabled() && !strings.HasPrefix(a.serverDlg.result.Text, "Connecting") })
+	a.locked(func() {
+		if got := a.serverDlg.result.Text; !strings.Contains(got, "needs a user name") {
+			t.Errorf("no user says %q", got)
+		}
+		a.serverDlg.user.SetText("alice")
+		test.Tap(a.serverDlg.test)
+	})
+	waitFor(t, a, "the answer", func() bool { return strings.HasPrefix(a.serverDlg.result.Text, "Nothing answers") })
+	a.locked(func() {
+		if got := a.serverDlg.result.Text; strings.Count(got, "127.0.0.1") != 1 {
+			t.Errorf("answer repeats itself: %q", got)
+		}
+		t.Log(a.serverDlg.result.Text)
+	})
+}

@@ -352,12 +352,14 @@ func explainShareError(loc model.Location, as string, err error) error {
 		return fmt.Errorf("the folder %s does not exist", where)
 	case errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("%s did not answer within %s", where, testTimeout)
+	case errors.Is(err, share.ErrAuth) && as == "":
+		return fmt.Errorf("%s needs a user name: OpenSMS cannot log on to SMB shares anonymously", where)
 	case errors.Is(err, share.ErrAuth):
-		return fmt.Errorf("%s refused the login%s: check the user name and password", where, as)
+		return fmt.Errorf("%s refused the login%s: check the user name and password (%v)", where, as, rootCause(err))
 	case errors.Is(err, share.ErrNoShare), errors.Is(err, fs.ErrNotExist):
 		return fmt.Errorf("the server answered, but the share or folder %s does not exist", where)
 	case errors.Is(err, share.ErrUnreachable):
-		return fmt.Errorf("cannot reach %s: %v", where, err)
+		return fmt.Errorf("nothing answers at %s: the server is off, the port is wrong or a firewall is in the way (%v)", loc.Addr(), rootCause(err))
 	}
 	return fmt.Errorf("connecting to %s%s failed: %v", where, as, err)
 }
@@ -436,4 +438,24 @@ func (d *computerDialog) onOK() {
 		}
 		return d.adm.st.PutComputers(ctx, c)
 	})
+}
+
+// rootCause is the innermost error: the wrapping layers repeat the location
+// the sentence already names.
+func rootCause(err error) error {
+	for {
+		var next error
+		switch e := err.(type) {
+		case interface{ Unwrap() error }:
+			next = e.Unwrap()
+		case interface{ Unwrap() []error }:
+			if es := e.Unwrap(); len(es) > 0 {
+				next = es[len(es)-1] // the cause follows the sentinel
+			}
+		}
+		if next == nil {
+			return err
+		}
+		err = next
+	}
 }
