@@ -30,10 +30,17 @@ type env struct {
 	auth    string // smbclient -A file
 	runs    int
 	archive string // the packed tree, made by the pack row
+	port    int
+	cred    model.Credentials
+}
+
+// url is the smb:// location of a share on the bench's Samba.
+func (e *env) url(shareName string) string {
+	return fmt.Sprintf("smb://%s@127.0.0.1:%d/%s", e.cred.User, e.port, shareName)
 }
 
 func (e *env) smbclient(share, command string) *exec.Cmd {
-	return exec.Command("smbclient", "//127.0.0.1/"+share, "-p", strconv.Itoa(e.srv.Port()),
+	return exec.Command("smbclient", "//127.0.0.1/"+share, "-p", strconv.Itoa(e.port),
 		"-A", e.auth, "-m", "SMB3", "-c", command)
 }
 
@@ -46,7 +53,7 @@ func (e *env) sh(script string) error {
 }
 
 func (e *env) open(shareName string) share.FS {
-	fsys, err := shares.Open(context.Background(), e.srv.URL(shareName), e.srv.Credentials())
+	fsys, err := shares.Open(context.Background(), e.url(shareName), e.cred)
 	if err != nil {
 		e.t.Fatalf("opening %s: %v", shareName, err)
 	}
@@ -102,13 +109,13 @@ func TestSideBySide(t *testing.T) {
 		tree = runtime.GOROOT()
 	}
 	dir := t.TempDir()
-	srv := sambatest.Start(t, sambatest.Options{Shares: []string{"SITE", "DIST1", "DIST2", "DIST3", "DIST4"}})
+	srv := sambatest.Start(t, sambatest.Options{Shares: []string{"SITE", "SITE2", "SITE3", "DIST1", "DIST2", "DIST3", "DIST4", "DIST5"}})
 	cred := srv.Credentials()
 	auth := filepath.Join(dir, "smbclient.auth")
 	if err := os.WriteFile(auth, []byte("username = "+cred.User+"\npassword = "+cred.Password.Reveal()+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, dir: dir, srv: srv, tree: tree, auth: auth, runs: runs}
+	e := &env{t: t, dir: dir, srv: srv, tree: tree, auth: auth, runs: runs, port: srv.Port(), cred: cred}
 	_, _, e.srcSize, _ = pack.SourceDigest(context.Background(), tree)
 
 	rep := report{Runs: runs, Machine: fmt.Sprintf("%s/%s, %d cores, tree %s (%.0f MB)", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), tree, float64(e.srcSize)/1e6)}
@@ -231,7 +238,7 @@ func pushRows(e *env) []row {
 		name := fmt.Sprintf("chain-%d.tzst", n)
 		s := timed(func() (int64, map[string]float64) {
 			script := fmt.Sprintf("tar -c -C %q . | zstd -3 -T0 -q | smbclient //127.0.0.1/DIST1 -p %d -A %q -m SMB3 -c 'put /dev/stdin %s'",
-				e.tree, e.srv.Port(), e.auth, name)
+				e.tree, e.port, e.auth, name)
 			if err := e.sh(script); err != nil {
 				t.Fatal(err)
 			}
@@ -244,11 +251,3 @@ func pushRows(e *env) []row {
 	pp.target("≥1.0x", pp.Ratio >= 1.0)
 	return []row{push, pp}
 }
-
-func fanoutRows(e *env) []row { return nil }
-func resendRows(e *env) []row { return nil }
-func clientRows(e *env) []row { return nil }
-func scaleRows(e *env) []row  { return nil }
-func memoryRows(e *env) []row { return nil }
-
-var _ = model.Site{}

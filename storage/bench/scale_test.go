@@ -1,0 +1,266 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"opensms/core/model"
+	"opensms/core/protocol"
+	"opensms/core/watchdog"
+	"opensms/storage/badgerstore"
+	"opensms/storage/shares"
+)
+
+// scaleRows: one watchdog cycle with 10,000 computers in 3 sites and 100
+// jobs, over the bench's Samba site shares; and what the store weighs.
+func scaleRows(e *env) []row {
+	t := e.t
+	ctx := context.Background()
+	dir := filepath.Join(e.dir, "scale")
+	st, err := badgerstore.Open(dir, badgerstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	src := filepath.Join(e.dir, "scale-src")
+	os.MkdirAll(src, 0o755)
+	must(os.WriteFile(filepath.Join(src, "install.sh"), []byte("#!/bin/sh\necho installed\n"), 0o755))
+	sites := []string{"S01", "S02", "S03"}
+	for i, code := range sites {
+		parent := ""
+		if i > 0 {
+			parent = "S01"
+		}
+		must(st.PutSite(ctx, model.Site{Code: code, Name: "Scale " + code, Parent: parent, Share: e.url(siteShare(i)), Credentials: e.cred}))
+		must(st.PutServer(ctx, model.Server{Site: code, Name: "dist", URL: e.url(fmt.Sprintf("DIST%d", i+1)), Credentials: e.cred, Default: true}))
+	}
+	const computers = 10000
+	var cs []model.Computer
+	for i := 0; i < computers; i++ {
+		cs = append(cs, model.Computer{Name: fmt.Sprintf("PC%05d", i), Site: sites[i%3], Platform: "linux/amd64"})
+	}
+	must(st.PutComputers(ctx, cs...))
+	for g := 0; g < 20; g++ {
+		var members []string
+		for i := g * 50; i < g*50+100; i++ {
+			members = append(members, fmt.Sprintf("PC%05d", i))
+		}
+		must(st.PutGroup(ctx, model.MachineGroup{Name: fmt.Sprintf("Group%02d", g), Members: members}))
+	}
+	cl := model.CommandLine{Name: "Install", Command: "sh install.sh", Platforms: []model.Platform{"linux/amd64"}, Automated: true}
+	cl.ApplyDefaults()
+	var pkgs []model.Package
+	for p := 0; p < 10; p++ {
+		pkg, err := st.CreatePackage(ctx, model.Package{Name: fmt.Sprintf("Scale %d", p), Version: "1", Source: src, Commands: []model.CommandLine{cl}})
+		must(err)
+		pkgs = append(pkgs, pkg)
+	}
+	// 100 jobs: 3 whole sites, 20 groups, 77 single computers.
+	for n := 0; n < 100; n++ {
+		var tg model.Target
+		switch {
+		case n < 3:
+			tg = model.Target{Kind: model.TargetSite, Name: sites[n]}
+		case n < 23:
+			tg = model.Target{Kind: model.TargetGroup, Name: fmt.Sprintf("Group%02d", n-3)}
+		default:
+			tg = model.Target{Kind: model.TargetComputer, Name: fmt.Sprintf("PC%05d", rand.IntN(computers))}
+		}
+		j := model.Job{}
+		j.ApplyDefaults()
+		j.Package, j.Target, j.Run.Command = pkgs[n%len(pkgs)].ID, tg, "Install"
+		j.Schedule.StartAfter = time.Now().Add(-time.Minute)
+		j.Run.OfferAfter = j.Schedule.StartAfter
+		_, err := st.CreateJob(ctx, j)
+		must(err)
+	}
+	wd := watchdog.New(st, shares.NewOpener(), watchdog.Config{})
+	first := time.Now()
+	must(wd.RunOnce(ctx))
+	d1 := time.Since(first)
+	jobs, err := st.ListJobs(ctx)
+	must(err)
+	active := 0
+	for _, j := range jobs {
+		if j.Status.State == model.JobActive {
+			active++
+		}
+	}
+	if active != 100 {
+		t.Logf("scale: %d of 100 jobs active after the first cycle", active)
+	}
+	ins, _ := filepath.Glob(filepath.Join(e.srv.Dir("SITE"), protocol.InstructionsDir, "*.ins"))
+	// A tenth of the computers report back before the steady cycle.
+	for i := 0; i < computers; i += 10 {
+		name := fmt.Sprintf("PC%05d", i)
+		code := 0
+		for _, j := range jobs {
+			if j.Target.Kind == model.TargetSite && j.Target.Name == sites[i%3] {
+				b, err := protocol.EncodeStatus(protocol.Status{Format: protocol.StatusFormat, Job: j.ID, Computer: name, Generation: 1, State: model.TargetComplete, ExitCode: &code, Attempts: 1, Written: time.Now()})
+				must(err)
+				p, _ := protocol.StatusPath(name, j.ID)
+				full := filepath.Join(e.srv.Dir(siteShare(i%3)), filepath.FromSlash(p))
+				os.MkdirAll(filepath.Dir(full), 0o755)
+				must(os.WriteFile(full, b, 0o644))
+			}
+		}
+	}
+	var steady []float64
+	for i := 0; i < e.runs; i++ {
+		s := time.Now()
+		must(wd.RunOnce(ctx))
+		steady = append(steady, time.Since(s).Seconds())
+		fmt.Fprintf(os.Stderr, "  %-22s run %d: %.3fs\n", "scale steady cycle", i+1, steady[i])
+	}
+	size := dirSize(dir)
+	r1 := row{Name: "scale first cycle", OursName: "activate 100 jobs, pack, push, offer to 10,000 computers", Ours: d1.Seconds(),
+		Extra: map[string]float64{"instruction_files_S01": float64(len(ins))}}
+	r2 := row{Name: "scale cycle", OursName: "steady cycle: 10,000 computers, 100 active jobs, 3 sites, 1,000 new results", Ours: median(steady),
+		Extra: map[string]float64{"store_MB": float64(size) / 1e6}}
+	r2.target("< 2 s", r2.Ours < 2)
+	return []row{r1, r2}
+}
+
+// siteShare names the bench's site share for the i-th site: SITE, SITE2, SITE3.
+func siteShare(i int) string {
+	if i == 0 {
+		return "SITE"
+	}
+	return fmt.Sprintf("SITE%d", i+1)
+}
+
+func dirSize(dir string) int64 {
+	var n int64
+	filepath.Walk(dir, func(_ string, fi os.FileInfo, err error) error {
+		if err == nil && !fi.IsDir() {
+			n += fi.Size()
+		}
+		return nil
+	})
+	return n
+}
+
+// memoryRows: peak resident memory of a process that packs and pushes a
+// 1 GiB source through the watchdog, and of a client that fetches,
+// verifies and unpacks it. Each runs in a child process so that the
+// parent's own memory does not count.
+func memoryRows(e *env) []row {
+	t := e.t
+	src := filepath.Join(e.dir, "gib")
+	os.MkdirAll(src, 0o755)
+	rng := rand.New(rand.NewPCG(1, 2))
+	buf := make([]byte, 1<<20)
+	words := []byte("setup.exe install msi package distribution server share client ")
+	for f := 0; f < 8; f++ {
+		fh, err := os.Create(filepath.Join(src, fmt.Sprintf("part%d.bin", f)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for m := 0; m < 128; m++ {
+			if f%2 == 0 { // half incompressible, half text-like
+				for i := range buf {
+					buf[i] = byte(rng.Uint32())
+				}
+			} else {
+				for i := range buf {
+					buf[i] = words[rng.IntN(len(words))]
+				}
+			}
+			fh.Write(buf)
+		}
+		fh.Close()
+	}
+	child := func(mode string, extra ...string) (maxRSS int64, out string, d time.Duration) {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestBenchChild$", "-test.v")
+		cmd.Env = append(os.Environ(), "BENCH_CHILD="+mode, "BENCH_CHILD_DIR="+filepath.Join(e.dir, "mem"),
+			"BENCH_CHILD_TREE="+src, "BENCH_CHILD_PORT="+strconv.Itoa(e.port), "BENCH_CHILD_USER="+e.cred.User,
+			"BENCH_CHILD_PASSWORD="+e.cred.Password.Reveal())
+		cmd.Env = append(cmd.Env, extra...)
+		start := time.Now()
+		b, err := cmd.CombinedOutput()
+		d = time.Since(start)
+		if err != nil {
+			t.Fatalf("bench child %s: %v\n%s", mode, err, b)
+		}
+		ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+		return ru.Maxrss << 10, string(b), d
+	}
+	rss1, out, d1 := child("packpush")
+	job := between(out, "JOB=", "\n")
+	if job == "" {
+		t.Fatalf("bench child packpush named no job:\n%s", out)
+	}
+	rss2, _, d2 := child("fetch", "BENCH_CHILD_JOB="+job)
+	r1 := row{Name: "memory pack+push", OursName: "watchdog cycle: pack 1 GiB, push to 1 server, offer", Ours: d1.Seconds(),
+		Extra: map[string]float64{"peak_rss_MB": float64(rss1) / 1e6}}
+	r1.target("< 200 MB", rss1 < 200e6)
+	r2 := row{Name: "memory client", OursName: "client: fetch, verify, unpack 1 GiB, run", Ours: d2.Seconds(),
+		Extra: map[string]float64{"peak_rss_MB": float64(rss2) / 1e6}}
+	r2.target("< 200 MB", rss2 < 200e6)
+	return []row{r1, r2}
+}
+
+func between(s, start, end string) string {
+	_, rest, ok := strings.Cut(s, start)
+	if !ok {
+		return ""
+	}
+	v, _, _ := strings.Cut(rest, end)
+	return strings.TrimSpace(v)
+}
+
+// TestBenchChild is the child process of the memory rows; it does nothing
+// unless BENCH_CHILD names its work.
+func TestBenchChild(t *testing.T) {
+	mode := os.Getenv("BENCH_CHILD")
+	if mode == "" {
+		t.Skip("a child process of make bench")
+	}
+	port, _ := strconv.Atoi(os.Getenv("BENCH_CHILD_PORT"))
+	e := &env{t: t, dir: os.Getenv("BENCH_CHILD_DIR"), tree: os.Getenv("BENCH_CHILD_TREE"), port: port, runs: 1,
+		cred: model.Credentials{User: os.Getenv("BENCH_CHILD_USER"), Password: model.NewSecret(os.Getenv("BENCH_CHILD_PASSWORD"))}}
+	ctx := context.Background()
+	switch mode {
+	case "packpush":
+		w := newWorld(e, "store")
+		id := w.job(model.Target{Kind: model.TargetComputer, Name: benchComputer + "2"}, model.SendIfNotSent, false)
+		w.cycle()
+		if st := w.state(id); st.Working != model.PhaseComplete {
+			t.Fatalf("job %s: working %q, %s", id, st.Working, st.LastError)
+		}
+		fmt.Printf("JOB=%s\n", id)
+	case "fetch":
+		eng := newEngine(e, "client")
+		site := e.url("SITE2")
+		_, fp, err := eng.Probe(ctx, site, e.cred)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := eng.Enroll(ctx, site, e.cred, benchComputer+"2", fp); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := eng.Poll(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if h, err := eng.Run(ctx, os.Getenv("BENCH_CHILD_JOB"), nil); err != nil {
+			t.Fatalf("running: %v (%s)", err, h.Error)
+		}
+	}
+	runtime.KeepAlive(e)
+}

@@ -1,0 +1,263 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"time"
+
+	"opensms/core/client"
+	"opensms/core/model"
+	"opensms/core/protocol"
+	"opensms/core/watchdog"
+	"opensms/storage/badgerstore"
+	"opensms/storage/clientstore"
+	"opensms/storage/shares"
+)
+
+// world is an Administrator's store with sites on the bench's Samba, and a
+// watchdog over it: the rows that measure the product drive it as an
+// administrator would, through jobs.
+type world struct {
+	e   *env
+	st  *badgerstore.Store
+	wd  *watchdog.Service
+	pkg model.Package
+
+	mu      sync.Mutex
+	written int64 // bytes pushed, from the watchdog's transfer updates
+	stop    func()
+}
+
+const benchComputer = "BENCHPC"
+
+func newWorld(e *env, name string) *world {
+	t := e.t
+	ctx := context.Background()
+	st, err := badgerstore.Open(filepath.Join(e.dir, name), badgerstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	cred := e.cred
+	plat := model.Platform(runtime.GOOS + "/" + runtime.GOARCH)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// S01 has four default servers, S02 one: the fan-out row compares them.
+	must(st.PutSite(ctx, model.Site{Code: "S01", Name: "Four servers", Share: e.url("SITE"), Credentials: cred}))
+	must(st.PutSite(ctx, model.Site{Code: "S02", Name: "One server", Parent: "S01", Share: e.url("SITE2"), Credentials: cred}))
+	for i := 1; i <= 4; i++ {
+		must(st.PutServer(ctx, model.Server{Site: "S01", Name: fmt.Sprintf("dist%d", i), URL: e.url(fmt.Sprintf("DIST%d", i)), Credentials: cred, Default: true}))
+	}
+	must(st.PutServer(ctx, model.Server{Site: "S02", Name: "dist5", URL: e.url("DIST5"), Credentials: cred, Default: true}))
+	must(st.PutComputers(ctx, model.Computer{Name: benchComputer, Site: "S01", Platform: plat}, model.Computer{Name: benchComputer + "2", Site: "S02", Platform: plat}))
+	cl := model.CommandLine{Name: "Install", Command: "true", Platforms: []model.Platform{plat}, Automated: true}
+	cl.ApplyDefaults()
+	pkg, err := st.CreatePackage(ctx, model.Package{Name: "Bench tree", Version: "1", Source: e.tree, Commands: []model.CommandLine{cl}})
+	must(err)
+	w := &world{e: e, st: st, pkg: pkg}
+	w.wd = watchdog.New(st, shares.NewOpener(), watchdog.Config{})
+	ch, stop := w.wd.Subscribe(1024)
+	w.stop = stop
+	t.Cleanup(stop)
+	go func() { // owned by the world; ends when stop closes ch
+		for u := range ch {
+			if u.Kind == watchdog.UpdateTransfer && u.Transfer.Done {
+				w.mu.Lock()
+				w.written += u.Transfer.Written
+				w.mu.Unlock()
+			}
+		}
+	}()
+	return w
+}
+
+// job adds a pending job for the package and returns its ID.
+func (w *world) job(target model.Target, send model.SendMode, refresh bool) string {
+	j := model.Job{}
+	j.ApplyDefaults()
+	j.Type, j.Package, j.Target, j.Send = model.JobRun, w.pkg.ID, target, send
+	j.Distribute.RefreshExisting = refresh
+	j.Run.Command = "Install"
+	j.Schedule.StartAfter = time.Now().Add(-time.Second)
+	j.Run.OfferAfter = j.Schedule.StartAfter
+	j, err := w.st.CreateJob(context.Background(), j)
+	if err != nil {
+		w.e.t.Fatalf("adding a job: %v", err)
+	}
+	return j.ID
+}
+
+// cycle runs one watchdog cycle and fails the bench on an error.
+func (w *world) cycle() time.Duration {
+	start := time.Now()
+	if err := w.wd.RunOnce(context.Background()); err != nil {
+		w.e.t.Fatalf("watchdog cycle: %v", err)
+	}
+	return time.Since(start)
+}
+
+func (w *world) state(id string) model.JobStatus {
+	j, err := w.st.GetJob(context.Background(), id)
+	if err != nil {
+		w.e.t.Fatal(err)
+	}
+	return j.Status
+}
+
+// settle cancels a job so later cycles do not carry it.
+func (w *world) settle(id string) {
+	if err := w.wd.CancelJob(context.Background(), id); err != nil {
+		w.e.t.Fatalf("canceling %s: %v", id, err)
+	}
+}
+
+func (w *world) bytesWritten() int64 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.written
+}
+
+// fanoutRows: the same archive to four servers vs to one, through the
+// watchdog's Distribute phase (refresh, so every run really pushes).
+func fanoutRows(e *env) []row {
+	w := newWorld(e, "fanout")
+	prime := w.job(model.Target{Kind: model.TargetSite, Name: "S01", Subsites: true}, model.SendIfNotSent, false)
+	w.cycle() // packs once; both sites' servers get it
+	if st := w.state(prime); st.Working != model.PhaseComplete {
+		e.t.Fatalf("priming job %s: working %q, %s", prime, st.Working, st.LastError)
+	}
+	w.settle(prime)
+	run := func(site string) sample {
+		id := w.job(model.Target{Kind: model.TargetSite, Name: site}, model.SendIfNotSent, true)
+		before := w.bytesWritten()
+		d := w.cycle()
+		if st := w.state(id); st.Working != model.PhaseComplete {
+			e.t.Fatalf("job %s to %s: working %q, %s", id, site, st.Working, st.LastError)
+		}
+		w.settle(id)
+		return sample{d: d, bytes: w.bytesWritten() - before}
+	}
+	r := pair(e.t, e.runs, "fan-out 4 vs 1", "4 servers (S01)", "1 server (S02), also OpenSMS", func() sample { return run("S01") }, func() sample { return run("S02") })
+	r.Note = "ratio here = one server's time / four servers' time"
+	r.target("4 servers ≤ 1.5x one", r.Ours <= 1.5*r.Theirs)
+	return []row{r}
+}
+
+// resendRows: a second if-not-sent job for an unchanged package packs and
+// moves nothing.
+func resendRows(e *env) []row {
+	w := newWorld(e, "resend")
+	ctx := context.Background()
+	first := w.job(model.Target{Kind: model.TargetSite, Name: "S01"}, model.SendIfNotSent, false)
+	w.cycle()
+	w.settle(first)
+	a0, err := w.st.LatestArchive(ctx, w.pkg.ID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	r := single(e.runs, "re-send unchanged", "if-not-sent job again", func() sample {
+		before := w.bytesWritten()
+		id := w.job(model.Target{Kind: model.TargetSite, Name: "S01"}, model.SendIfNotSent, false)
+		d := w.cycle()
+		if st := w.state(id); st.Working != model.PhaseComplete {
+			e.t.Fatalf("re-send job %s: working %q, %s", id, st.Working, st.LastError)
+		}
+		w.settle(id)
+		a, err := w.st.LatestArchive(ctx, w.pkg.ID)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		packed := 0.0
+		if !a.Created.Equal(a0.Created) {
+			packed = float64(a.SourceBytes)
+		}
+		return sample{d: d, extra: map[string]float64{"bytes_packed": packed, "bytes_moved": float64(w.bytesWritten() - before)}}
+	})
+	r.target("0 bytes moved", r.Extra["bytes_moved"] == 0 && r.Extra["bytes_packed"] == 0)
+	return []row{r}
+}
+
+// clientRows: what a client does with an offer (fetch, verify, unpack) vs
+// smbclient get then zstd -d | tar -x.
+func clientRows(e *env) []row {
+	t := e.t
+	ctx := context.Background()
+	w := newWorld(e, "client")
+	id := w.job(model.Target{Kind: model.TargetComputer, Name: benchComputer}, model.SendIfNotSent, false)
+	w.cycle()
+	if st := w.state(id); st.Working != model.PhaseComplete {
+		t.Fatalf("client job %s: working %q, %s", id, st.Working, st.LastError)
+	}
+	a, err := w.st.LatestArchive(ctx, w.pkg.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, fp, err := newEngine(e, "probe").Probe(ctx, e.url("SITE"), e.cred)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	ours := func() sample {
+		n++
+		eng := newEngine(e, fmt.Sprintf("client-%d", n))
+		if _, err := eng.Enroll(ctx, e.url("SITE"), e.cred, benchComputer, fp); err != nil {
+			t.Fatalf("enrolling: %v", err)
+		}
+		if _, err := eng.Poll(ctx); err != nil {
+			t.Fatalf("polling: %v", err)
+		}
+		s := timed(func() (int64, map[string]float64) {
+			h, err := eng.Run(ctx, id, nil)
+			if err != nil {
+				t.Fatalf("running %s: %v (%s)", id, err, h.Error)
+			}
+			return a.SourceBytes, nil
+		})
+		os.RemoveAll(filepath.Join(e.dir, fmt.Sprintf("client-%d", n)))
+		return s
+	}
+	theirs := func() sample {
+		n++
+		dst := filepath.Join(e.dir, fmt.Sprintf("cli-%d", n))
+		os.MkdirAll(dst, 0o755)
+		name, _ := protocol.ArchivePath(w.pkg.ID, a.SHA256)
+		local := filepath.Join(e.dir, fmt.Sprintf("cli-%d.tzst", n))
+		s := timed(func() (int64, map[string]float64) {
+			if out, err := e.smbclient("DIST1", fmt.Sprintf("get %s %s", name, local)).CombinedOutput(); err != nil {
+				t.Fatalf("smbclient get: %v: %s", err, out)
+			}
+			if err := e.sh(fmt.Sprintf("sha256sum %q >/dev/null && zstd -d -q -c %q | tar -x -C %q", local, local, dst)); err != nil {
+				t.Fatal(err)
+			}
+			return a.SourceBytes, nil
+		})
+		os.RemoveAll(dst)
+		os.Remove(local)
+		return s
+	}
+	r := pair(t, e.runs, "client", "Engine.Run: fetch+verify+unpack+run true", "smbclient get; sha256sum; zstd -d | tar -x", ours, theirs)
+	r.target("≥0.8x", r.Ratio >= 0.8)
+	return []row{r}
+}
+
+func newEngine(e *env, name string) *client.Engine {
+	dir := filepath.Join(e.dir, name)
+	cs, err := clientstore.Open(filepath.Join(dir, "state"))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() { cs.Close() })
+	eng, err := client.New(client.Config{DataDir: dir, Computer: benchComputer, Opener: shares.NewOpener()}, cs)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return eng
+}
