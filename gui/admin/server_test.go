@@ -79,7 +79,9 @@ func TestUnreachableServerSaysSoOnce(t *testing.T) {
 		test.Type(d.url, "smb://127.0.0.1:1/SMS_PKG")
 		test.Tap(d.test)
 	})
-	waitFor(t, a, "the answer without a user", func() bool { return !a.serverDlg.test.Disabled() && !strings.HasPrefix(a.serverDlg.result.Text, "Connecting") })
+	waitFor(t, a, "the answer without a user", func() bool {
+		return !a.serverDlg.test.Disabled() && !strings.HasPrefix(a.serverDlg.result.Text, "Connecting")
+	})
 	a.locked(func() {
 		if got := a.serverDlg.result.Text; !strings.Contains(got, "needs a user name") {
 			t.Errorf("no user says %q", got)

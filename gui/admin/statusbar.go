@@ -22,7 +22,7 @@ type statusBar struct {
 	transfers *fyne.Container
 
 	nextCycle time.Time
-	running   time.Time // when the cycle in progress started; zero when idle
+	running   time.Time                    // when the cycle in progress started; zero when idle
 	inFlight  map[string]watchdog.Transfer // job + server
 	bars      map[string]*transferView
 }

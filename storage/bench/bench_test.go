@@ -106,7 +106,11 @@ func TestSideBySide(t *testing.T) {
 	}
 	tree := os.Getenv("BENCH_TREE")
 	if tree == "" {
-		tree = runtime.GOROOT()
+		out, err := exec.Command("go", "env", "GOROOT").Output()
+		if err != nil {
+			t.Fatalf("finding the Go distribution to pack (go env GOROOT): %v", err)
+		}
+		tree = strings.TrimSpace(string(out))
 	}
 	dir := t.TempDir()
 	srv := sambatest.Start(t, sambatest.Options{Shares: []string{"SITE", "SITE2", "SITE3", "DIST1", "DIST2", "DIST3", "DIST4", "DIST5"}})
