@@ -26,7 +26,7 @@ func BenchmarkPutAtomic256MB(b *testing.B) {
 		dialect    uint16
 		chunk, par int
 	}{
-		{0, 1 << 20, 1}, {0, 1 << 20, 4}, {0, 4 << 20, 4},
+		{smbfs.SMB311, 1 << 20, 1}, {smbfs.SMB311, 1 << 20, 4}, {smbfs.SMB311, 4 << 20, 4},
 		{smbfs.SMB210, 1 << 20, 1}, {smbfs.SMB210, 1 << 20, 4}, {smbfs.SMB210, 4 << 20, 4},
 	} {
 		b.Run(fmt.Sprintf("dialect=%#x/chunk=%dMiB/parallel=%d", c.dialect, c.chunk>>20, c.par), func(b *testing.B) {

@@ -43,6 +43,7 @@ const (
 	statusNetworkNameDeleted      = 0xC00000C9
 	statusNetworkAccessDenied     = 0xC00000CA
 	statusBadNetworkName          = 0xC00000CC
+	statusNotSupported            = 0xC00000BB
 	statusAccountExpired          = 0xC0000193
 	statusConnectionDisconnected  = 0xC000020C
 	statusUserSessionDeleted      = 0xC0000203

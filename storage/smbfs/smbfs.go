@@ -22,7 +22,9 @@
 //     "aio write size = 0"); the error says so. Forks fix it (CloudSoda's
 //     go-smb2 #48).
 //   - It signs every request of a logged-on session whether or not either
-//     side requires it, which costs throughput (CloudSoda's go-smb2 #62).
+//     side requires it, which costs throughput (CloudSoda's go-smb2 #62),
+//     and signs SMB 3 with AES-CMAC in pure Go: hence SMB 2.1 by default,
+//     see Options.Dialect.
 package smbfs
 
 import (
@@ -57,12 +59,33 @@ type Options struct {
 	// RequireSigning refuses a server that will not sign; share.WithSecurity
 	// on Open's context asks for it too.
 	RequireSigning bool
-	// Dialect pins one SMB dialect (SMB210, SMB302, SMB311); zero offers
-	// all that go-smb2 knows and the server picks, SMB 3.1.1 with Samba
-	// and Windows. go-smb2 signs every request, and its SMB 3 signing
-	// (AES-CMAC in pure Go) halves throughput on loopback, where SMB 2.1's
-	// HMAC-SHA256 does not; pinning SMB210 trades SMB 3's pre-auth
-	// integrity and encryption for that speed.
+	// Dialect pins one SMB dialect (SMB210, SMB302, SMB311) for this
+	// server, with no second try. Zero follows the policy:
+	//
+	//   - Offer SMB 2.1 only, by default. go-smb2 signs every request of
+	//     a logged-on session whatever either side requires; on SMB 2.1
+	//     that is HMAC-SHA256, which runs in SHA-NI assembly, while SMB 3's
+	//     AES-CMAC is pure Go and took over half the client's CPU, halving
+	//     throughput on loopback and making 2 cores the bound of a
+	//     4-server fan-out. SMB 2.1 still signs every message; the trade is
+	//     SMB 3.1.1's pre-auth integrity (a man in the middle could alter
+	//     the negotiation, not a signed message) and encryption on the
+	//     wire. OpenSMS's integrity does not rest on SMB: instructions are
+	//     Ed25519-signed and archives are checked against the signed
+	//     SHA-256 before anything is unpacked; packages are not secret
+	//     from whoever may read the share.
+	//   - Offer every dialect go-smb2 knows (the server picks: SMB 3.1.1
+	//     on Samba and Windows) on a second connection when the server
+	//     turns SMB 2.1 away in a way SMB 3 may pass: the negotiation is
+	//     refused (a minimum protocol above 2.1), or the session setup or
+	//     tree connect answers STATUS_ACCESS_DENIED, which MS-SMB2
+	//     3.3.5.5 and 3.3.5.7 prescribe when the server or the share
+	//     requires encryption. A refused password (STATUS_LOGON_FAILURE and
+	//     its kin) is never tried again: it would count twice towards the
+	//     account's lockout.
+	//   - Offer every dialect from the start when RequireSigning or
+	//     share.WithSecurity asks for signing: whoever asks for it wants
+	//     the stronger protocol, speed second.
 	Dialect uint16
 }
 
@@ -108,6 +131,9 @@ var _ share.FS = (*FS)(nil)
 // the location's), mounts loc.Share and checks that loc.Path exists. ctx
 // bounds the connection and every later call on the FS. Errors name the
 // share as UNC and wrap share.ErrUnreachable, ErrAuth or ErrNoShare.
+//
+// Unless opt.Dialect pins one, it offers SMB 2.1 first and SMB 3 when
+// the server turns 2.1 away or share.Security asks; see Options.Dialect.
 func Open(ctx context.Context, loc model.Location, cred model.Credentials, opt Options) (*FS, error) {
 	if loc.Scheme != "smb" {
 		return nil, fmt.Errorf("smbfs: %s is not an SMB location", loc)
@@ -132,38 +158,77 @@ func Open(ctx context.Context, loc model.Location, cred model.Credentials, opt O
 	if opt.StallTimeout == 0 {
 		opt.StallTimeout = DefaultStallTimeout
 	}
+	a := attempt{loc: loc, server: server, user: user, domain: domain, password: cred.Password, opt: opt,
+		requireSigning: opt.RequireSigning || sec.RequireSigning}
+	plan := dialectPlan(opt, sec)
+	for i, d := range plan {
+		f, smb3Helps, err := a.open(ctx, d)
+		if err == nil || !smb3Helps || i == len(plan)-1 {
+			return f, err
+		}
+	}
+	panic("unreachable: the dialect plan is never empty")
+}
 
+// dialectPlan lists the dialects Open tries, in order, 0 offering them
+// all: the policy documented at Options.Dialect.
+func dialectPlan(opt Options, sec share.Security) []uint16 {
+	switch {
+	case opt.Dialect != 0:
+		return []uint16{opt.Dialect}
+	case opt.RequireSigning || sec.RequireSigning:
+		return []uint16{0}
+	}
+	return []uint16{SMB210, 0}
+}
+
+// attempt is what one connection attempt of Open needs.
+type attempt struct {
+	loc                  model.Location
+	server, user, domain string
+	password             model.Secret
+	opt                  Options
+	requireSigning       bool
+}
+
+// open makes one connection offering dialect (0: all). smb3Helps reports a
+// refusal that offering SMB 3 may get past (see Policy); it is never true
+// after a refused password.
+func (a *attempt) open(ctx context.Context, dialect uint16) (f *FS, smb3Helps bool, err error) {
+	loc, server, opt := a.loc, a.server, a.opt
 	hctx, cancel := context.WithTimeout(ctx, opt.DialTimeout)
 	defer cancel()
 	var d net.Dialer
 	conn, err := d.DialContext(hctx, "tcp", loc.Addr())
 	if err != nil {
-		return nil, fmt.Errorf("connecting to %s: %w: %w", server, share.ErrUnreachable, err)
+		return nil, false, fmt.Errorf("connecting to %s: %w: %w", server, share.ErrUnreachable, err)
 	}
 	// Until the FS owns the connection, closing it ends a handshake that
 	// ctx or the dial timeout gave up on, since go-smb2 may not notice.
 	stop := context.AfterFunc(hctx, func() { conn.Close() })
 	defer stop()
 	dialer := &smb2.Dialer{
-		Negotiator: smb2.Negotiator{RequireMessageSigning: opt.RequireSigning || sec.RequireSigning, SpecifiedDialect: opt.Dialect},
-		Initiator:  &smb2.NTLMInitiator{User: user, Domain: domain, Password: cred.Password.Reveal()},
+		Negotiator: smb2.Negotiator{RequireMessageSigning: a.requireSigning, SpecifiedDialect: dialect},
+		Initiator:  &smb2.NTLMInitiator{User: a.user, Domain: a.domain, Password: a.password.Reveal()},
 	}
 	sess, err := dialer.DialContext(hctx, conn)
 	if err != nil {
 		conn.Close()
-		return nil, fmt.Errorf("logging on to %s as %s: %w", server, user, classify(ctx, err))
+		helps := dialect == SMB210 && (hasStatus(err, statusNotSupported) || accessDenied(err))
+		return nil, helps, fmt.Errorf("logging on to %s as %s: %w", server, a.user, classify(ctx, err))
 	}
 	sh, err := sess.WithContext(hctx).Mount(loc.Share)
 	if err != nil {
 		_ = sess.WithContext(hctx).Logoff()
 		conn.Close()
+		helps := dialect == SMB210 && accessDenied(err)
 		err = classify(ctx, err)
 		if errors.Is(err, share.ErrNoShare) {
-			return nil, fmt.Errorf("share %s does not exist on %s: %w", loc.Share, loc.Addr(), err)
+			return nil, false, fmt.Errorf("share %s does not exist on %s: %w", loc.Share, loc.Addr(), err)
 		}
-		return nil, fmt.Errorf("mounting %s: %w", server, err)
+		return nil, helps, fmt.Errorf("mounting %s: %w", server, err)
 	}
-	f := &FS{
+	f = &FS{
 		unc:    loc.UNC(),
 		prefix: strings.ReplaceAll(loc.Path, "/", `\`),
 		ctx:    ctx,
@@ -173,7 +238,7 @@ func Open(ctx context.Context, loc model.Location, cred model.Credentials, opt O
 	}
 	if !stop() {
 		f.Close()
-		return nil, fmt.Errorf("connecting to %s: %w: %w", server, share.ErrUnreachable, context.Cause(hctx))
+		return nil, false, fmt.Errorf("connecting to %s: %w: %w", server, share.ErrUnreachable, context.Cause(hctx))
 	}
 	f.guard = newStallGuard(opt.StallTimeout, func() { conn.Close() })
 	if f.prefix != "" {
@@ -185,12 +250,26 @@ func Open(ctx context.Context, loc model.Location, cred model.Credentials, opt O
 			f.Close()
 			err = classify(ctx, err)
 			if errors.Is(err, fs.ErrNotExist) {
-				return nil, fmt.Errorf("folder %s does not exist: %w", f.unc, share.ErrNoShare)
+				return nil, false, fmt.Errorf("folder %s does not exist: %w", f.unc, share.ErrNoShare)
 			}
-			return nil, fmt.Errorf("opening %s: %w", f.unc, err)
+			return nil, false, fmt.Errorf("opening %s: %w", f.unc, err)
 		}
 	}
-	return f, nil
+	return f, false, nil
+}
+
+// accessDenied reports whether the server answered STATUS_ACCESS_DENIED,
+// which go-smb2 turns into os.ErrPermission (as it does CANNOT_DELETE, which
+// no session setup or tree connect answers). A refused password comes as
+// STATUS_LOGON_FAILURE and is not this.
+func accessDenied(err error) bool {
+	return errors.Is(err, fs.ErrPermission) || hasStatus(err, statusAccessDenied)
+}
+
+// hasStatus reports whether err is the server's answer with NTSTATUS code.
+func hasStatus(err error, code uint32) bool {
+	var re *smb2.ResponseError
+	return errors.As(err, &re) && re.Code == code
 }
 
 // UNC is the share and folder the FS is rooted at, \\host[:port]\share\folder.
