@@ -569,17 +569,31 @@ func TestArchiveThatDiffersFromTheSignedHashIsNotUnpacked(t *testing.T) {
 		{"one byte changed", flip, flip, "does not match the signed hash"},
 		{"bytes added", grow, grow, "not the signed"},
 		{"only the first copy is bad", flip, keep, ""},
+		// The digest is taken while downloading: bytes resumed from an
+		// interrupted download count too. A flipped byte early in the .part
+		// file (before the tail a resume compares) fails DIST1's good copy.
+		{"a resumed byte changed", keep, keep, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			s := newSite(t)
 			marker := filepath.Join(s.out, "ran")
-			a := s.packScript("echo x > " + marker + "\n")
+			noise := make([]byte, 300<<10)
+			rand.Read(noise)
+			a := s.packScript("echo x > " + marker + "\nexit 0\n" + b64.StdEncoding.EncodeToString(noise) + "\n")
 			data, _ := os.ReadFile(a.path)
 			for i, tamper := range []func([]byte) []byte{c.dist1, c.dist2} {
 				dst := filepath.Join(s.dists[i], pkgID, a.sha+protocol.ArchiveExt)
 				os.MkdirAll(filepath.Dir(dst), 0o755)
 				os.WriteFile(dst, tamper(append([]byte(nil), data...)), 0o644)
+			}
+			resumed := strings.HasPrefix(c.name, "a resumed")
+			if resumed {
+				part := append([]byte(nil), data[:len(data)-1000]...)
+				part[100] ^= 0x01
+				p := filepath.Join(s.data, "cache", pkgID, a.sha+protocol.ArchiveExt+".part")
+				os.MkdirAll(filepath.Dir(p), 0o700)
+				os.WriteFile(p, part, 0o600)
 			}
 			s.instruct(s.offer("S0100010", a, func(o *protocol.Offer) { o.MandatoryAfter = s.clock.Now() }))
 			s.poll()
@@ -587,6 +601,9 @@ func TestArchiveThatDiffersFromTheSignedHashIsNotUnpacked(t *testing.T) {
 			if c.want == "" {
 				if err != nil || h.Server != "S01/DIST2" {
 					t.Fatalf("run: %+v, %v", h, err)
+				}
+				if _, err := os.Stat(marker); err != nil {
+					t.Fatalf("the good copy did not run: %v", err)
 				}
 				return
 			}

@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -400,15 +401,34 @@ func (e *Engine) downloadFrom(ctx context.Context, enr Enrollment, o protocol.Of
 			}
 		}
 	}
-	_, err = share.Fetch(ctx, fsys, name, dst, o.ArchiveSize, onProgress)
+	// The archive is hashed as it arrives, so that verifying it does not
+	// read it again; the hash still decides before anything is unpacked.
+	h := sha256.New()
+	_, err = share.FetchWith(ctx, fsys, name, dst, o.ArchiveSize, share.FetchOptions{Progress: onProgress, Hash: h})
 	if err != nil {
 		return fmt.Errorf("fetching %s: %w", name, err)
 	}
 	progress(Progress{Step: StepVerify, Done: o.ArchiveSize, Total: o.ArchiveSize, Server: srv.Name})
 	e.forgetDownload(ctx, o)
-	if err := pack.VerifyFile(dst, o.Archive, o.ArchiveSize); err != nil {
+	if err := checkFetched(dst, hex.EncodeToString(h.Sum(nil)), o); err != nil {
 		os.Remove(dst)
 		return &runFailure{msg: fmt.Sprintf("the archive from %s does not match the signed hash, so nothing was unpacked: %v", srv.Name, err)}
+	}
+	return nil
+}
+
+// checkFetched compares a downloaded archive's digest, taken while it was
+// written, and its size on disk with what the signed offer says.
+func checkFetched(path, sum string, o protocol.Offer) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("cannot read archive %s: %w", path, err)
+	}
+	if fi.Size() != o.ArchiveSize {
+		return fmt.Errorf("archive %s is %d bytes, the signed instructions say %d: %w", path, fi.Size(), o.ArchiveSize, pack.ErrMismatch)
+	}
+	if sum != o.Archive {
+		return fmt.Errorf("archive %s has sha256 %s, the signed instructions say %s: %w", path, sum, o.Archive, pack.ErrMismatch)
 	}
 	return nil
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 )
@@ -17,7 +16,6 @@ type slowSource struct {
 	data    []byte
 	slowOff int64
 	failOff int64
-	once    sync.Once
 }
 
 var errCut = errors.New("cut")

@@ -3,6 +3,8 @@ package share
 import (
 	"context"
 	"fmt"
+	"hash"
+	"io"
 	"os"
 )
 
@@ -14,6 +16,28 @@ type FetchResult struct {
 	Written int64
 }
 
+// FetchOptions tune FetchWith. The zero value is what Fetch does.
+type FetchOptions struct {
+	// Progress, if set, gets the bytes in place and the total.
+	Progress func(done, total int64)
+	// Hash, if set, is fed the whole file in order as it is written
+	// (bytes resumed from an earlier download are read back from the
+	// .part file first), so that a caller can check a signed digest
+	// without reading the file a second time. Its state is undefined
+	// after an error.
+	Hash hash.Hash
+	// ChunkSize is the size of one read; default DefaultChunkSize
+	// (go-smb2 splits larger reads into 1 MiB requests anyway).
+	ChunkSize int
+	// Parallel is how many reads may be in flight; default
+	// DefaultFetchParallel.
+	Parallel int
+}
+
+// DefaultFetchParallel is how many reads a fetch keeps in flight: enough to
+// hide an SMB server's round trip behind the transfer of the others.
+const DefaultFetchParallel = 8
+
 // Fetch downloads name from the share to the local file dstPath. It writes
 // dstPath.part first and renames it when complete, so dstPath is either
 // absent or whole. Reads run in parallel but the .part file is written in
@@ -24,6 +48,12 @@ type FetchResult struct {
 // On a cancelled ctx or a transient error the .part file stays for the
 // next attempt.
 func Fetch(ctx context.Context, fsys FS, name, dstPath string, size int64, progress func(done, total int64)) (FetchResult, error) {
+	return FetchWith(ctx, fsys, name, dstPath, size, FetchOptions{Progress: progress})
+}
+
+// FetchWith is Fetch with options: a hash fed while downloading, and the
+// reads in flight.
+func FetchWith(ctx context.Context, fsys FS, name, dstPath string, size int64, opt FetchOptions) (FetchResult, error) {
 	var res FetchResult
 	fail := func(err error) (FetchResult, error) {
 		return res, fmt.Errorf("fetch %s to %s: %w", name, dstPath, err)
@@ -72,7 +102,20 @@ func Fetch(ctx context.Context, fsys FS, name, dstPath string, size int64, progr
 		return fail(err)
 	}
 	res.Resumed = from
-	res.Written, err = copyAt(ctx, dst, src, from, size, true, PutOptions{Progress: progress})
+	var w io.WriterAt = dst
+	if opt.Hash != nil {
+		// A plain reader keeps io.Copy from handing the hash to a WriterTo
+		// that would allocate its own buffer.
+		if _, err := io.CopyBuffer(opt.Hash, struct{ io.Reader }{io.NewSectionReader(dst, 0, from)}, make([]byte, 256<<10)); err != nil {
+			return fail(fmt.Errorf("reading back the partial download: %w", err))
+		}
+		w = &hashingWriter{w: dst, h: opt.Hash, off: from}
+	}
+	par := opt.Parallel
+	if par <= 0 {
+		par = DefaultFetchParallel
+	}
+	res.Written, err = copyAt(ctx, w, src, from, size, true, PutOptions{Progress: opt.Progress, ChunkSize: opt.ChunkSize, Parallel: par})
 	if err != nil {
 		return fail(err)
 	}
@@ -87,4 +130,22 @@ func Fetch(ctx context.Context, fsys FS, name, dstPath string, size int64, progr
 		return fail(err)
 	}
 	return res, nil
+}
+
+// hashingWriter feeds a hash what it writes; the writes must come in order,
+// as copyAt makes them when ordered.
+type hashingWriter struct {
+	w   io.WriterAt
+	h   hash.Hash
+	off int64
+}
+
+func (hw *hashingWriter) WriteAt(b []byte, off int64) (int, error) {
+	if off != hw.off {
+		return 0, fmt.Errorf("hashing a download: write at %d, expected %d", off, hw.off)
+	}
+	n, err := hw.w.WriteAt(b, off)
+	hw.h.Write(b[:n])
+	hw.off += int64(n)
+	return n, err
 }

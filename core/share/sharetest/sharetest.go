@@ -6,6 +6,7 @@ package sharetest
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -678,6 +679,42 @@ func testFetch(t *testing.T, fsys share.FS) {
 		t.Fatalf("resumed Fetch = %+v, %v (progress ended at %d)", res, err, last)
 	}
 	checkLocal(t, dst2, data)
+
+	// The hash fed while fetching covers the whole file, resumed bytes
+	// included, however the chunks and reads in flight are set.
+	want := sha256.Sum256(data)
+	for i, opt := range []share.FetchOptions{{}, {ChunkSize: 100 << 10, Parallel: 3}, {ChunkSize: 1 << 20, Parallel: 1}} {
+		for _, resumed := range []int{0, 1<<20 + 77} {
+			dst := filepath.Join(t.TempDir(), "a.tzst")
+			if resumed > 0 {
+				if err := os.WriteFile(dst+".part", data[:resumed], 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			h := sha256.New()
+			opt.Hash = h
+			res, err := share.FetchWith(ctx, fsys, "pkg/a.tzst", dst, int64(len(data)), opt)
+			if err != nil || res.Resumed != int64(resumed) {
+				t.Fatalf("options %d, resumed %d: FetchWith = %+v, %v", i, resumed, res, err)
+			}
+			if got := h.Sum(nil); !bytes.Equal(got, want[:]) {
+				t.Fatalf("options %d, resumed %d: hash %x, want %x", i, resumed, got, want)
+			}
+			checkLocal(t, dst, data)
+		}
+	}
+	// A damaged .part file is started over, and the hash does not see it.
+	dst5 := filepath.Join(t.TempDir(), "a.tzst")
+	if err := os.WriteFile(dst5+".part", payload(1<<20, 98), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h := sha256.New()
+	if res, err := share.FetchWith(ctx, fsys, "pkg/a.tzst", dst5, int64(len(data)), share.FetchOptions{Hash: h}); err != nil || res.Resumed != 0 {
+		t.Fatalf("FetchWith over a damaged .part = %+v, %v", res, err)
+	}
+	if got := h.Sum(nil); !bytes.Equal(got, want[:]) {
+		t.Fatalf("over a damaged .part: hash %x, want %x", got, want)
+	}
 
 	// A .part file that does not match is started over.
 	dst3 := filepath.Join(t.TempDir(), "a.tzst")
