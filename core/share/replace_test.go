@@ -1,0 +1,67 @@
+package share_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io/fs"
+	"testing"
+
+	"opensms/core/share"
+	"opensms/storage/localfs"
+)
+
+func TestReplaceFile(t *testing.T) {
+	fsys, err := localfs.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fsys.Close()
+	ctx := context.Background()
+	if err := fsys.MkdirAll("instructions"); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, file string
+		data       []byte
+		wantErr    error // nil: the file must then hold data
+	}{
+		{"new file", "instructions/PC1.ins", []byte("first"), nil},
+		{"replaces an existing file", "instructions/PC1.ins", []byte("second, longer"), nil},
+		{"replaces with an empty file", "instructions/PC1.ins", nil, nil},
+		{"folder the caller did not make", "missing/PC1.ins", []byte("x"), fs.ErrNotExist},
+		{"name leaving the share", "../PC1.ins", []byte("x"), fs.ErrInvalid},
+		{"the root", ".", []byte("x"), fs.ErrInvalid},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := share.ReplaceFile(ctx, fsys, tc.file, tc.data)
+			if tc.wantErr != nil {
+				if !errors.Is(err, tc.wantErr) {
+					t.Fatalf("err = %v, want %v", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := share.ReadFile(fsys, tc.file, 1<<10)
+			if err != nil || !bytes.Equal(got, tc.data) {
+				t.Fatalf("read back %q, %v; want %q", got, err, tc.data)
+			}
+			list, err := fsys.ReadDir("instructions")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, fi := range list {
+				if share.IsTemp(fi.Name()) {
+					t.Errorf("temporary file left: %s", fi.Name())
+				}
+			}
+		})
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := share.ReplaceFile(ctx, fsys, "instructions/PC2.ins", []byte("x")); !errors.Is(err, context.Canceled) {
+		t.Errorf("canceled: err = %v", err)
+	}
+}
