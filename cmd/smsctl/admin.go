@@ -55,6 +55,8 @@ func init() {
 		{Name: "command add", Args: "ID", NArgs: 1, Summary: "add a command line to a package", Setup: packageCommandAdd,
 			Usage: "ID --command-name NAME --command CMD --platform P,P [--automated] [--background] [--success-codes 0,1] [--timeout 30m]"},
 		{Name: "command rm", Args: "ID NAME", NArgs: 2, Summary: "remove a command line from a package", Setup: packageCommandRm},
+		{Name: "import", Args: "FILE", NArgs: 1, Summary: "import a Package Definition File (.pdf, .sms) and print the new ID", Setup: packageImport,
+			Usage: "FILE --source DIR [--platform P,P | --drop-unmapped]"},
 		{Name: "list", Summary: "list packages", Setup: packageList},
 		{Name: "show", Args: "ID", NArgs: 1, Summary: "show a package and its command lines", Setup: packageShow},
 		{Name: "rm", Args: "ID", NArgs: 1, Summary: "remove a package", Setup: packageRm},
@@ -728,30 +730,36 @@ func packageAdd(fs *flag.FlagSet) runFunc {
 			}
 			p.Commands = append(p.Commands, c)
 		}
-		if err := p.Validate(); err != nil {
-			return err
-		}
-		st, err := e.store()
-		if err != nil {
-			return err
-		}
-		sites, err := st.ListSites(ctx)
-		if err != nil {
-			return fmt.Errorf("listing sites: %w", err)
-		}
-		if len(sites) == 0 {
-			return usagef("there is no site yet, and package IDs begin with the site code: add one with 'smsctl site add'")
-		}
-		created, err := st.CreatePackage(ctx, p)
-		if err != nil {
-			return fmt.Errorf("adding package %s: %w", p.Name, err)
-		}
-		if e.json {
-			return e.printJSON(created)
-		}
-		fmt.Fprintln(e.stdout, created.ID)
-		return nil
+		return createPackage(ctx, e, p)
 	}
+}
+
+// createPackage validates p, stores it and prints its new ID (or, with
+// --json, the whole package).
+func createPackage(ctx context.Context, e *env, p model.Package) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	st, err := e.store()
+	if err != nil {
+		return err
+	}
+	sites, err := st.ListSites(ctx)
+	if err != nil {
+		return fmt.Errorf("listing sites: %w", err)
+	}
+	if len(sites) == 0 {
+		return usagef("there is no site yet, and package IDs begin with the site code: add one with 'smsctl site add'")
+	}
+	created, err := st.CreatePackage(ctx, p)
+	if err != nil {
+		return fmt.Errorf("adding package %s: %w", p.Name, err)
+	}
+	if e.json {
+		return e.printJSON(created)
+	}
+	fmt.Fprintln(e.stdout, created.ID)
+	return nil
 }
 
 // changePackage loads a package, lets edit change it, and stores it.
