@@ -132,22 +132,23 @@ func (a *Admin) buildUI() {
 	a.win.SetContent(container.NewBorder(toolbar, statusBar, nil, nil, area))
 	a.win.Resize(fyne.NewSize(1280, 800))
 	a.updateMenu()
+	a.addShortcuts()
 	a.status.start()
 }
 
 // updateMenu rebuilds the main menu; the Window menu lists the inner windows.
 func (a *Admin) updateMenu() {
 	file := fyne.NewMenu("File",
-		&fyne.MenuItem{Label: "New", Action: a.onNew, Icon: theme.DocumentCreateIcon()},
-		&fyne.MenuItem{Label: "Properties", Action: a.onProperties, Icon: theme.DocumentIcon()},
-		&fyne.MenuItem{Label: "Delete", Action: a.onDelete, Icon: theme.DeleteIcon()},
+		&fyne.MenuItem{Label: "New", Action: a.onNew, Icon: theme.DocumentCreateIcon(), Shortcut: shortcutNew},
+		&fyne.MenuItem{Label: "Properties", Action: a.onProperties, Icon: theme.DocumentIcon(), Shortcut: shortcutProps},
+		&fyne.MenuItem{Label: "Delete", Action: a.onDelete, Icon: theme.DeleteIcon(), Shortcut: shortcutDelete},
 		fyne.NewMenuItemSeparator(),
-		&fyne.MenuItem{Label: "Import Package Definition…", Action: a.onImport},
+		&fyne.MenuItem{Label: "Import Package Definition…", Action: a.onImport, Shortcut: shortcutImport},
 		fyne.NewMenuItemSeparator(),
-		&fyne.MenuItem{Label: "Exit", IsQuit: true, Action: a.onExit},
+		&fyne.MenuItem{Label: "Exit", IsQuit: true, Action: a.onExit, Shortcut: shortcutQuit},
 	)
-	view := fyne.NewMenu("View", &fyne.MenuItem{Label: "Refresh", Action: a.onRefresh, Icon: theme.ViewRefreshIcon()})
-	tools := fyne.NewMenu("Tools", &fyne.MenuItem{Label: "Run watchdog cycle now", Action: a.onRunCycle, Icon: theme.MediaPlayIcon()})
+	view := fyne.NewMenu("View", &fyne.MenuItem{Label: "Refresh", Action: a.onRefresh, Icon: theme.ViewRefreshIcon(), Shortcut: shortcutRefresh})
+	tools := fyne.NewMenu("Tools", &fyne.MenuItem{Label: "Run watchdog cycle now", Action: a.onRunCycle, Icon: theme.MediaPlayIcon(), Shortcut: shortcutCycle})
 	win := fyne.NewMenu("Window",
 		&fyne.MenuItem{Label: "Tile", Action: a.tile},
 		&fyne.MenuItem{Label: "Cascade", Action: a.cascade},

@@ -13,7 +13,9 @@ import (
 	"opensms/core/watchdog"
 )
 
-var eventColumns = []float32{105, 60, 80, 75}
+// eventColumns lays out Time, Severity, Job, Computer and Message; the
+// message keeps at least half the width, however narrow the window.
+var eventColumns = &columns{widths: []float32{105, 60, 80, 75}, lastShare: 0.5}
 
 // eventLimit is how many events the window shows; the log itself keeps all.
 const eventLimit = 1000
@@ -27,14 +29,17 @@ type eventsWindow struct {
 
 	job, computer *widget.Entry
 	severity      *widget.Select
-	list          *widget.List
+	list          *keyList
 	events        []model.Event
-	filter        model.EventFilter
+	// detail shows the selected event whole, as the list row cuts it short.
+	detail   *widget.Label
+	selected int
+	filter   model.EventFilter
 }
 
 func newEventsWindow(a *Admin) *eventsWindow {
 	ctx, cancel := context.WithCancel(a.ctx)
-	return &eventsWindow{adm: a, ctx: ctx, cancel: cancel}
+	return &eventsWindow{adm: a, ctx: ctx, cancel: cancel, selected: -1}
 }
 
 func (w *eventsWindow) buildUI() fyne.CanvasObject {
@@ -42,10 +47,10 @@ func (w *eventsWindow) buildUI() fyne.CanvasObject {
 	w.job = &widget.Entry{PlaceHolder: "job ID", OnSubmitted: apply}
 	w.computer = &widget.Entry{PlaceHolder: "computer", OnSubmitted: apply}
 	w.severity = &widget.Select{Options: []string{"All", "Info", "Warning", "Error"}, Selected: "All", OnChanged: apply}
-	w.list = &widget.List{
+	w.list = &keyList{onKey: w.adm.typedKey, List: widget.List{
 		Length: func() int { return len(w.events) },
 		CreateItem: func() fyne.CanvasObject {
-			row, _ := cells(eventColumns, 5)
+			row, _ := cellsIn(eventColumns, 5)
 			return row
 		},
 		UpdateItem: func(id widget.ListItemID, o fyne.CanvasObject) {
@@ -69,17 +74,48 @@ func (w *eventsWindow) buildUI() fyne.CanvasObject {
 			l.Importance = imp
 			l.Refresh()
 		},
-	}
+		OnSelected: func(id widget.ListItemID) {
+			w.selected = id
+			w.showDetail()
+			w.adm.touch(titleEvents)
+		},
+		OnUnselected: func(widget.ListItemID) {
+			w.selected = -1
+			w.showDetail()
+		},
+	}}
 	w.list.ExtendBaseWidget(w.list)
+	w.detail = &widget.Label{Wrapping: fyne.TextWrapWord, Selectable: true}
+	w.showDetail()
 	bar := container.NewBorder(nil, nil, nil,
 		container.NewHBox(w.severity, &widget.Button{Icon: theme.SearchIcon(), Text: "Filter", Importance: widget.LowImportance, OnTapped: w.onFilter}),
 		container.NewGridWithColumns(2, w.job, w.computer))
 	w.reload()
 	w.adm.follow(w.ctx, w.apply)
-	return container.NewBorder(container.NewVBox(bar, header(eventColumns, "Time", "Severity", "Job", "Computer", "Message")), nil, nil, nil, w.list)
+	return container.NewBorder(container.NewVBox(bar, headerIn(eventColumns, "Time", "Severity", "Job", "Computer", "Message")),
+		container.NewVBox(widget.NewSeparator(), w.detail), nil, nil, w.list)
 }
 
 func (w *eventsWindow) close() { w.cancel() }
+
+// eventNone is the detail pane's text while no event is selected.
+const eventNone = "Select an event to read all of it."
+
+// showDetail puts the selected event, whole and wrapped, under the list.
+func (w *eventsWindow) showDetail() {
+	if w.selected < 0 || w.selected >= len(w.events) {
+		w.detail.SetText(eventNone)
+		return
+	}
+	e := w.events[w.selected]
+	head := []string{e.Time.Local().Format("2006-01-02 15:04:05"), stateTitle(model.JobState(e.Severity))}
+	for _, s := range []string{e.Job, e.Computer, e.Server} {
+		if s != "" {
+			head = append(head, s)
+		}
+	}
+	w.detail.SetText(strings.Join(head, " · ") + "\n" + e.Message)
+}
 
 func (w *eventsWindow) onFilter() {
 	w.filter = model.EventFilter{
@@ -104,6 +140,9 @@ func (w *eventsWindow) reload() {
 			return
 		}
 		w.events = es
+		w.list.UnselectAll()
+		w.selected = -1
+		w.showDetail()
 		w.list.Refresh()
 	})
 }
@@ -128,9 +167,19 @@ func (w *eventsWindow) apply(us []watchdog.Update) {
 	if len(w.events) > eventLimit {
 		w.events = w.events[:eventLimit]
 	}
+	// The selected event moved down by the new ones; keep it selected.
+	if sel := w.selected; sel >= 0 {
+		if sel+len(fresh) < len(w.events) {
+			w.list.Select(sel + len(fresh))
+		} else {
+			w.list.UnselectAll()
+		}
+	}
 	w.list.Refresh()
 }
 
-func (w *eventsWindow) onNew()        {}
+// onNew makes a package: the event log has nothing to make, and Ctrl+N
+// should not do nothing.
+func (w *eventsWindow) onNew()        { w.adm.packagesOrOpen().onNew() }
 func (w *eventsWindow) onProperties() {}
 func (w *eventsWindow) onDelete()     {}

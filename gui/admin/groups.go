@@ -23,7 +23,7 @@ type groupsWindow struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	list     *widget.List
+	list     *keyList
 	groups   []model.MachineGroup
 	selected int
 }
@@ -34,7 +34,7 @@ func newGroupsWindow(a *Admin) *groupsWindow {
 }
 
 func (w *groupsWindow) buildUI() fyne.CanvasObject {
-	w.list = &widget.List{
+	w.list = &keyList{onKey: w.adm.typedKey, List: widget.List{
 		Length: func() int { return len(w.groups) },
 		CreateItem: func() fyne.CanvasObject {
 			row, _ := cells(groupColumns, 3)
@@ -47,9 +47,12 @@ func (w *groupsWindow) buildUI() fyne.CanvasObject {
 				o.(*fyne.Container).Objects[i].(*widget.Label).SetText(s)
 			}
 		},
-		OnSelected:   func(id widget.ListItemID) { w.selected = id },
+		OnSelected: func(id widget.ListItemID) {
+			w.selected = id
+			w.adm.touch(titleGroups)
+		},
 		OnUnselected: func(widget.ListItemID) { w.selected = -1 },
-	}
+	}}
 	w.list.ExtendBaseWidget(w.list)
 	bar := container.NewHBox(
 		&widget.Button{Text: "New group…", Icon: theme.ContentAddIcon(), Importance: widget.LowImportance, OnTapped: w.onNew},

@@ -26,7 +26,7 @@ type jobsWindow struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	list     *widget.List
+	list     *keyList
 	empty    *widget.Label
 	jobs     []model.Job
 	rows     []*jobRow
@@ -39,7 +39,7 @@ func newJobsWindow(a *Admin) *jobsWindow {
 }
 
 func (w *jobsWindow) buildUI() fyne.CanvasObject {
-	w.list = &widget.List{
+	w.list = &keyList{onKey: w.adm.typedKey, List: widget.List{
 		Length: func() int { return len(w.jobs) },
 		CreateItem: func() fyne.CanvasObject {
 			r := newJobRow(w)
@@ -47,8 +47,11 @@ func (w *jobsWindow) buildUI() fyne.CanvasObject {
 			return r
 		},
 		UpdateItem: func(id widget.ListItemID, o fyne.CanvasObject) { o.(*jobRow).update(id, w.jobs[id]) },
-		OnSelected: func(id widget.ListItemID) { w.selected = w.jobs[id].ID },
-	}
+		OnSelected: func(id widget.ListItemID) {
+			w.selected = w.jobs[id].ID
+			w.adm.touch(titleJobs)
+		},
+	}}
 	w.list.ExtendBaseWidget(w.list)
 	w.empty = &widget.Label{Text: "No jobs yet: drag a package onto a site, computer or machine group.", Alignment: fyne.TextAlignCenter, Truncation: fyne.TextTruncateEllipsis}
 	bar := container.NewHBox(

@@ -22,7 +22,7 @@ type packagesWindow struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	list     *widget.List
+	list     *keyList
 	empty    *widget.Label
 	pkgs     []model.Package
 	selected int
@@ -39,7 +39,7 @@ func newPackagesWindow(a *Admin) *packagesWindow {
 }
 
 func (w *packagesWindow) buildUI() fyne.CanvasObject {
-	w.list = &widget.List{
+	w.list = &keyList{onKey: w.adm.typedKey, List: widget.List{
 		Length: func() int { return len(w.pkgs) },
 		CreateItem: func() fyne.CanvasObject {
 			r := newPackageRow(w)
@@ -47,13 +47,16 @@ func (w *packagesWindow) buildUI() fyne.CanvasObject {
 			return r
 		},
 		UpdateItem: func(id widget.ListItemID, o fyne.CanvasObject) { o.(*packageRow).update(id, w.pkgs[id]) },
-		OnSelected: func(id widget.ListItemID) { w.selected = id },
+		OnSelected: func(id widget.ListItemID) {
+			w.selected = id
+			w.adm.touch(titlePackages)
+		},
 		OnUnselected: func(id widget.ListItemID) {
 			if w.selected == id {
 				w.selected = -1
 			}
 		},
-	}
+	}}
 	w.list.ExtendBaseWidget(w.list)
 	w.empty = &widget.Label{Text: "No packages yet: File → New or File → Import Package Definition…", Alignment: fyne.TextAlignCenter, Truncation: fyne.TextTruncateEllipsis}
 	w.reload()

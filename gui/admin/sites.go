@@ -61,7 +61,7 @@ type sitesWindow struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	tree   *widget.Tree
+	tree   *keyTree
 	filter *widget.Entry
 
 	data     siteData
@@ -88,18 +88,21 @@ func newSitesWindow(a *Admin) *sitesWindow {
 }
 
 func (w *sitesWindow) buildUI() fyne.CanvasObject {
-	w.tree = &widget.Tree{
+	w.tree = &keyTree{onKey: w.adm.typedKey, Tree: widget.Tree{
 		ChildUIDs:  w.childUIDs,
 		IsBranch:   w.isBranch,
 		CreateNode: func(bool) fyne.CanvasObject { return w.newRow() },
 		UpdateNode: func(uid string, _ bool, o fyne.CanvasObject) { o.(*siteRow).update(uid) },
-		OnSelected: func(uid string) { w.selected = uid },
+		OnSelected: func(uid string) {
+			w.selected = uid
+			w.adm.touch(titleSites)
+		},
 		OnUnselected: func(uid string) {
 			if w.selected == uid {
 				w.selected = ""
 			}
 		},
-	}
+	}}
 	w.tree.ExtendBaseWidget(w.tree)
 	w.filter = &widget.Entry{PlaceHolder: "Filter computers, groups and servers", OnChanged: w.onFilter}
 	bar := container.NewHBox(

@@ -20,15 +20,33 @@ import (
 // columns lays its objects out left to right with fixed widths; the last
 // object takes what is left. Lists and their header rows share one, so that
 // the header lines up with the rows.
-type columns struct{ widths []float32 }
+type columns struct {
+	widths []float32
+	// lastShare, when set, is the part of the width (0 to 1) the last column
+	// keeps at least: the fixed columns shrink in proportion to make room,
+	// so that a long text column stays readable in a narrow window.
+	lastShare float32
+}
 
 func (c *columns) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	x := float32(0)
 	pad := theme.Padding()
+	scale := float32(1)
+	if c.lastShare > 0 {
+		var fixed float32
+		for i := range objs {
+			if i < len(c.widths) && i < len(objs)-1 {
+				fixed += c.widths[i]
+			}
+		}
+		if room := size.Width * (1 - c.lastShare); fixed > room && fixed > 0 {
+			scale = room / fixed
+		}
+	}
 	for i, o := range objs {
 		w := size.Width - x
 		if i < len(c.widths) && i < len(objs)-1 {
-			w = c.widths[i]
+			w = c.widths[i] * scale
 		}
 		if w < 0 {
 			w = 0
@@ -52,22 +70,33 @@ func (c *columns) MinSize(objs []fyne.CanvasObject) fyne.Size {
 
 // header returns a bold row of column titles laid out like the rows.
 func header(widths []float32, titles ...string) fyne.CanvasObject {
+	return headerIn(&columns{widths: widths}, titles...)
+}
+
+// headerIn is header with a columns layout of the caller's, shared with its
+// rows (see cellsIn).
+func headerIn(c *columns, titles ...string) fyne.CanvasObject {
 	objs := make([]fyne.CanvasObject, len(titles))
 	for i, t := range titles {
 		objs[i] = &widget.Label{Text: t, TextStyle: fyne.TextStyle{Bold: true}, Truncation: fyne.TextTruncateEllipsis}
 	}
-	return container.NewVBox(container.New(&columns{widths: widths}, objs...), widget.NewSeparator())
+	return container.NewVBox(container.New(c, objs...), widget.NewSeparator())
 }
 
 // cells returns n truncating labels laid out in columns.
 func cells(widths []float32, n int) (*fyne.Container, []*widget.Label) {
+	return cellsIn(&columns{widths: widths}, n)
+}
+
+// cellsIn is cells with a columns layout of the caller's.
+func cellsIn(c *columns, n int) (*fyne.Container, []*widget.Label) {
 	labels := make([]*widget.Label, n)
 	objs := make([]fyne.CanvasObject, n)
 	for i := range labels {
 		labels[i] = &widget.Label{Truncation: fyne.TextTruncateEllipsis}
 		objs[i] = labels[i]
 	}
-	return container.New(&columns{widths: widths}, objs...), labels
+	return container.New(c, objs...), labels
 }
 
 // errorLabel shows the model's sentence under a form.

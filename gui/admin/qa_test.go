@@ -1,0 +1,144 @@
+package admin
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"opensms/core/model"
+	"opensms/core/watchdog"
+)
+
+// TestEventsMessageStaysReadableInANarrowWindow lays the Events window out as
+// wide as a tiled third of the screen: the message column keeps half the
+// row, and selecting an event shows its whole text under the list.
+func TestEventsMessageStaysReadableInANarrowWindow(t *testing.T) {
+	a, st := newTestAdmin(t, nil)
+	long := "pushing archive 20dbce403b5e of package S0100001 to server S02/distbad: wrong user name or password: check the server's domain, user and password"
+	_, err := st.AppendEvent(context.Background(), model.Event{Severity: model.SevError, Job: "S0100002", Server: "S02/distbad", Message: long})
+	must(t, err)
+	a.locked(a.events.reload)
+	waitFor(t, a, "the event", func() bool { return len(a.events.events) >= 1 })
+	for _, width := range []float32{400, 600, 1200} {
+		a.locked(func() {
+			row, labels := cellsIn(eventColumns, 5)
+			row.Resize(fyne.NewSize(width, 40))
+			msg := labels[4]
+			if got := msg.Size().Width; got < width*0.45 {
+				t.Errorf("at %.0f wide the message column is %.0f wide, want at least half", width, got)
+			}
+			if w := labels[0].Size().Width; width >= 1200 && w < 90 {
+				t.Errorf("at %.0f wide the time column shrank to %.0f", width, w)
+			}
+		})
+	}
+	a.locked(func() {
+		if a.events.detail.Text != eventNone {
+			t.Errorf("with nothing selected the detail says %q", a.events.detail.Text)
+		}
+		i := -1
+		for n, e := range a.events.events {
+			if e.Message == long {
+				i = n
+			}
+		}
+		if i < 0 {
+			t.Fatal("the long event is not listed")
+		}
+		a.events.list.Select(i)
+		if !strings.Contains(a.events.detail.Text, long) || !strings.Contains(a.events.detail.Text, "S02/distbad") {
+			t.Errorf("the selected event shows %q, want its whole message and server", a.events.detail.Text)
+		}
+		// A new event arrives on top: the same event stays selected.
+		a.events.apply([]watchdog.Update{{Kind: watchdog.UpdateEvent, Event: &model.Event{Severity: model.SevInfo, Message: "newer"}}})
+		if !strings.Contains(a.events.detail.Text, long) {
+			t.Errorf("after a new event the detail shows %q", a.events.detail.Text)
+		}
+		if a.events.events[a.events.selected].Message != long {
+			t.Errorf("after a new event the selection moved to %q", a.events.events[a.events.selected].Message)
+		}
+	})
+}
+
+// overlayText returns every label's text in the window's top overlay (an
+// open dialog), or "" when there is none.
+func overlayText(a *Admin) string {
+	top := a.win.Canvas().Overlays().Top()
+	if top == nil {
+		return ""
+	}
+	var b strings.Builder
+	var walk func(o fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		switch v := o.(type) {
+		case *widget.Label:
+			b.WriteString(v.Text + "\n")
+		case *fyne.Container:
+			for _, c := range v.Objects {
+				walk(c)
+			}
+		case fyne.Widget:
+			r := test.WidgetRenderer(v)
+			for _, c := range r.Objects() {
+				walk(c)
+			}
+		}
+	}
+	walk(top)
+	return b.String()
+}
+
+// TestKeysAndToolbarActOnTheWindowTheUserWorksIn selects a package while
+// another inner window is on top (as after the start, when Events is), then
+// uses Delete, F5 and Ctrl+N as a desktop user would.
+func TestKeysAndToolbarActOnTheWindowTheUserWorksIn(t *testing.T) {
+	a, st := newTestAdmin(t, nil)
+	ctx := context.Background()
+	c := model.CommandLine{Name: "Install", Command: "sh install.sh", Platforms: []model.Platform{"linux/amd64"}, Automated: true}
+	c.ApplyDefaults()
+	p, err := st.CreatePackage(ctx, model.Package{Name: "Hello", Version: "1.0", Source: t.TempDir(), Commands: []model.CommandLine{c}})
+	must(t, err)
+	a.locked(a.packages.reload)
+	waitFor(t, a, "the package", func() bool { return len(a.packages.pkgs) == 1 })
+
+	a.locked(func() {
+		a.show(titleEvents) // on top, as after the start
+		a.packages.list.Select(0)
+		if got := a.active(); got == nil || got.title != titlePackages {
+			t.Fatalf("after selecting a package the active window is %v, want Packages", got)
+		}
+		// The tapped list has the focus: Delete reaches it, not the canvas.
+		a.packages.list.TypedKey(&fyne.KeyEvent{Name: fyne.KeyDelete})
+		if txt := overlayText(a); !strings.Contains(txt, "Delete package "+p.ID) {
+			t.Errorf("Delete on a selected package shows %q, want the confirmation", txt)
+		}
+		a.win.Canvas().Overlays().Top().Hide()
+	})
+
+	// F5 with nothing focused reads the store again.
+	_, err = st.CreatePackage(ctx, model.Package{Name: "Second", Version: "1.0", Source: t.TempDir(), Commands: []model.CommandLine{c}})
+	must(t, err)
+	a.locked(func() {
+		a.win.Canvas().Unfocus()
+		h := a.win.Canvas().OnTypedKey()
+		if h == nil {
+			t.Fatal("the window has no key handler: F5 does nothing")
+		}
+		h(&fyne.KeyEvent{Name: fyne.KeyF5})
+	})
+	waitFor(t, a, "F5 to show the second package", func() bool { return len(a.packages.pkgs) == 2 })
+
+	// Ctrl+N over the Events window makes a package.
+	a.locked(func() {
+		a.show(titleEvents)
+		a.props = nil
+		a.win.Canvas().(fyne.Shortcutable).TypedShortcut(shortcutNew)
+		if a.props == nil || !a.props.shown {
+			t.Error("Ctrl+N over the Events window opened no Package Properties")
+		}
+	})
+}
