@@ -31,7 +31,7 @@ func TestEventsMessageStaysReadableInANarrowWindow(t *testing.T) {
 			if got := msg.Size().Width; got < width*0.45 {
 				t.Errorf("at %.0f wide the message column is %.0f wide, want at least half", width, got)
 			}
-			if w := labels[0].Size().Width; width >= 1200 && w < 90 {
+			if w := labels[0].Size().Width; width >= 400 && w < 90 {
 				t.Errorf("at %.0f wide the time column shrank to %.0f", width, w)
 			}
 		})

@@ -26,27 +26,43 @@ type columns struct {
 	// keeps at least: the fixed columns shrink in proportion to make room,
 	// so that a long text column stays readable in a narrow window.
 	lastShare float32
+	// giveWay lists the columns that shrink to nothing first, in order,
+	// before the others shrink in proportion (their text is shown elsewhere).
+	giveWay []int
 }
 
 func (c *columns) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	x := float32(0)
 	pad := theme.Padding()
-	scale := float32(1)
+	widths := c.widths
 	if c.lastShare > 0 {
+		widths = append([]float32(nil), c.widths...)
 		var fixed float32
 		for i := range objs {
-			if i < len(c.widths) && i < len(objs)-1 {
-				fixed += c.widths[i]
+			if i < len(widths) && i < len(objs)-1 {
+				fixed += widths[i]
 			}
 		}
-		if room := size.Width * (1 - c.lastShare); fixed > room && fixed > 0 {
-			scale = room / fixed
+		room := size.Width * (1 - c.lastShare)
+		for _, i := range c.giveWay {
+			if fixed <= room {
+				break
+			}
+			if i < len(widths) {
+				fixed -= widths[i]
+				widths[i] = 0
+			}
+		}
+		if fixed > room && fixed > 0 {
+			for i := range widths {
+				widths[i] *= room / fixed
+			}
 		}
 	}
 	for i, o := range objs {
 		w := size.Width - x
-		if i < len(c.widths) && i < len(objs)-1 {
-			w = c.widths[i] * scale
+		if i < len(widths) && i < len(objs)-1 {
+			w = widths[i]
 		}
 		if w < 0 {
 			w = 0
