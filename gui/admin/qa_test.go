@@ -31,6 +31,11 @@ func TestEventsMessageStaysReadableInANarrowWindow(t *testing.T) {
 			if got := msg.Size().Width; got < width*0.45 {
 				t.Errorf("at %.0f wide the message column is %.0f wide, want at least half", width, got)
 			}
+			for i, l := range labels[:4] {
+				if l.Visible() && l.Size().Width < 30 {
+					t.Errorf("at %.0f wide column %d is shown %.0f wide: its text would spill over", width, i, l.Size().Width)
+				}
+			}
 			if w := labels[0].Size().Width; width >= 400 && w < 90 {
 				t.Errorf("at %.0f wide the time column shrank to %.0f", width, w)
 			}

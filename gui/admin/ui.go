@@ -67,11 +67,29 @@ func (c *columns) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 		if w < 0 {
 			w = 0
 		}
+		// A label squeezed to nothing still draws its text over its
+		// neighbour: hide the columns that gave way.
+		if c.gaveWay(i) {
+			if widths[i] == 0 {
+				o.Hide()
+			} else if !o.Visible() {
+				o.Show()
+			}
+		}
 		h := o.MinSize().Height
 		o.Move(fyne.NewPos(x, (size.Height-h)/2))
 		o.Resize(fyne.NewSize(w-pad, h))
 		x += w
 	}
+}
+
+func (c *columns) gaveWay(i int) bool {
+	for _, g := range c.giveWay {
+		if g == i {
+			return true
+		}
+	}
+	return false
 }
 
 // MinSize asks for little width: the columns truncate, so that an inner
