@@ -16,7 +16,7 @@ import (
 // eventColumns lays out Time, Severity, Job, Computer and Message; the
 // message keeps at least half the width, however narrow the window: Job and
 // Computer give way first (the detail under the list shows them).
-var eventColumns = &columns{widths: []float32{105, 60, 80, 75}, lastShare: 0.5, giveWay: []int{3, 2}}
+var eventColumns = &columns{widths: []float32{125, 75, 80, 75}, lastShare: 0.5, giveWay: []int{3, 2}}
 
 // eventLimit is how many events the window shows; the log itself keeps all.
 const eventLimit = 1000
