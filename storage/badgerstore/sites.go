@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/dgraph-io/badger/v4"
 
@@ -70,6 +71,9 @@ func (s *Store) PutSite(ctx context.Context, site model.Site) error {
 		if err := checkParent(txn, site); err != nil {
 			return err
 		}
+		if err := checkShareFree(ctx, txn, site); err != nil {
+			return err
+		}
 		hasHome, err := exists(txn, keyHome)
 		if err != nil {
 			return err
@@ -109,6 +113,36 @@ func checkParent(txn *badger.Txn, site model.Site) error {
 		p = up.Parent
 	}
 	return nil
+}
+
+// checkShareFree refuses a site share another site already uses: each site
+// publishes its own site.json and signs the instructions there with its own
+// key, so two sites on one share overwrite each other and their clients
+// refuse every instruction.
+func checkShareFree(ctx context.Context, txn *badger.Txn, site model.Site) error {
+	mine := sharePlace(site.Share)
+	return each(ctx, txn, scan(prefixSite), false, func(_ []byte, other model.Site) (bool, error) {
+		if other.Code != site.Code && sharePlace(other.Share) == mine {
+			return false, &storeError{msg: fmt.Sprintf("site %s cannot use the site share %s: site %s already uses it, and two sites on one share overwrite each other's site.json; give each site its own share or folder", site.Code, sharePlace(site.Share), other.Code), kind: model.ErrExists}
+		}
+		return true, nil
+	})
+}
+
+// sharePlace is where a share is, without the user name that reaches it:
+// \\HOST[:port]\SHARE\folder, in upper case as SMB names are.
+func sharePlace(s string) string {
+	l, err := model.ParseLocation(s)
+	if err != nil {
+		return strings.ToUpper(s)
+	}
+	if l.Port == model.DefaultSMBPort {
+		l.Port = 0
+	}
+	if l.IsLocal() {
+		return l.Path
+	}
+	return strings.ToUpper(l.UNC())
 }
 
 // GetSite returns a site with its password.
