@@ -36,7 +36,7 @@ type FetchOptions struct {
 
 // DefaultFetchParallel is how many reads a fetch keeps in flight: enough to
 // hide an SMB server's round trip behind the transfer of the others.
-const DefaultFetchParallel = 8
+const DefaultFetchParallel = DefaultParallel
 
 // Fetch downloads name from the share to the local file dstPath. It writes
 // dstPath.part first and renames it when complete, so dstPath is either

@@ -3,6 +3,7 @@ package smbfs_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -27,7 +28,7 @@ func BenchmarkPutAtomic256MB(b *testing.B) {
 		chunk, par int
 	}{
 		{smbfs.SMB311, 1 << 20, 1}, {smbfs.SMB311, 1 << 20, 4}, {smbfs.SMB311, 4 << 20, 4},
-		{smbfs.SMB210, 1 << 20, 1}, {smbfs.SMB210, 1 << 20, 4}, {smbfs.SMB210, 4 << 20, 4},
+		{smbfs.SMB210, 1 << 20, 1}, {smbfs.SMB210, 1 << 20, 2}, {smbfs.SMB210, 1 << 20, 4}, {smbfs.SMB210, 4 << 20, 4},
 	} {
 		b.Run(fmt.Sprintf("dialect=%#x/chunk=%dMiB/parallel=%d", c.dialect, c.chunk>>20, c.par), func(b *testing.B) {
 			fsys := open(b, srv, srv.Location(dist), smbfs.Options{Dialect: c.dialect})
@@ -39,15 +40,17 @@ func BenchmarkPutAtomic256MB(b *testing.B) {
 			}
 		})
 	}
-	b.Run("fetch", func(b *testing.B) {
-		fsys := open(b, srv, srv.Location(dist), smbfs.Options{})
-		dst := filepath.Join(b.TempDir(), "bench.bin")
-		b.SetBytes(size)
-		for b.Loop() {
-			os.Remove(dst)
-			if _, err := share.Fetch(context.Background(), fsys, "bench.bin", dst, size, nil); err != nil {
-				b.Fatal(err)
+	for _, par := range []int{1, 2, 4, 8} {
+		b.Run(fmt.Sprintf("fetch/parallel=%d", par), func(b *testing.B) {
+			fsys := open(b, srv, srv.Location(dist), smbfs.Options{})
+			dst := filepath.Join(b.TempDir(), "bench.bin")
+			b.SetBytes(size)
+			for b.Loop() {
+				os.Remove(dst)
+				if _, err := share.FetchWith(context.Background(), fsys, "bench.bin", dst, size, share.FetchOptions{Parallel: par, Hash: sha256.New()}); err != nil {
+					b.Fatal(err)
+				}
 			}
-		}
-	})
+		})
+	}
 }
