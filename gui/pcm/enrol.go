@@ -172,7 +172,7 @@ func (e *enrolDialog) onConnect() {
 		info, fp, err := e.m.p.engine.Probe(ctx, req.share, req.cred)
 		e.m.p.ui(func() {
 			if err != nil {
-				e.showForm(sentence("could not read the site share "+req.share, err))
+				e.showForm(shareSentence(req.share, req.cred.User, err))
 				return
 			}
 			req.site, req.fingerprint = info, fp

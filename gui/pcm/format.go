@@ -3,12 +3,14 @@ package pcm
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"opensms/core/model"
+	"opensms/core/share"
 )
 
 // sentence turns an error into the one sentence a user sees: what failed,
@@ -30,6 +32,36 @@ func sentence(doing string, err error) string {
 }
 
 var errCanceled = errors.New("canceled")
+
+// shareSentence says why the site share could not be read in the words a
+// desk-side user can act on: a refused login, a share that is not there, a
+// server that does not answer. Anything else keeps the engine's own text.
+func shareSentence(siteShare, user string, err error) string {
+	where := siteShare
+	addr := siteShare
+	if loc, perr := model.ParseLocation(siteShare); perr == nil {
+		where = loc.UNC()
+		addr = loc.Addr()
+		if user == "" {
+			user = loc.User // smb://user@host/share
+		}
+	}
+	as := ""
+	if user != "" {
+		as = " as " + user
+	}
+	switch {
+	case errors.Is(err, share.ErrAuth) && user == "":
+		return fmt.Sprintf("The site share %s needs a user name and password: enter the account your administrator gave you.", where)
+	case errors.Is(err, share.ErrAuth):
+		return fmt.Sprintf("The site share %s refused the login%s: check the user name and password.", where, as)
+	case errors.Is(err, share.ErrNoShare), errors.Is(err, fs.ErrNotExist):
+		return fmt.Sprintf("The server answered, but there is no site share %s: check its name with your administrator.", where)
+	case errors.Is(err, share.ErrUnreachable):
+		return fmt.Sprintf("Nothing answers at %s: check the server's name, that it is on, and this computer's network.", addr)
+	}
+	return sentence("could not read the site share "+siteShare, err)
+}
 
 func capitalise(s string) string {
 	r, n := utf8.DecodeRuneInString(s)
