@@ -61,7 +61,7 @@ func (w *eventsWindow) buildUI() fyne.CanvasObject {
 			if about == "" {
 				about = e.Server
 			}
-			for i, s := range []string{e.Time.Local().Format("01-02 15:04:05"), stateTitle(model.JobState(e.Severity)), e.Job, about, e.Message} {
+			for i, s := range []string{e.Time.Local().Format("01-02 15:04"), stateTitle(model.JobState(e.Severity)), e.Job, about, e.Message} {
 				labels[i].(*widget.Label).SetText(s)
 			}
 			imp := widget.MediumImportance

@@ -105,6 +105,8 @@ type jobDetails struct {
 	servers  *fyne.Container
 	targets  []model.TargetStatus
 	compList *widget.List
+	// targetErr shows the selected computer's last error whole.
+	targetErr *widget.Label
 
 	tabs    *container.AppTabs
 	errText *widget.Label
@@ -410,7 +412,10 @@ func (jd *jobDetails) onOK() {
 var computerColumns = []float32{110, 80, 60, 60, 60, 120}
 
 func (jd *jobDetails) buildStatus() fyne.CanvasObject {
-	jd.overall = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}}
+	// Errors can be long (a server's refusal, its address and what to do):
+	// they wrap rather than widen the dialog past the window.
+	jd.overall = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord}
+	jd.targetErr = &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.DangerImportance}
 	jd.sending = &widget.Label{}
 	jd.working = &widget.Label{}
 	jd.servers = container.NewVBox()
@@ -435,6 +440,14 @@ func (jd *jobDetails) buildStatus() fyne.CanvasObject {
 			}
 		},
 	}
+	jd.compList.OnSelected = func(id widget.ListItemID) {
+		t := jd.targets[id]
+		if t.LastError == "" {
+			jd.targetErr.SetText("")
+			return
+		}
+		jd.targetErr.SetText(t.Computer + ": " + t.LastError)
+	}
 	jd.compList.ExtendBaseWidget(jd.compList)
 	top := container.NewVBox(
 		widget.NewForm(
@@ -447,7 +460,7 @@ func (jd *jobDetails) buildStatus() fyne.CanvasObject {
 		&widget.Label{Text: "Computers", TextStyle: fyne.TextStyle{Bold: true}},
 		header(computerColumns, "Computer", "State", "Exit", "Reboot", "Tries", "Next action", "Last error"),
 	)
-	return container.NewBorder(top, nil, nil, nil, jd.compList)
+	return container.NewBorder(top, jd.targetErr, nil, nil, jd.compList)
 }
 
 // showStatus draws the job's status as it is known now.
@@ -484,10 +497,12 @@ func (jd *jobDetails) showStatus() {
 		if st.Attempts > 1 {
 			text += fmt.Sprintf(", attempt %d", st.Attempts)
 		}
-		if st.LastError != "" {
-			text += " — " + st.LastError
-		}
 		rows = append(rows, container.NewGridWithColumns(2, &widget.Label{Text: text, Truncation: fyne.TextTruncateEllipsis}, bar))
+		if st.LastError != "" {
+			// Whole, under its server: cut short it lost the part that
+			// says what to do.
+			rows = append(rows, &widget.Label{Text: st.LastError, Wrapping: fyne.TextWrapWord, Importance: widget.DangerImportance})
+		}
 	}
 	if len(rows) == 0 {
 		rows = append(rows, &widget.Label{Text: "None yet.", Importance: widget.LowImportance})

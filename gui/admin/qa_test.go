@@ -147,3 +147,40 @@ func TestKeysAndToolbarActOnTheWindowTheUserWorksIn(t *testing.T) {
 		}
 	})
 }
+
+// TestJobDetailsStatusFitsALongError opens a retrying job whose server
+// refused the login: the whole sentence shows, wrapped, and the dialog does
+// not grow past the window.
+func TestJobDetailsStatusFitsALongError(t *testing.T) {
+	a, st := newTestAdmin(t, nil)
+	ctx := context.Background()
+	c := model.CommandLine{Name: "Install", Command: "sh install.sh", Platforms: []model.Platform{"linux/amd64"}, Automated: true}
+	c.ApplyDefaults()
+	p, err := st.CreatePackage(ctx, model.Package{Name: "Hello", Version: "1.0", Source: t.TempDir(), Commands: []model.CommandLine{c}})
+	must(t, err)
+	long := `pushing archive 20dbce403b5e of package ` + p.ID + ` to server S01/dist1 (\\127.0.0.1:34619\DIST1): logging on to \\127.0.0.1:34619\DIST1 as opensms: wrong user name or password: access denied (response error: The attempted logon is invalid. This is either due to a bad username or authentication information.): check the server's domain, user and password`
+	j := model.Job{ID: "S0100009", Type: model.JobRun, Package: p.ID, Run: model.RunPhase{Command: "Install"}, Target: model.Target{Kind: model.TargetComputer, Name: "PC001"}}
+	j.Status.State = model.JobRetrying
+	j.Status.LastError = long
+	j.Status.Servers = map[string]model.ServerStatus{"S01/dist1": {State: model.PhaseRetrying, Attempts: 2, LastError: long}}
+	a.locked(func() {
+		newJobDetails(a, j, p, false).show()
+		jd := a.details
+		jd.tabs.SelectIndex(2)
+		if !strings.Contains(jd.overall.Text, "check the server's domain, user and password") || jd.overall.Wrapping != fyne.TextWrapWord {
+			t.Errorf("overall %q (wrapping %v) does not show the whole error wrapped", jd.overall.Text, jd.overall.Wrapping)
+		}
+		whole := false
+		for _, o := range jd.servers.Objects {
+			if l, ok := o.(*widget.Label); ok && l.Text == long && l.Wrapping == fyne.TextWrapWord {
+				whole = true
+			}
+		}
+		if !whole {
+			t.Error("the server's error is not shown whole and wrapped")
+		}
+		if w := jd.tabs.MinSize().Width; w > 1000 {
+			t.Errorf("the Status tab asks for %.0f px: the dialog would not fit the window", w)
+		}
+	})
+}
