@@ -65,3 +65,35 @@ func TestReplaceFile(t *testing.T) {
 		t.Errorf("canceled: err = %v", err)
 	}
 }
+
+func TestReadSmallFile(t *testing.T) {
+	fsys, err := localfs.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fsys.Close()
+	if err := share.WriteFileAtomic(context.Background(), fsys, "status/PC1/J1.json", []byte("0123456789")); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, file string
+		max        int64
+		want       string
+		wantErr    bool
+	}{
+		{"whole file", "status/PC1/J1.json", 10, "0123456789", false},
+		{"larger than allowed", "status/PC1/J1.json", 9, "", true},
+		{"missing", "status/PC1/J2.json", 10, "", true},
+		{"a folder", "status/PC1", 10, "", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := share.ReadSmallFile(fsys, tc.file, tc.max)
+			if (err != nil) != tc.wantErr || string(got) != tc.want {
+				t.Errorf("got %q, %v", got, err)
+			}
+		})
+	}
+	if _, err := share.ReadSmallFile(fsys, "status/PC1/J2.json", 10); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("missing file: %v, want fs.ErrNotExist", err)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"opensms/core/model"
@@ -81,6 +82,16 @@ func (s *Service) flush(ctx context.Context, rj *runJob) error {
 
 // collect reads inventory from every site share, and the status files of
 // the computers that still owe an active job a result.
+//
+// At 10,000 computers opening one status file per computer and job is
+// most of a cycle, so collect lists status/ once per site share and reads
+// only the files owed in the computer folders that changed since it last
+// looked; what it saw is kept in cycleState (a restart reads everything
+// owed once). Clients write atomically (a temporary name, then a rename),
+// which changes the folder's time. A folder is trusted unchanged only after
+// two looks at the same time, so that a write within the clock tick of the
+// first look is not missed, and its files are read again after
+// statusRecheck in any case.
 func (s *Service) collect(ctx context.Context, w *world, runs []*runJob, shares map[string]share.FS) []error {
 	var errs []error
 	for _, code := range w.siteCodes {
@@ -90,6 +101,55 @@ func (s *Service) collect(ctx context.Context, w *world, runs []*runJob, shares 
 			}
 		}
 	}
+	errs = append(errs, s.collectStatuses(ctx, w, runs, shares)...)
+	for _, rj := range runs {
+		if err := s.flush(ctx, rj); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errs
+}
+
+// statusRecheck is how long a status folder is trusted unchanged before its
+// files are read again anyway: a safety net for a writer that replaces a
+// file in place, or a share whose folders keep their time when a file in
+// them changes.
+const statusRecheck = 10 * time.Minute
+
+// seenFolder is what collect saw of a computer's status folder.
+type seenFolder struct {
+	mtime     int64     // the folder's modification time, as listed
+	confirmed bool      // seen twice with that time: trusted unchanged
+	read      time.Time // when its files were last read
+	jobs      string    // ",JOB,JOB,": the jobs owed when they were read
+}
+
+// owed is one computer's part of a job that still waits for a result.
+type owed struct {
+	rj *runJob
+	ts *model.TargetStatus
+}
+
+// statusFolder is a computer's status folder whose files are to be read.
+type statusFolder struct {
+	site, key string
+	seen      seenFolder
+	failed    bool // a file in it could not be read: look again next cycle
+}
+
+// statusRead is one status file to read.
+type statusRead struct {
+	folder *statusFolder
+	name   string
+	o      owed
+	data   []byte
+	err    error
+}
+
+// collectStatuses finds and applies the status files of the computers
+// that owe a distributed job a result.
+func (s *Service) collectStatuses(ctx context.Context, w *world, runs []*runJob, shares map[string]share.FS) []error {
+	want := map[string]map[string][]owed{} // site → computer → owed, in run order
 	for _, rj := range runs {
 		if !distributed(rj.job) {
 			continue // nothing was offered yet
@@ -99,33 +159,178 @@ func (s *Service) collect(ctx context.Context, w *world, runs []*runJob, shares 
 			if ts.State.Final() {
 				continue
 			}
-			if fsys, ok := shares[w.computers[c].Site]; ok {
-				s.collectStatus(ctx, rj, ts, fsys)
+			site := w.computers[c].Site
+			if _, ok := shares[site]; !ok {
+				continue
+			}
+			if want[site] == nil {
+				want[site] = map[string][]owed{}
+			}
+			want[site][c] = append(want[site][c], owed{rj, ts})
+		}
+	}
+	now := s.cfg.Now()
+	var errs []error
+
+	// One listing of status/ per site share says which folders changed.
+	var folders []*statusFolder
+	var reads []*statusRead
+	for _, code := range w.siteCodes {
+		if len(want[code]) == 0 {
+			continue
+		}
+		list, err := shares[code].ReadDir(protocol.StatusDir)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			err = fmt.Errorf("site %s: listing %s: %w", code, protocol.StatusDir, err)
+			s.eventOnce(ctx, "statusdir/"+code, model.Event{Severity: model.SevError, Site: code, Message: s.sentence(err)})
+			errs = append(errs, err)
+			continue
+		}
+		s.clearOnce("statusdir/" + code)
+		for _, fi := range list {
+			if !fi.IsDir() || share.IsTemp(fi.Name()) {
+				continue
+			}
+			c := model.NormalizeComputerName(fi.Name())
+			owing := want[code][c]
+			if len(owing) == 0 {
+				continue
+			}
+			key := code + "/" + c
+			mtime := fi.ModTime().UnixNano()
+			prev, known := s.cs.statusDirs[key]
+			if known && prev.mtime == mtime && prev.confirmed && now.Sub(prev.read) < statusRecheck && owesOnly(prev.jobs, owing) {
+				continue
+			}
+			f := &statusFolder{site: code, key: key, seen: seenFolder{mtime: mtime, confirmed: known && prev.mtime == mtime, read: now, jobs: ","}}
+			folders = append(folders, f)
+			for _, o := range owing {
+				f.seen.jobs += o.rj.job.ID + ","
+				name, err := protocol.StatusPath(c, o.rj.job.ID)
+				if err != nil {
+					continue
+				}
+				reads = append(reads, &statusRead{folder: f, name: path.Join(protocol.StatusDir, fi.Name(), path.Base(name)), o: o})
 			}
 		}
-		if err := s.flush(ctx, rj); err != nil {
-			errs = append(errs, err)
+	}
+
+	// Read the owed files a few at a time per share; apply them in the
+	// order of the jobs and computers, so that events read in order.
+	s.perShare(ctx, w, shares, len(reads), func(i int) string { return reads[i].folder.site }, func(ctx context.Context, fsys share.FS, i int) {
+		r := reads[i]
+		r.data, r.err = share.ReadSmallFile(fsys, r.name, protocol.MaxPlainSize)
+	})
+	if err := ctx.Err(); err != nil {
+		return append(errs, err) // nothing remembered: the next cycle reads it all
+	}
+	order := make(map[*runJob]int, len(runs))
+	for i, rj := range runs {
+		order[rj] = i
+	}
+	sort.SliceStable(reads, func(a, b int) bool {
+		if ra, rb := order[reads[a].o.rj], order[reads[b].o.rj]; ra != rb {
+			return ra < rb
 		}
+		return reads[a].o.ts.Computer < reads[b].o.ts.Computer
+	})
+	for _, r := range reads {
+		if errors.Is(r.err, fs.ErrNotExist) {
+			continue // not reported yet
+		}
+		if r.err != nil {
+			r.folder.failed = true
+		}
+		s.applyStatusFile(ctx, r)
+	}
+	for _, f := range folders {
+		if f.failed {
+			delete(s.cs.statusDirs, f.key)
+			continue
+		}
+		s.cs.statusDirs[f.key] = f.seen
 	}
 	return errs
 }
 
-// collectStatus reads status/<COMPUTER>/<JOB>.json and applies it.
-func (s *Service) collectStatus(ctx context.Context, rj *runJob, ts *model.TargetStatus, fsys share.FS) {
+// perShare runs fn(ctx, fsys, i) for every i in [0, n), the items of each
+// site share (site(i) names it) through fanOut, the shares side by side.
+func (s *Service) perShare(ctx context.Context, w *world, shares map[string]share.FS, n int, site func(i int) string, fn func(ctx context.Context, fsys share.FS, i int)) {
+	bySite := map[string][]int{}
+	for i := range n {
+		bySite[site(i)] = append(bySite[site(i)], i)
+	}
+	var wg sync.WaitGroup
+	for code, items := range bySite {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.fanOut(ctx, w, code, shares[code], len(items), func(ctx context.Context, fsys share.FS, k int) { fn(ctx, fsys, items[k]) })
+		}()
+	}
+	wg.Wait()
+}
+
+// opsPerSession is how many operations of one batch make another session
+// to a site share worth its log-on.
+const opsPerSession = 200
+
+// fanOut runs fn(ctx, fsys, i) for every i in [0, n), SiteConcurrency at
+// once, on the site's share fsys and, for a big batch, on up to
+// SiteSessions-1 more sessions to the same share, closed at the end. A
+// Samba server answers each session with one single-threaded process: more
+// sessions use more of its cores. A session that cannot be opened is done
+// without (the batch runs on those there are).
+func (s *Service) fanOut(ctx context.Context, w *world, code string, fsys share.FS, n int, fn func(ctx context.Context, fsys share.FS, i int)) {
+	sessions := []share.FS{fsys}
+	if want := min(s.cfg.SiteSessions, 1+n/opsPerSession); want > 1 {
+		site := w.sites[code]
+		if loc, err := model.ParseLocation(site.Share); err == nil {
+			extra := make([]share.FS, want-1)
+			_ = share.Parallel(ctx, len(extra), len(extra), func(ctx context.Context, i int) {
+				if f, err := s.op.Open(ctx, loc, site.Credentials); err == nil {
+					extra[i] = f
+				} else {
+					s.log.Debug("opening another session to a site share", "site", code, "err", s.sentence(err))
+				}
+			})
+			for _, f := range extra {
+				if f != nil {
+					sessions = append(sessions, f)
+					defer f.Close()
+				}
+			}
+		}
+	}
+	_ = share.Parallel(ctx, s.cfg.SiteConcurrency, n, func(ctx context.Context, i int) { fn(ctx, sessions[i%len(sessions)], i) })
+}
+
+// owesOnly reports whether every job in owing was owed when the folder was
+// last listed (jobs is ",JOB,JOB,"): a job offered since may have a file
+// the last listing did not look for.
+func owesOnly(jobs string, owing []owed) bool {
+	for _, o := range owing {
+		if !strings.Contains(jobs, ","+o.rj.job.ID+",") {
+			return false
+		}
+	}
+	return true
+}
+
+// applyStatusFile decodes a status file read by collectStatuses and
+// applies it, or says once why it cannot be used.
+func (s *Service) applyStatusFile(ctx context.Context, r *statusRead) {
+	rj, ts := r.o.rj, r.o.ts
 	j := rj.job
 	key := "status/" + j.ID + "/" + ts.Computer
-	name, err := protocol.StatusPath(ts.Computer, j.ID)
-	if err != nil {
-		return
-	}
-	data, err := share.ReadFile(fsys, name, protocol.MaxPlainSize)
-	if errors.Is(err, fs.ErrNotExist) {
-		return
-	}
+	err := r.err
 	if err == nil {
 		var st protocol.Status
-		if st, err = protocol.DecodeStatus(data); err == nil {
-			if st.Job != j.ID || st.Computer != ts.Computer {
+		if st, err = protocol.DecodeStatus(r.data); err == nil {
+			if st.Job != j.ID || model.NormalizeComputerName(st.Computer) != ts.Computer {
 				err = fmt.Errorf("it is for job %s on %s", st.Job, st.Computer)
 			} else {
 				s.clearOnce(key)
@@ -135,7 +340,7 @@ func (s *Service) collectStatus(ctx context.Context, rj *runJob, ts *model.Targe
 		}
 	}
 	s.eventOnce(ctx, key, model.Event{Severity: model.SevWarning, Job: j.ID, Package: j.Package, Computer: ts.Computer,
-		Message: fmt.Sprintf("job %s: the status file %s of %s cannot be used: %s", j.ID, name, ts.Computer, s.sentence(err))})
+		Message: fmt.Sprintf("job %s: the status file %s of %s cannot be used: %s", j.ID, r.name, ts.Computer, s.sentence(err))})
 }
 
 // applyStatus moves a computer's part of a job to what its client reported.

@@ -19,6 +19,16 @@ type Config struct {
 	// Concurrency is how many distribution servers one job pushes to at
 	// once. Default 4.
 	Concurrency int
+	// SiteConcurrency is how many small operations (reading a status or
+	// instruction file, writing an instruction file) are in flight on one
+	// site share at once: each is a few round trips, and at 10,000
+	// computers one at a time is most of a cycle. Default 16.
+	SiteConcurrency int
+	// SiteSessions is how many SMB sessions one big batch of those
+	// operations may spread over on one site share (one per 200
+	// operations): Samba serves each session with one single-threaded
+	// process. Default 4.
+	SiteSessions int
 	// ArchiveDir is where the Send phase keeps compressed packages, one
 	// folder per package. Default: the store's Dir() + "/archives".
 	ArchiveDir string
@@ -35,6 +45,12 @@ type Config struct {
 const (
 	DefaultInterval    = 60 * time.Second
 	DefaultConcurrency = 4
+	// DefaultSiteConcurrency and DefaultSiteSessions: measured at 10,000
+	// computers against Samba on 2 cores (core/watchdog TestScaleCycle).
+	DefaultSiteConcurrency = 16
+	DefaultSiteSessions    = 4
+	// MaxSiteSessions bounds SiteSessions.
+	MaxSiteSessions = 16
 	// MaxConcurrency bounds Concurrency: each push holds an SMB session.
 	MaxConcurrency = 64
 )
@@ -47,6 +63,12 @@ func (c Config) Defaults(storeDir string) Config {
 	}
 	if c.Concurrency == 0 {
 		c.Concurrency = DefaultConcurrency
+	}
+	if c.SiteConcurrency == 0 {
+		c.SiteConcurrency = DefaultSiteConcurrency
+	}
+	if c.SiteSessions == 0 {
+		c.SiteSessions = DefaultSiteSessions
 	}
 	if c.ArchiveDir == "" && storeDir != "" {
 		c.ArchiveDir = filepath.Join(storeDir, "archives")
@@ -71,6 +93,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("watchdog interval %v is shorter than one second", c.Interval)
 	case c.Concurrency < 1 || c.Concurrency > MaxConcurrency:
 		return fmt.Errorf("watchdog concurrency %d is not between 1 and %d", c.Concurrency, MaxConcurrency)
+	case c.SiteConcurrency < 1 || c.SiteConcurrency > MaxConcurrency:
+		return fmt.Errorf("watchdog site concurrency %d is not between 1 and %d", c.SiteConcurrency, MaxConcurrency)
+	case c.SiteSessions < 1 || c.SiteSessions > MaxSiteSessions:
+		return fmt.Errorf("watchdog site sessions %d is not between 1 and %d", c.SiteSessions, MaxSiteSessions)
 	case c.ArchiveDir == "":
 		return fmt.Errorf("watchdog archive directory is not set")
 	case !filepath.IsAbs(c.ArchiveDir):

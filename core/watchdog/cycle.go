@@ -35,10 +35,21 @@ func (s *Service) RunOnce(ctx context.Context) error {
 }
 
 func (s *Service) cycle(ctx context.Context) error {
+	// Phase times go to the debug log: at 10,000 computers they say
+	// which part of a cycle to look at.
+	var phases []any
+	mark := time.Now()
+	phase := func(name string) {
+		now := time.Now()
+		phases = append(phases, name, now.Sub(mark).Round(time.Millisecond))
+		mark = now
+	}
+	defer func() { s.log.Debug("cycle phases", phases...) }()
 	w, err := s.load(ctx)
 	if err != nil {
 		return err
 	}
+	phase("load")
 	if !s.cs.rescued {
 		s.rescue(ctx, w)
 		s.cs.rescued = true
@@ -55,22 +66,28 @@ func (s *Service) cycle(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	phase("work")
 	runs, err := s.loadRuns(ctx, w)
 	if err != nil {
 		return err
 	}
+	phase("loadRuns")
 	shares, errs := s.openSites(ctx, w)
 	defer func() {
 		for _, fsys := range shares {
 			_ = fsys.Close()
 		}
 	}()
+	phase("openSites")
 	errs = append(errs, s.collect(ctx, w, runs, shares)...)
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	phase("collect")
 	s.finish(ctx, w, runs)
+	phase("finish")
 	errs = append(errs, s.offer(ctx, w, runs, shares)...)
+	phase("offer")
 	return errors.Join(errs...)
 }
 

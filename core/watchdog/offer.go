@@ -219,42 +219,81 @@ func (s *Service) offerSite(ctx context.Context, w *world, code string, fsys sha
 	}
 	sort.Strings(computers)
 
-	inPlace := map[string]bool{}
-	var errs []error
+	// Each file is a few round trips: reads and writes go SiteConcurrency
+	// at a time, and their outcome is recorded after, in order.
+	type insFile struct {
+		computer, name, key, digest string
+		ins                         protocol.Instructions
+		old                         string // digest of the file on the share, when read now
+		done                        bool   // the write was tried
+		err                         error
+	}
+	files := make([]*insFile, 0, len(computers))
+	var unknown []*insFile
 	for _, c := range computers {
 		list := append([]protocol.Offer{}, offers[c]...)
 		sort.Slice(list, func(a, b int) bool { return list[a].Job < list[b].Job })
 		ins := protocol.Instructions{Format: protocol.InstructionsFormat, Site: code, Computer: c, Generated: s.cfg.Now(), Offers: list}
-		digest := protocol.InstructionsDigest(ins)
-		ck := code + "/" + c
 		name, err := protocol.InstructionsPath(c)
 		if err != nil {
 			continue
 		}
-		if existing[c] {
-			if s.cs.insDigest[ck] == "" {
-				if data, err := share.ReadFile(fsys, name, protocol.MaxSignedSize); err == nil {
-					if old, err := protocol.DecodeInstructions(pub, data); err == nil {
-						s.cs.insDigest[ck] = protocol.InstructionsDigest(old)
-					}
-				}
-			}
-			if s.cs.insDigest[ck] == digest {
-				inPlace[c] = true
-				continue
+		f := &insFile{computer: c, name: name, key: code + "/" + c, digest: protocol.InstructionsDigest(ins), ins: ins}
+		files = append(files, f)
+		if existing[c] && s.cs.insDigest[f.key] == "" {
+			unknown = append(unknown, f)
+		}
+	}
+	// After a restart: what do the files on the share say?
+	s.fanOut(ctx, w, code, fsys, len(unknown), func(ctx context.Context, fsys share.FS, i int) {
+		f := unknown[i]
+		if data, err := share.ReadSmallFile(fsys, f.name, protocol.MaxSignedSize); err == nil {
+			if old, err := protocol.DecodeInstructions(pub, data); err == nil {
+				f.old = protocol.InstructionsDigest(old)
 			}
 		}
-		data, err := protocol.EncodeInstructions(priv, ins)
-		if err == nil {
-			err = share.WriteFileAtomic(ctx, fsys, name, data)
+	})
+	var writes []*insFile
+	for _, f := range unknown {
+		if f.old != "" {
+			s.cs.insDigest[f.key] = f.old
 		}
-		if err != nil {
-			delete(s.cs.insDigest, ck)
-			errs = append(errs, fmt.Errorf("site %s: writing %s: %w", code, name, err))
+	}
+	inPlace := map[string]bool{}
+	for _, f := range files {
+		if existing[f.computer] && s.cs.insDigest[f.key] == f.digest {
+			inPlace[f.computer] = true
 			continue
 		}
-		s.cs.insDigest[ck] = digest
-		inPlace[c] = true
+		writes = append(writes, f)
+	}
+	if len(writes) > 0 {
+		if err := fsys.MkdirAll(protocol.InstructionsDir); err != nil {
+			err = fmt.Errorf("site %s: creating %s: %w", code, protocol.InstructionsDir, err)
+			s.eventOnce(ctx, "instructions/"+code, model.Event{Severity: model.SevError, Site: code, Message: s.sentence(err)})
+			return inPlace, err
+		}
+	}
+	s.fanOut(ctx, w, code, fsys, len(writes), func(ctx context.Context, fsys share.FS, i int) {
+		f := writes[i]
+		data, err := protocol.EncodeInstructions(priv, f.ins)
+		if err == nil {
+			err = share.ReplaceFile(ctx, fsys, f.name, data)
+		}
+		f.err, f.done = err, true
+	})
+	var errs []error
+	for _, f := range writes {
+		if !f.done {
+			f.err = ctx.Err() // never started: the cycle is stopping
+		}
+		if f.err != nil {
+			delete(s.cs.insDigest, f.key)
+			errs = append(errs, fmt.Errorf("site %s: writing %s: %w", code, f.name, f.err))
+			continue
+		}
+		s.cs.insDigest[f.key] = f.digest
+		inPlace[f.computer] = true
 	}
 	if len(errs) > 0 {
 		err := errors.Join(errs...)

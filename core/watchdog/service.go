@@ -79,6 +79,9 @@ type cycleState struct {
 	// invSeen holds, per "site/file", the size and time of the inventory
 	// file last read.
 	invSeen map[string]string
+	// statusDirs holds, per "site/COMPUTER", what collect saw of the
+	// computer's status folder.
+	statusDirs map[string]seenFolder
 	// lastErr holds the last error sentence per subject, so that a failure
 	// repeating every cycle is logged as an event once.
 	lastErr map[string]string
@@ -100,11 +103,12 @@ func New(st model.Store, op share.Opener, cfg Config) *Service {
 		inflight:  map[string]context.CancelFunc{},
 		wake:      make(chan struct{}, 1),
 		cs: cycleState{
-			insDigest: map[string]string{},
-			siteInfo:  map[string]string{},
-			invSeen:   map[string]string{},
-			lastErr:   map[string]string{},
-			swept:     map[string]bool{},
+			insDigest:  map[string]string{},
+			siteInfo:   map[string]string{},
+			invSeen:    map[string]string{},
+			statusDirs: map[string]seenFolder{},
+			lastErr:    map[string]string{},
+			swept:      map[string]bool{},
 		},
 	}
 }
