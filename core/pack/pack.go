@@ -227,7 +227,9 @@ func sourceRoot(dir string) (source, error) {
 	fi, err := os.Stat(dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return source{}, sentencef(err, "source folder %s does not exist", dir)
+		// Said when a job sends a package whose folder was moved or deleted
+		// since the package was made: the administrator acts on the package.
+		return source{}, sentencef(err, "source folder %s does not exist: restore it, or give the package its new source folder", dir)
 	case err != nil:
 		return source{}, sentencef(err, "source folder %s cannot be read: %v", dir, pathErr(err))
 	case !fi.IsDir():

@@ -258,7 +258,7 @@ func TestPackRefuses(t *testing.T) {
 func TestPackSourceMissing(t *testing.T) {
 	missing := filepath.Join(t.TempDir(), "x", "y")
 	_, err := Pack(context.Background(), missing, io.Discard, Options{})
-	if err == nil || err.Error() != "source folder "+missing+" does not exist" || !errors.Is(err, fs.ErrNotExist) {
+	if err == nil || err.Error() != "source folder "+missing+" does not exist: restore it, or give the package its new source folder" || !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("Pack of a missing folder = %v", err)
 	}
 	file := filepath.Join(t.TempDir(), "f")
