@@ -37,6 +37,15 @@ var errCanceled = errors.New("canceled")
 // desk-side user can act on: a refused login, a share that is not there, a
 // server that does not answer. Anything else keeps the engine's own text.
 func shareSentence(siteShare, user string, err error) string {
+	if cause, ok := shareCause(siteShare, user, err); ok {
+		return capitalise(cause) + "."
+	}
+	return sentence("could not read the site share "+siteShare, err)
+}
+
+// shareCause is shareSentence's cause, lower case and without a full stop,
+// or false when err is none of the share failures it knows.
+func shareCause(siteShare, user string, err error) (string, bool) {
 	where := siteShare
 	addr := siteShare
 	if loc, perr := model.ParseLocation(siteShare); perr == nil {
@@ -52,15 +61,15 @@ func shareSentence(siteShare, user string, err error) string {
 	}
 	switch {
 	case errors.Is(err, share.ErrAuth) && user == "":
-		return fmt.Sprintf("The site share %s needs a user name and password: enter the account your administrator gave you.", where)
+		return fmt.Sprintf("the site share %s needs a user name and password: enter the account your administrator gave you", where), true
 	case errors.Is(err, share.ErrAuth):
-		return fmt.Sprintf("The site share %s refused the login%s: check the user name and password.", where, as)
+		return fmt.Sprintf("the site share %s refused the login%s: check the user name and password", where, as), true
 	case errors.Is(err, share.ErrNoShare), errors.Is(err, fs.ErrNotExist):
-		return fmt.Sprintf("The server answered, but there is no site share %s: check its name with your administrator.", where)
+		return fmt.Sprintf("the server answered, but there is no site share %s: check its name with your administrator", where), true
 	case errors.Is(err, share.ErrUnreachable):
-		return fmt.Sprintf("Nothing answers at %s: check the server's name, that it is on, and this computer's network.", addr)
+		return fmt.Sprintf("nothing answers at %s: check the server's name, that it is on, and this computer's network", addr), true
 	}
-	return sentence("could not read the site share "+siteShare, err)
+	return "", false
 }
 
 func capitalise(s string) string {

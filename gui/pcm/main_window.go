@@ -2,6 +2,7 @@ package pcm
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"image/color"
 	"slices"
@@ -356,6 +357,11 @@ func (m *mainWindow) polled(now time.Time, offers []Offer, err error) {
 	m.lastRefresh = now
 	if err != nil {
 		s := sentence("could not refresh the offers", err)
+		if en, ok := m.p.engine.Enrolled(); ok {
+			if cause, ok := shareCause(en.SiteShare, en.Credentials.User, err); ok {
+				s = sentence("could not refresh the offers", errors.New(cause))
+			}
+		}
 		m.showError(s)
 		m.bannerPoll = true
 		m.addLocal(historyRow{when: now, what: "Refresh", state: "Refused", errText: s})

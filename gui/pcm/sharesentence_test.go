@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"opensms/core/share"
 )
@@ -39,5 +40,29 @@ func TestShareSentenceNamesTheCause(t *testing.T) {
 				t.Errorf("%q is not one sentence without the password", got)
 			}
 		})
+	}
+}
+
+// TestRefreshErrorNamesTheSiteServer: with the site server down, the banner
+// said "connecting to X: connecting to X: server unreachable: dial tcp …".
+func TestRefreshErrorNamesTheSiteServer(t *testing.T) {
+	clock := newFakeClock(t0)
+	eng := &scriptedEngine{clock: clock, enrolled: &Enrollment{SiteCode: "S01", SiteName: "Head Office", Computer: "PC001", SiteShare: "smb://opensms@127.0.0.1:34619/SITE"},
+		offers: []Offer{offer("S0100003", "Tool")}}
+	h := newHarness(t, eng, Config{}, clock)
+	h.p.Show()
+	h.until("the offer", func() bool { return rows(h.m.offerTable) == 1 })
+	eng.mu.Lock()
+	clock.Advance(time.Minute)
+	eng.pollErr = fmt.Errorf(`connecting to \\127.0.0.1:34619\SITE: connecting to \\127.0.0.1:34619\SITE: %w: dial tcp 127.0.0.1:34619: connect: connection refused`, share.ErrUnreachable)
+	eng.mu.Unlock()
+	h.m.onRefresh()
+	h.until("the banner", func() bool { return bannerShown(h.m) })
+	want := "Could not refresh the offers: nothing answers at 127.0.0.1:34619: check the server's name, that it is on, and this computer's network."
+	if got := h.m.bannerText.Text; got != want {
+		t.Errorf("banner %q\nwant   %q", got, want)
+	}
+	if rows(h.m.offerTable) != 1 {
+		t.Error("the last offers went away with the failed refresh")
 	}
 }
