@@ -12,6 +12,7 @@ import (
 	"opensms/core/protocol"
 	"opensms/core/share"
 	"opensms/core/watchdog"
+	"opensms/storage/shares"
 )
 
 // report plays the client: it writes a status with attempts through SMB,
@@ -234,15 +235,65 @@ func TestManyComputersAtOnce(t *testing.T) {
 	r.noTemps("SITE")
 }
 
-// An invalid site concurrency is refused, naming the field.
-func TestSiteConcurrencyValidated(t *testing.T) {
+// The new settings have defaults, and bad values are refused.
+func TestSiteSettingsValidated(t *testing.T) {
 	for _, n := range []int{-1, watchdog.MaxConcurrency + 1} {
 		c := watchdog.Config{SiteConcurrency: n}.Defaults("/data")
 		if err := c.Validate(); err == nil {
 			t.Errorf("site concurrency %d accepted", n)
 		}
 	}
-	if c := (watchdog.Config{}).Defaults("/data"); c.SiteConcurrency != watchdog.DefaultSiteConcurrency || c.Validate() != nil {
-		t.Errorf("default site concurrency %d", c.SiteConcurrency)
+	for _, n := range []int{-1, watchdog.MaxSiteSessions + 1} {
+		if err := (watchdog.Config{SiteSessions: n}).Defaults("/data").Validate(); err == nil {
+			t.Errorf("site sessions %d accepted", n)
+		}
+	}
+	if err := (watchdog.Config{StateDir: "relative"}).Defaults("/data").Validate(); err == nil {
+		t.Error("a relative state directory accepted")
+	}
+	c := (watchdog.Config{}).Defaults("/data")
+	if c.SiteConcurrency != watchdog.DefaultSiteConcurrency || c.SiteSessions != watchdog.DefaultSiteSessions || c.StateDir != "/data/watchdog" || c.Validate() != nil {
+		t.Errorf("defaults: site concurrency %d, sessions %d, state dir %q", c.SiteConcurrency, c.SiteSessions, c.StateDir)
+	}
+}
+
+// A restarted watchdog trusts the digests it kept of the instruction files
+// it wrote while the share lists them unchanged: it reads none back. With
+// the kept index lost or damaged it reads them back, and still rewrites
+// none that is right.
+func TestRestartTrustsKeptInstructionDigests(t *testing.T) {
+	r := newRig(t)
+	r.addJob(nil)
+	r.runOnce()
+	r.runOnce() // the share's times of the files written go into the index
+	t1, t2 := r.insTime("PC001"), r.insTime("PC002")
+	index := filepath.Join(r.st.Dir(), "watchdog", "instructions.json")
+	if _, err := os.Stat(index); err != nil {
+		t.Fatalf("no instruction index kept: %v", err)
+	}
+	for _, tc := range []struct {
+		name      string
+		damage    func()
+		wantReads int
+	}{
+		{"index kept", func() {}, 0},
+		{"index damaged", func() { writeFile(t, index, []byte("{not json")) }, 2},
+		{"index of another format", func() { writeFile(t, index, []byte(`{"format":"opensms-watchdog-instructions/0","files":{}}`)) }, 2},
+		{"index gone", func() { must(t, os.Remove(index)) }, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.damage()
+			counter := &countingOpener{Opener: shares.NewOpener(), n: map[string]int{}, d: map[string]time.Duration{}}
+			r.op = &faultOpener{Opener: counter}
+			r.service(watchdog.Config{})
+			r.runOnce()
+			if got := counter.n["open instructions"]; got != tc.wantReads {
+				t.Errorf("the restarted watchdog opened %d instruction files, want %d (%s)", got, tc.wantReads, counter.summary())
+			}
+			if !r.insTime("PC001").Equal(t1) || !r.insTime("PC002").Equal(t2) {
+				t.Error("the restarted watchdog rewrote instruction files that were right")
+			}
+			r.runOnce() // keeps the index for the next case
+		})
 	}
 }

@@ -32,6 +32,11 @@ type Config struct {
 	// ArchiveDir is where the Send phase keeps compressed packages, one
 	// folder per package. Default: the store's Dir() + "/archives".
 	ArchiveDir string
+	// StateDir is where the service keeps what spares a restart work: the
+	// digests of the instruction files it wrote, so that it need not read
+	// them all back. Default: the store's Dir() + "/watchdog"; empty keeps
+	// nothing.
+	StateDir string
 	// Retry is how a transfer retries transient failures within a cycle;
 	// the next cycle retries what is still failing. Default share.Defaults().
 	Retry share.RetryPolicy
@@ -73,6 +78,9 @@ func (c Config) Defaults(storeDir string) Config {
 	if c.ArchiveDir == "" && storeDir != "" {
 		c.ArchiveDir = filepath.Join(storeDir, "archives")
 	}
+	if c.StateDir == "" && storeDir != "" {
+		c.StateDir = filepath.Join(storeDir, "watchdog")
+	}
 	if c.Retry == (share.RetryPolicy{}) {
 		c.Retry = share.Defaults()
 	}
@@ -101,6 +109,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("watchdog archive directory is not set")
 	case !filepath.IsAbs(c.ArchiveDir):
 		return fmt.Errorf("watchdog archive directory %q is not an absolute path", c.ArchiveDir)
+	case c.StateDir != "" && !filepath.IsAbs(c.StateDir):
+		return fmt.Errorf("watchdog state directory %q is not an absolute path", c.StateDir)
 	}
 	if err := c.Retry.Validate(); err != nil {
 		return fmt.Errorf("watchdog retry policy: %w", err)

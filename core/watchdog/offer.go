@@ -101,6 +101,7 @@ func (s *Service) offer(ctx context.Context, w *world, runs []*runJob, shares ma
 			}
 		}
 	}
+	s.saveInsIndex()
 	for _, rj := range runs {
 		if err := s.flush(ctx, rj); err != nil {
 			errs = append(errs, err)
@@ -112,6 +113,30 @@ func (s *Service) offer(ctx context.Context, w *world, runs []*runJob, shares ma
 		}
 	}
 	return errs
+}
+
+// syncInsIndex brings the kept index of one site up to what its
+// instructions/ folder lists: files gone are forgotten, and a file written
+// by this service gets the time the share gave it.
+func (s *Service) syncInsIndex(code string, listed map[string]insRecord) {
+	prefix := code + "/"
+	for key, rec := range s.cs.insSaved {
+		c, ok := strings.CutPrefix(key, prefix)
+		if !ok {
+			continue
+		}
+		l, found := listed[c]
+		switch {
+		case !found:
+			delete(s.cs.insSaved, key)
+		case rec.MTime == 0 && rec.Size == l.Size && s.cs.insDigest[key] == rec.Digest:
+			rec.MTime = l.MTime
+			s.cs.insSaved[key] = rec
+		default:
+			continue
+		}
+		s.cs.insDirty = true
+	}
 }
 
 // makeOffer builds the offer of job j for computers of site, listing the
@@ -203,11 +228,16 @@ func (s *Service) offerSite(ctx context.Context, w *world, code string, fsys sha
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("site %s: listing %s: %w", code, protocol.InstructionsDir, err)
 	}
+	s.loadInsIndex()
+	listed := map[string]insRecord{} // computer → size and time as listed
 	for _, fi := range list {
 		if n := fi.Name(); !fi.IsDir() && !share.IsTemp(n) && strings.HasSuffix(n, ".ins") {
-			existing[model.NormalizeComputerName(strings.TrimSuffix(n, ".ins"))] = true
+			c := model.NormalizeComputerName(strings.TrimSuffix(n, ".ins"))
+			existing[c] = true
+			listed[c] = insRecord{Size: fi.Size(), MTime: fi.ModTime().UnixNano()}
 		}
 	}
+	s.syncInsIndex(code, listed)
 	computers := make([]string, 0, len(offers)+len(existing))
 	for c := range offers {
 		computers = append(computers, c)
@@ -225,6 +255,7 @@ func (s *Service) offerSite(ctx context.Context, w *world, code string, fsys sha
 		computer, name, key, digest string
 		ins                         protocol.Instructions
 		old                         string // digest of the file on the share, when read now
+		size                        int64  // bytes written
 		done                        bool   // the write was tried
 		err                         error
 	}
@@ -241,7 +272,13 @@ func (s *Service) offerSite(ctx context.Context, w *world, code string, fsys sha
 		f := &insFile{computer: c, name: name, key: code + "/" + c, digest: protocol.InstructionsDigest(ins), ins: ins}
 		files = append(files, f)
 		if existing[c] && s.cs.insDigest[f.key] == "" {
-			unknown = append(unknown, f)
+			// After a restart: the digest kept on disk, while the file is
+			// as it was written; else read the file back.
+			if rec, ok := s.cs.insSaved[f.key]; ok && rec.Digest != "" && rec.MTime != 0 && rec == (insRecord{Digest: rec.Digest, Size: listed[c].Size, MTime: listed[c].MTime}) {
+				s.cs.insDigest[f.key] = rec.Digest
+			} else {
+				unknown = append(unknown, f)
+			}
 		}
 	}
 	// After a restart: what do the files on the share say?
@@ -257,6 +294,10 @@ func (s *Service) offerSite(ctx context.Context, w *world, code string, fsys sha
 	for _, f := range unknown {
 		if f.old != "" {
 			s.cs.insDigest[f.key] = f.old
+			rec := listed[f.computer]
+			rec.Digest = f.old
+			s.cs.insSaved[f.key] = rec
+			s.cs.insDirty = true
 		}
 	}
 	inPlace := map[string]bool{}
@@ -280,19 +321,22 @@ func (s *Service) offerSite(ctx context.Context, w *world, code string, fsys sha
 		if err == nil {
 			err = share.ReplaceFile(ctx, fsys, f.name, data)
 		}
-		f.err, f.done = err, true
+		f.size, f.err, f.done = int64(len(data)), err, true
 	})
 	var errs []error
 	for _, f := range writes {
 		if !f.done {
 			f.err = ctx.Err() // never started: the cycle is stopping
 		}
+		s.cs.insDirty = true
 		if f.err != nil {
 			delete(s.cs.insDigest, f.key)
+			delete(s.cs.insSaved, f.key)
 			errs = append(errs, fmt.Errorf("site %s: writing %s: %w", code, f.name, f.err))
 			continue
 		}
 		s.cs.insDigest[f.key] = f.digest
+		s.cs.insSaved[f.key] = insRecord{Digest: f.digest, Size: f.size} // its time comes with the next listing
 		inPlace[f.computer] = true
 	}
 	if len(errs) > 0 {

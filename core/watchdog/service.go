@@ -74,6 +74,10 @@ type cycleState struct {
 	// insDigest holds, per "site/COMPUTER", the digest of the instructions
 	// last written or found on the share.
 	insDigest map[string]string
+	// insSaved is insDigest as kept on disk for the next run, with each
+	// file's size and time (nil until loaded); insDirty says it changed.
+	insSaved map[string]insRecord
+	insDirty bool
 	// siteInfo holds, per site, the content of site.json last written.
 	siteInfo map[string]string
 	// invSeen holds, per "site/file", the size and time of the inventory
