@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -183,4 +184,29 @@ func TestJobDetailsStatusFitsALongError(t *testing.T) {
 			t.Errorf("the Status tab asks for %.0f px: the dialog would not fit the window", w)
 		}
 	})
+}
+
+// TestStatusBarShowsACutMessageWhole: a failed cycle's sentence ran past the
+// bar's end ("…server unreachable: di…"); tapping it shows all of it.
+func TestStatusBarShowsACutMessageWhole(t *testing.T) {
+	a, _ := newTestAdmin(t, nil)
+	long := `site S01: opening its share \\127.0.0.1:34619\SITE: gave up after 6 attempts: connecting to \\127.0.0.1:34619\SITE: server unreachable: dial tcp 127.0.0.1:34619: connect: connection refused`
+	a.locked(func() {
+		a.status.apply([]watchdog.Update{{Kind: watchdog.UpdateCycle, Cycle: &watchdog.Cycle{Err: long}}})
+		test.Tap(a.status.message)
+		if a.status.shown == nil {
+			t.Fatal("tapping the status message showed nothing")
+		}
+		if txt := overlayText(a); !strings.Contains(txt, "connection refused") {
+			t.Errorf("the dialog shows %q, want the whole message", txt)
+		}
+	})
+	for _, tc := range []struct {
+		d    time.Duration
+		want string
+	}{{time.Minute, "1m"}, {55 * time.Second, "55s"}, {90 * time.Second, "1m30s"}, {0, "0s"}} {
+		if got := untilText(tc.d); got != tc.want {
+			t.Errorf("untilText(%v) = %q, want %q", tc.d, got, tc.want)
+		}
+	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
 	"opensms/core/watchdog"
@@ -18,8 +19,9 @@ type statusBar struct {
 	adm *Admin
 
 	next      *widget.Label
-	message   *widget.Label
+	message   *tapLabel
 	transfers *fyne.Container
+	shown     dialog.Dialog // the whole message, when tapped (for tests)
 
 	nextCycle time.Time
 	running   time.Time                    // when the cycle in progress started; zero when idle
@@ -39,7 +41,9 @@ func newStatusBar(a *Admin) *statusBar {
 
 func (s *statusBar) buildUI() fyne.CanvasObject {
 	s.next = &widget.Label{Text: "Watchdog: not running", TextStyle: fyne.TextStyle{Bold: true}}
-	s.message = &widget.Label{Truncation: fyne.TextTruncateEllipsis}
+	s.message = &tapLabel{onTap: s.showMessage}
+	s.message.Truncation = fyne.TextTruncateEllipsis
+	s.message.ExtendBaseWidget(s.message)
 	s.transfers = container.NewHBox()
 	return container.NewBorder(widget.NewSeparator(), nil, s.next, s.transfers, s.message)
 }
@@ -111,6 +115,32 @@ func (s *statusBar) apply(us []watchdog.Update) {
 
 func (s *statusBar) setMessage(m string) { s.message.SetText(m) }
 
+// showMessage shows the status bar's message whole: a cycle's error is
+// longer than the bar and its end says what to do.
+func (s *statusBar) showMessage() {
+	if s.message.Text == "" {
+		return
+	}
+	l := &widget.Label{Text: s.message.Text, Wrapping: fyne.TextWrapWord}
+	d := dialog.NewCustom("Watchdog", "Close", l, s.adm.win)
+	d.Resize(fyne.NewSize(560, 200))
+	d.Show()
+	s.shown = d
+}
+
+// tapLabel is a label that does something when tapped.
+type tapLabel struct {
+	widget.Label
+	onTap func()
+}
+
+// Tapped runs onTap.
+func (l *tapLabel) Tapped(*fyne.PointEvent) {
+	if l.onTap != nil {
+		l.onTap()
+	}
+}
+
 func (s *statusBar) redrawNext() {
 	if !s.running.IsZero() {
 		s.next.SetText("Watchdog cycle running since " + s.running.Format("15:04:05"))
@@ -124,7 +154,7 @@ func (s *statusBar) redrawNext() {
 	if in < 0 {
 		in = 0
 	}
-	s.next.SetText(fmt.Sprintf("Next watchdog cycle %s (in %s)", s.nextCycle.Format("15:04:05"), in))
+	s.next.SetText(fmt.Sprintf("Next watchdog cycle %s (in %s)", s.nextCycle.Format("15:04:05"), untilText(in)))
 }
 
 func (s *statusBar) redraw() {
@@ -156,4 +186,13 @@ func (s *statusBar) redraw() {
 	}
 	s.transfers.Objects = objs
 	s.transfers.Refresh()
+}
+
+// untilText says how long until the next cycle the way people say it:
+// "1m" rather than Go's "1m0s".
+func untilText(d time.Duration) string {
+	if d >= time.Minute && d%time.Minute == 0 {
+		return fmt.Sprintf("%dm", int(d/time.Minute))
+	}
+	return d.String()
 }
