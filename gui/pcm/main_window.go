@@ -82,7 +82,10 @@ type mainWindow struct {
 	seen        map[string]bool
 	bannerPoll  bool // the banner shows a refresh error
 	lastRefresh time.Time
-	busy        string
+	// lastFailed is when the last refresh failed, zero after a good one: the
+	// status line must not call offers from an older poll fresh.
+	lastFailed time.Time
+	busy       string
 
 	// Progress reports arrive on the run's goroutine; only the latest is
 	// drawn, and at most one redraw waits on the UI goroutine at a time.
@@ -335,6 +338,12 @@ func (m *mainWindow) updateStatus() {
 	parts := []string{}
 	if m.busy != "" {
 		parts = append(parts, m.busy)
+	} else if !m.lastFailed.IsZero() {
+		s := "Refresh failed at " + m.lastFailed.Local().Format("15:04:05")
+		if !m.lastRefresh.IsZero() {
+			s += "; offers as of " + m.lastRefresh.Local().Format("15:04:05")
+		}
+		parts = append(parts, s)
 	} else if !m.lastRefresh.IsZero() {
 		parts = append(parts, "Refreshed "+m.lastRefresh.Local().Format("15:04:05"))
 	}
@@ -354,7 +363,11 @@ func (m *mainWindow) updateStatus() {
 // polled takes the result of a poll: the offers, or the sentence saying why
 // the poll failed (the offers are then the last ones known).
 func (m *mainWindow) polled(now time.Time, offers []Offer, err error) {
-	m.lastRefresh = now
+	if err != nil {
+		m.lastFailed = now
+	} else {
+		m.lastRefresh, m.lastFailed = now, time.Time{}
+	}
 	if err != nil {
 		s := sentence("could not refresh the offers", err)
 		if en, ok := m.p.engine.Enrolled(); ok {

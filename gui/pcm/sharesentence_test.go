@@ -65,4 +65,7 @@ func TestRefreshErrorNamesTheSiteServer(t *testing.T) {
 	if rows(h.m.offerTable) != 1 {
 		t.Error("the last offers went away with the failed refresh")
 	}
+	if got := h.m.status.Text; !strings.HasPrefix(got, "Refresh failed at ") || !strings.Contains(got, "offers as of") {
+		t.Errorf("status line %q calls the old offers fresh", got)
+	}
 }
