@@ -210,3 +210,31 @@ func TestStatusBarShowsACutMessageWhole(t *testing.T) {
 		}
 	}
 }
+
+// TestColumnsStayInsideTheirWindow: in a narrow Jobs window the header's
+// last titles were laid out past its edge and, as inner windows do not
+// clip, drawn over the Machine Groups window beside it.
+func TestColumnsStayInsideTheirWindow(t *testing.T) {
+	titles := []string{"Job", "State", "Package", "Target", "Start after", "Priority", "Progress"}
+	row, labels := cells(jobColumns, len(titles))
+	for i, l := range labels {
+		l.SetText(titles[i])
+	}
+	for _, width := range []float32{400, 1000, 400} {
+		row.Resize(fyne.NewSize(width, 40))
+		shown := 0
+		for i, l := range labels {
+			if !l.Visible() {
+				continue
+			}
+			shown++
+			if end := l.Position().X + l.Size().Width; end > width+0.5 {
+				t.Errorf("at %.0f wide %q ends at %.0f, past the edge", width, titles[i], end)
+			}
+		}
+		want := map[float32]int{400: 4, 1000: 7}[width]
+		if shown != want {
+			t.Errorf("at %.0f wide %d columns shown, want %d", width, shown, want)
+		}
+	}
+}

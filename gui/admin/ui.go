@@ -29,6 +29,9 @@ type columns struct {
 	// giveWay lists the columns that shrink to nothing first, in order,
 	// before the others shrink in proportion (their text is shown elsewhere).
 	giveWay []int
+	// hidden holds the objects this layout hid for want of room (rows share
+	// one layout), so that it shows again only those.
+	hidden map[fyne.CanvasObject]bool
 }
 
 func (c *columns) Layout(objs []fyne.CanvasObject, size fyne.Size) {
@@ -64,17 +67,23 @@ func (c *columns) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 		if i < len(widths) && i < len(objs)-1 {
 			w = widths[i]
 		}
+		if x+w > size.Width {
+			w = size.Width - x // the column the window's edge cuts
+		}
 		if w < 0 {
 			w = 0
 		}
-		// A label squeezed to nothing still draws its text over its
-		// neighbour: hide the columns that gave way.
-		if c.gaveWay(i) {
-			if widths[i] == 0 {
+		// Inner windows do not clip: a label past the edge, or squeezed to
+		// nothing, still draws its text over the window beside it. Hide
+		// what has no room, and show again only what this layout hid.
+		if w <= pad {
+			if o.Visible() {
 				o.Hide()
-			} else if !o.Visible() {
-				o.Show()
+				c.setHidden(o, true)
 			}
+		} else if c.hidden[o] {
+			o.Show()
+			c.setHidden(o, false)
 		}
 		h := o.MinSize().Height
 		o.Move(fyne.NewPos(x, (size.Height-h)/2))
@@ -83,13 +92,15 @@ func (c *columns) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	}
 }
 
-func (c *columns) gaveWay(i int) bool {
-	for _, g := range c.giveWay {
-		if g == i {
-			return true
-		}
+func (c *columns) setHidden(o fyne.CanvasObject, hidden bool) {
+	if c.hidden == nil {
+		c.hidden = map[fyne.CanvasObject]bool{}
 	}
-	return false
+	if hidden {
+		c.hidden[o] = true
+	} else {
+		delete(c.hidden, o)
+	}
 }
 
 // MinSize asks for little width: the columns truncate, so that an inner
