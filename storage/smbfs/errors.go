@@ -87,6 +87,10 @@ func classify(ctx context.Context, err error) error {
 		if errors.Is(te.Err, net.ErrClosed) {
 			return fmt.Errorf("the connection was closed (the server stopped answering, or the share was closed): %w", share.ErrUnreachable)
 		}
+		if errors.Is(te.Err, io.EOF) {
+			// Not io.EOF itself: a reader would take it for the file's end.
+			return fmt.Errorf("the server closed the connection: %w", share.ErrUnreachable)
+		}
 		return fmt.Errorf("the connection broke: %w: %w", share.ErrUnreachable, te.Err)
 	}
 	switch {
@@ -94,7 +98,8 @@ func classify(ctx context.Context, err error) error {
 		return fmt.Errorf("%w (%w)", share.ErrAuth, err)
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNRESET),
 		errors.Is(err, syscall.EPIPE), errors.Is(err, net.ErrClosed), isTimeout(err):
-		return fmt.Errorf("%w: %w", share.ErrUnreachable, err)
+		// %v: a wrapped io.EOF would read as the end of a file.
+		return fmt.Errorf("%w (%v)", share.ErrUnreachable, err)
 	}
 	return err
 }
