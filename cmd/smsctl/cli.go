@@ -58,6 +58,7 @@ import (
 	"text/tabwriter"
 
 	"opensms/core/model"
+	"opensms/core/share"
 )
 
 // runFunc runs one verb with its positional arguments.
@@ -421,9 +422,34 @@ func dispatch(ctx context.Context, args []string, e *env) (int, error) {
 		if isBadInput(err) {
 			return 2, hinted{err, hint}
 		}
-		return 1, err
+		return 1, withShareAdvice(err)
 	}
 	return 0, nil
+}
+
+// adviceError is an error with what to do about it appended.
+type adviceError struct {
+	err    error
+	advice string
+}
+
+func (a adviceError) Error() string { return a.err.Error() + "; " + a.advice }
+func (a adviceError) Unwrap() error { return a.err }
+
+// withShareAdvice tells the user what to do about a share that refused the
+// login or did not answer, unless the error already says it: the SMB layer
+// names what failed, not what the person at the prompt can change.
+func withShareAdvice(err error) error {
+	if strings.Contains(err.Error(), "; check ") || strings.Contains(err.Error(), ": check ") {
+		return err
+	}
+	switch {
+	case errors.Is(err, share.ErrAuth):
+		return adviceError{err, "check the user name (--user or the URL's user@) and the password (--password-env or --password-stdin)"}
+	case errors.Is(err, share.ErrUnreachable):
+		return adviceError{err, "check the server's name and port and that it is on, then try again"}
+	}
+	return err
 }
 
 func isHelpFlag(s string) bool {
