@@ -123,7 +123,7 @@ func checkShareFree(ctx context.Context, txn *badger.Txn, site model.Site) error
 	mine := sharePlace(site.Share)
 	return each(ctx, txn, scan(prefixSite), false, func(_ []byte, other model.Site) (bool, error) {
 		if other.Code != site.Code && sharePlace(other.Share) == mine {
-			return false, &storeError{msg: fmt.Sprintf("site %s cannot use the site share %s: site %s already uses it, and two sites on one share overwrite each other's site.json; give each site its own share or folder", site.Code, sharePlace(site.Share), other.Code), kind: model.ErrExists}
+			return false, &storeError{msg: fmt.Sprintf("the site share %s is already site %s's, and two sites on one share overwrite each other's site.json: give each site its own share or folder", sharePlace(site.Share), other.Code), kind: model.ErrExists}
 		}
 		return true, nil
 	})

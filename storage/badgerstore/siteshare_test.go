@@ -34,7 +34,7 @@ func TestSitesDoNotShareASiteShare(t *testing.T) {
 				must(t, s.DeleteSite(ctx, "S02"))
 				return
 			}
-			wantErr(t, err, model.ErrExists, "site S01 already uses it")
+			wantErr(t, err, model.ErrExists, "is already site S01's")
 			if _, err := s.GetSite(ctx, "S02"); err == nil {
 				t.Error("the refused site was stored")
 			}
