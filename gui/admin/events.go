@@ -2,6 +2,7 @@ package admin
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -181,6 +182,24 @@ func (w *eventsWindow) apply(us []watchdog.Update) {
 
 // onNew makes a package: the event log has nothing to make, and Ctrl+N
 // should not do nothing.
-func (w *eventsWindow) onNew()        { w.adm.packagesOrOpen().onNew() }
-func (w *eventsWindow) onProperties() {}
-func (w *eventsWindow) onDelete()     {}
+func (w *eventsWindow) onNew() { w.adm.packagesOrOpen().onNew() }
+
+// onProperties opens Job Details for the selected event's job, the thing
+// an administrator reading "job S0100007 is retrying" wants to look at next.
+func (w *eventsWindow) onProperties() {
+	if w.selected < 0 || w.selected >= len(w.events) || w.events[w.selected].Job == "" {
+		return
+	}
+	id := w.events[w.selected].Job
+	a := w.adm
+	background(a, w.ctx, func(ctx context.Context) (model.Job, error) {
+		return a.st.GetJob(ctx, id)
+	}, func(j model.Job, err error) {
+		if err != nil {
+			a.status.setMessage(sentence(fmt.Sprintf("job %s of that event: %v", id, err)))
+			return
+		}
+		a.openJob(j)
+	})
+}
+func (w *eventsWindow) onDelete() {}

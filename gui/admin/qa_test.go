@@ -238,3 +238,37 @@ func TestColumnsStayInsideTheirWindow(t *testing.T) {
 		}
 	}
 }
+
+// TestEventPropertiesOpensItsJob: File → Properties (Alt+Enter) on an event
+// did nothing; it opens the event's job.
+func TestEventPropertiesOpensItsJob(t *testing.T) {
+	a, st := newTestAdmin(t, nil)
+	ctx := context.Background()
+	p, _ := storedPackage(t, a, st)
+	j := model.Job{}
+	j.ApplyDefaults()
+	j.Package, j.Target, j.Run.Command, j.Created = p.ID, model.Target{Kind: model.TargetComputer, Name: "PC001"}, "Install", time.Now()
+	j, err := st.CreateJob(ctx, j)
+	must(t, err)
+	_, err = st.AppendEvent(ctx, model.Event{Severity: model.SevWarning, Job: j.ID, Message: "job " + j.ID + " is retrying"})
+	must(t, err)
+	a.locked(a.events.reload)
+	waitFor(t, a, "the event", func() bool {
+		for _, e := range a.events.events {
+			if e.Job == j.ID {
+				return true
+			}
+		}
+		return false
+	})
+	a.locked(func() {
+		a.details = nil
+		for i, e := range a.events.events {
+			if e.Job == j.ID {
+				a.events.list.Select(i)
+			}
+		}
+		a.win.Canvas().(fyne.Shortcutable).TypedShortcut(shortcutProps)
+	})
+	waitFor(t, a, "Job Details of the event's job", func() bool { return a.details != nil && a.details.job.ID == j.ID })
+}
