@@ -30,13 +30,20 @@ import (
 // times the first and the steady cycles, counting the share operations of
 // each. It is a measurement, not a check of speed: it runs only with
 // OPENSMS_SCALE=1, and with OPENSMS_SCALE_PROFILE=DIR writes a CPU profile
-// of each steady cycle there.
+// of each cycle there, and OPENSMS_SCALE_SAMBA adds lines to smbd's
+// [global] section.
 func TestScaleCycle(t *testing.T) {
 	if os.Getenv("OPENSMS_SCALE") == "" {
 		t.Skip("set OPENSMS_SCALE=1 to measure a cycle at 10,000 computers")
 	}
 	siteShares := []string{"SITE", "SITE2", "SITE3"}
-	srv := sambatest.Start(t, sambatest.Options{Shares: append(append([]string{}, siteShares...), "DIST1", "DIST2", "DIST3")})
+	var global []string // OPENSMS_SCALE_SAMBA="key = value; key = value" tunes smbd
+	for _, g := range strings.Split(os.Getenv("OPENSMS_SCALE_SAMBA"), ";") {
+		if g = strings.TrimSpace(g); g != "" {
+			global = append(global, g)
+		}
+	}
+	srv := sambatest.Start(t, sambatest.Options{Shares: append(append([]string{}, siteShares...), "DIST1", "DIST2", "DIST3"), Global: global})
 	st, err := badgerstore.Open(filepath.Join(t.TempDir(), "store"), badgerstore.Options{})
 	must(t, err)
 	t.Cleanup(func() { _ = st.Close() })
@@ -94,11 +101,13 @@ func TestScaleCycle(t *testing.T) {
 	op := &countingOpener{Opener: shares.NewOpener(), n: map[string]int{}, d: map[string]time.Duration{}}
 	logs := &syncBuffer{}
 	cfg := watchdog.Config{Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
-	svc := watchdog.New(st, op, cfg)
+	tst := &timedStore{Store: st}
+	svc := watchdog.New(tst, op, cfg)
 	profDir := os.Getenv("OPENSMS_SCALE_PROFILE")
 	cycle := func(name string) {
 		t.Helper()
 		op.reset()
+		tst.reset()
 		if profDir != "" {
 			f, err := os.Create(filepath.Join(profDir, name+".pprof"))
 			must(t, err)
@@ -109,6 +118,7 @@ func TestScaleCycle(t *testing.T) {
 		start := time.Now()
 		must(t, svc.RunOnce(bg))
 		t.Logf("%s: %.3fs wall, %.3fs CPU in this process, %.3fs in smbd; share operations: %s", name, time.Since(start).Seconds(), (cpuTime() - cpu0).Seconds(), (smbdTime(srv.ConfPath()) - smb0).Seconds(), op.summary())
+		t.Logf("  store writes: %s", tst.summary())
 		warned := 0
 		for _, line := range strings.Split(logs.String(), "\n") {
 			if strings.Contains(line, "cycle phases") {
@@ -152,7 +162,7 @@ func TestScaleCycle(t *testing.T) {
 	cycle("steady2")
 	cycle("steady3")
 	// A restarted watchdog knows nothing of what the last one collected.
-	svc = watchdog.New(st, op, cfg)
+	svc = watchdog.New(tst, op, cfg)
 	cycle("restart")
 	cycle("restart-steady")
 }
@@ -186,6 +196,46 @@ func smbdTime(conf string) time.Duration {
 		}
 	}
 	return time.Duration(ticks) * (time.Second / 100)
+}
+
+// timedStore times the store's writes.
+type timedStore struct {
+	*badgerstore.Store
+	mu             sync.Mutex
+	events, puts   int
+	eventsT, putsT time.Duration
+}
+
+func (s *timedStore) AppendEvent(ctx context.Context, e model.Event) (model.Event, error) {
+	start := time.Now()
+	e, err := s.Store.AppendEvent(ctx, e)
+	s.mu.Lock()
+	s.events++
+	s.eventsT += time.Since(start)
+	s.mu.Unlock()
+	return e, err
+}
+
+func (s *timedStore) PutTargetStatuses(ctx context.Context, ts ...model.TargetStatus) error {
+	start := time.Now()
+	err := s.Store.PutTargetStatuses(ctx, ts...)
+	s.mu.Lock()
+	s.puts++
+	s.putsT += time.Since(start)
+	s.mu.Unlock()
+	return err
+}
+
+func (s *timedStore) reset() {
+	s.mu.Lock()
+	s.events, s.puts, s.eventsT, s.putsT = 0, 0, 0, 0
+	s.mu.Unlock()
+}
+
+func (s *timedStore) summary() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return fmt.Sprintf("%d events (%.2fs), %d PutTargetStatuses (%.2fs)", s.events, s.eventsT.Seconds(), s.puts, s.putsT.Seconds())
 }
 
 // countingOpener counts the share operations, by kind and by the share

@@ -15,6 +15,13 @@
 // archive; servers that fail stay Retrying (and the job with them) and join
 // the offer when they catch up.
 //
+// Scale: at 10,000 computers a cycle is mostly share round trips. Collect
+// lists status/ once per site share and reads only the files owed in the
+// computer folders that changed; offer rewrites only the instruction files
+// whose content changed, and keeps their digests on disk (Config.StateDir)
+// so that a restart reads none back; the reads and writes that remain run
+// Config.SiteConcurrency at a time.
+//
 // Job completion: a Run Command job whose target computers have all reached
 // Complete or Failed is Complete, as SMS 1.2 reported it, with the failures
 // shown per computer and counted in Status.TargetsFailed. A job is Failed
