@@ -103,7 +103,11 @@ func engineErr(err error) error {
 	switch {
 	case errors.Is(err, client.ErrNotEnrolled):
 		return usagef("%v: enrol it first with 'smsctl pcm enroll --site-share URL'", err)
-	case errors.Is(err, client.ErrNotOffered), errors.Is(err, client.ErrNotMandatory),
+	case errors.Is(err, client.ErrNotOffered):
+		// A job that completed, expired or was canceled is withdrawn from
+		// the instructions, so a second run of it is refused too.
+		return usagef("%v: 'smsctl pcm list' shows what is offered now; a job that completed, expired or was canceled is offered no more", err)
+	case errors.Is(err, client.ErrNotMandatory),
 		errors.Is(err, client.ErrNoDeferralsLeft), errors.Is(err, client.ErrUntrustedKey):
 		return usagef("%v", err)
 	}

@@ -127,7 +127,7 @@ func TestPcmVerbs(t *testing.T) {
 
 	p.want(2, "", "give one JOBID, or --due", "pcm", "run")
 	p.want(2, "", "not both", "pcm", "run", "S0100011", "--due")
-	p.want(2, "", "not offered", "pcm", "run", "S0199999")
+	p.want(2, "", "not offered to this computer: 'smsctl pcm list' shows what is offered now", "pcm", "run", "S0199999")
 	// --due runs the automated mandatory job only, and says which one waits for a person.
 	p.want(0, "hello from S0100012", "S0100013 (Hello) needs user input", "pcm", "run", "--due")
 	p.want(0, "nothing is due", "", "pcm", "run", "--due")
