@@ -2,7 +2,11 @@ package admin
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -335,10 +339,34 @@ func (ws *workstations) onOK() {
 		ws.errText.SetText(err.Error())
 		return
 	}
+	if err := checkLocalSource(p.Source); err != nil {
+		ws.errText.SetText(err.Error())
+		return
+	}
 	ws.pp.pkg.Source, ws.pp.pkg.Commands = p.Source, p.Commands
 	ws.pp.updateSummary()
 	ws.pp.check()
 	ws.dlg.Hide()
+}
+
+// checkLocalSource refuses a local source folder that is not there, as
+// smsctl package add does: a typo otherwise surfaced only when a job sent the
+// package, as a Retrying job. A UNC or smb:// source is checked by the
+// watchdog, which has the credentials.
+func checkLocalSource(src string) error {
+	if src == "" || !filepath.IsAbs(src) || strings.HasPrefix(src, `\\`) || strings.HasPrefix(src, "//") || strings.Contains(src, "://") {
+		return nil
+	}
+	fi, err := os.Stat(src)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("source folder %s does not exist", src)
+	case err != nil:
+		return fmt.Errorf("source folder %s cannot be read: %v", src, err)
+	case !fi.IsDir():
+		return fmt.Errorf("source %s is a file, not a folder", src)
+	}
+	return nil
 }
 
 // commandDialog edits one command line.

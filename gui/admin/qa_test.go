@@ -2,6 +2,8 @@ package admin
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -271,4 +273,47 @@ func TestEventPropertiesOpensItsJob(t *testing.T) {
 		a.win.Canvas().(fyne.Shortcutable).TypedShortcut(shortcutProps)
 	})
 	waitFor(t, a, "Job Details of the event's job", func() bool { return a.details != nil && a.details.job.ID == j.ID })
+}
+
+// TestWorkstationsRefusesAMissingSourceFolder: a mistyped local source was
+// accepted and surfaced only when a job sent the package; smsctl refuses it.
+func TestWorkstationsRefusesAMissingSourceFolder(t *testing.T) {
+	a, _ := newTestAdmin(t, nil)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "setup.sh")
+	must(t, os.WriteFile(file, nil, 0o644))
+	for _, tc := range []struct{ src, want string }{
+		{filepath.Join(dir, "missing"), "source folder " + filepath.Join(dir, "missing") + " does not exist"},
+		{file, "source " + file + " is a file, not a folder"},
+		{dir, ""},
+		{`\\server\share\pkg`, ""}, // checked by the watchdog, which has the credentials
+	} {
+		a.locked(func() {
+			a.show(titlePackages)
+			a.onNew()
+			pp := a.props
+			test.Tap(pp.workstations)
+			ws := a.workstations
+			test.Type(ws.source, tc.src)
+			test.Tap(ws.add)
+			cd := a.command
+			test.Type(cd.name, "Install")
+			test.Type(cd.command, "sh install.sh")
+			for i, p := range model.Platforms {
+				if p == "linux/amd64" {
+					test.Tap(cd.platforms[i])
+				}
+			}
+			test.Tap(cd.ok)
+			test.Tap(ws.ok)
+			if ws.errText.Text != tc.want {
+				t.Errorf("source %q: the dialog says %q, want %q", tc.src, ws.errText.Text, tc.want)
+			}
+			if got := pp.pkg.Source; (tc.want == "") != (got == tc.src) {
+				t.Errorf("source %q: the package took %q", tc.src, got)
+			}
+			ws.dlg.Hide()
+			pp.dlg.Hide()
+		})
+	}
 }
