@@ -263,6 +263,7 @@ type Engine struct {
 	ins       *protocol.Instructions // as of the last good poll
 	polled    time.Time
 	pollErr   error
+	missed    int // polls in a row that found no instruction file while offers stood
 	running   map[string]bool
 	runs      map[string]RunRecord
 	last      map[string]HistoryEntry // newest history entry per job

@@ -516,11 +516,45 @@ func TestWithdrawnOffersDisappear(t *testing.T) {
 		t.Fatalf("after withdrawal: %+v", offers)
 	}
 	os.Remove(filepath.Join(s.dir, "instructions", "PC001.ins"))
+	// Missing once is the moment a replace over SMB leaves the name absent:
+	// the verified offers stand; missing twice, they are gone.
+	if offers := s.poll(); len(offers) != 1 {
+		t.Fatalf("a file missing at one poll withdrew the offers: %+v", offers)
+	}
 	if offers := s.poll(); len(offers) != 0 {
-		t.Fatalf("without a file: %+v", offers)
+		t.Fatalf("without a file at two polls: %+v", offers)
 	}
 	if _, err := s.eng.Run(context.Background(), "S0100011", nil); !errors.Is(err, client.ErrNotOffered) {
 		t.Fatalf("run a withdrawn job: %v", err)
+	}
+}
+
+// A file missing at one poll and back at the next changes nothing.
+func TestInstructionFileMissingOnceKeepsOffers(t *testing.T) {
+	s := newSite(t)
+	a := s.packScript("exit 0\n")
+	s.instruct(s.offer("S0100010", a, nil))
+	if len(s.poll()) != 1 {
+		t.Fatal("want one offer")
+	}
+	p := filepath.Join(s.dir, "instructions", "PC001.ins")
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(p)
+	if offers := s.poll(); len(offers) != 1 {
+		t.Fatalf("missing once: %+v", offers)
+	}
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if offers := s.poll(); len(offers) != 1 {
+		t.Fatalf("back again: %+v", offers)
+	}
+	os.Remove(p)
+	if offers := s.poll(); len(offers) != 1 {
+		t.Fatalf("missing once more after a good poll: %+v", offers)
 	}
 }
 

@@ -17,7 +17,9 @@ import (
 // Poll connects to the site share, writes this computer's inventory, reads
 // its instruction file, verifies it with the pinned key and computes the
 // offers. A missing instruction file means nothing is offered (every
-// earlier offer is withdrawn).
+// earlier offer is withdrawn) once it is missing at two polls in a row: the
+// watchdog replaces files, never deletes them, and a replace over SMB has a
+// moment where the name is absent.
 //
 // An instruction file that is unsigned, edited after signing, signed by
 // another key or meant for another computer or site is refused: the engine
@@ -66,6 +68,19 @@ func (e *Engine) poll(ctx context.Context, enr Enrollment) error {
 		}
 		return err
 	}
+	e.mu.Lock()
+	if data == nil && e.ins != nil && len(e.ins.Offers) > 0 && e.missed == 0 {
+		// The watchdog never deletes an instruction file (it writes an empty
+		// list), but replacing one over SMB goes through a moment where the
+		// name is absent: a poll in that moment must not withdraw offers.
+		// A file still missing at the next poll is gone.
+		e.missed++
+		e.mu.Unlock()
+		e.log.Info("instruction file missing: keeping the last verified offers until the next poll", "computer", enr.Computer)
+		return nil
+	}
+	e.missed = 0
+	e.mu.Unlock()
 	if err := e.st.PutInstructions(ctx, data); err != nil {
 		e.log.Warn("instructions not kept for a restart", "err", err)
 	}
