@@ -1,6 +1,9 @@
 package main
 
 import (
+	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -36,5 +39,27 @@ func TestShareFailuresSayWhatToDo(t *testing.T) {
 				t.Errorf("the password is in the output: %s", r)
 			}
 		})
+	}
+}
+
+// TestRefusedInstructionsAreSaidOnce: pcm list on a tampered instruction
+// file printed the refusal twice, once as a log line and once as smsctl's
+// sentence.
+func TestRefusedInstructionsAreSaidOnce(t *testing.T) {
+	p := newPcmLocal(t)
+	p.want(0, "S01 (Head Office)", "", "pcm", "enroll", "--site-share", p.site, "--name", "PC001", "--trust", p.fp)
+	ins := filepath.Join(p.site, "instructions", "PC001.ins")
+	data, err := os.ReadFile(ins)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := bytes.Index(data, []byte(`"payload": "`)) + len(`"payload": "`)
+	data[i] ^= 1 // one bit of the signed payload
+	if err := os.WriteFile(ins, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := p.run("", "pcm", "list")
+	if r.code != 1 || strings.Count(r.stderr, "instructions refused") != 1 || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+		t.Errorf("want exit 1 and the refusal once, on one line; got %s", r)
 	}
 }

@@ -84,7 +84,7 @@ func openEngine(e *env, p *pcmFlags, log *slog.Logger, computer string) (*client
 		return nil, nil, err
 	}
 	if log == nil {
-		log = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		log = slog.New(quietRefusals{slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})})
 	}
 	eng, err := client.New(client.Config{
 		DataDir: dir, CacheDir: p.cache, Computer: computer, ClientVersion: clientVersion,
@@ -451,4 +451,35 @@ func pcmHistory(fs *flag.FlagSet) runFunc {
 		}
 		return e.table(hs, []string{"STARTED", "JOB", "PACKAGE", "COMMAND", "STATE", "EXIT", "REBOOT", "ERROR"}, rows)
 	}
+}
+
+// quietRefusals drops the engine's log line about refused instructions in
+// the one-shot verbs: the verb returns that same refusal, which smsctl
+// prints as its one sentence, and the log line said it a second time.
+type quietRefusals struct{ slog.Handler }
+
+// Handle passes every record but a refusal of the instructions.
+func (q quietRefusals) Handle(ctx context.Context, r slog.Record) error {
+	refused := false
+	r.Attrs(func(a slog.Attr) bool {
+		if err, ok := a.Value.Any().(error); ok && errors.Is(err, client.ErrUntrusted) {
+			refused = true
+			return false
+		}
+		return true
+	})
+	if refused {
+		return nil
+	}
+	return q.Handler.Handle(ctx, r)
+}
+
+// WithAttrs keeps the filter on the derived handler.
+func (q quietRefusals) WithAttrs(as []slog.Attr) slog.Handler {
+	return quietRefusals{q.Handler.WithAttrs(as)}
+}
+
+// WithGroup keeps the filter on the derived handler.
+func (q quietRefusals) WithGroup(name string) slog.Handler {
+	return quietRefusals{q.Handler.WithGroup(name)}
 }
