@@ -123,7 +123,7 @@ func TestJobThroughSmsctl(t *testing.T) {
 	}
 
 	out := c.ok("watchdog", "run-once")
-	for _, want := range []string{"activated", "packed package", "is on server S01/DIST1", "offered to 1 computers"} {
+	for _, want := range []string{"activated", "packed package", "is on server S01/DIST1", "offered to 1 computer"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("run-once output lacks %q:\n%s", want, out)
 		}
@@ -161,7 +161,7 @@ func TestJobThroughSmsctl(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, id+".json"), st, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if out := c.ok("watchdog", "run-once"); !strings.Contains(out, "complete: 1 of 1 computers succeeded") {
+	if out := c.ok("watchdog", "run-once"); !strings.Contains(out, "complete: 1 of 1 computer succeeded") {
 		t.Errorf("second run-once:\n%s", out)
 	}
 	var view struct {
@@ -218,7 +218,7 @@ func TestWatchdogServeStopsOnSignal(t *testing.T) {
 		once := false
 		for sc.Scan() {
 			seen.WriteString(sc.Text() + "\n")
-			if !once && strings.Contains(sc.Text(), "offered to 1 computers") {
+			if !once && strings.Contains(sc.Text(), "offered to 1 computer") {
 				once = true
 				close(offered)
 			}

@@ -86,7 +86,7 @@ func TestPcmEndToEnd(t *testing.T) {
 	s := newPcmSite(t)
 	id := s.job(t, "first")
 	out := s.admin.ok("watchdog", "run-once")
-	if !strings.Contains(out, "offered to 1 computers") {
+	if !strings.Contains(out, "offered to 1 computer") {
 		t.Fatalf("run-once did not offer the job:\n%s", out)
 	}
 
@@ -127,7 +127,7 @@ func TestPcmEndToEnd(t *testing.T) {
 
 	// The first server goes down after the watchdog put the package on both.
 	id2 := s.job(t, "second")
-	if out := s.admin.ok("watchdog", "run-once"); !strings.Contains(out, "offered to 1 computers") {
+	if out := s.admin.ok("watchdog", "run-once"); !strings.Contains(out, "offered to 1 computer") {
 		t.Fatalf("run-once did not offer the second job:\n%s", out)
 	}
 	s.dist1.Stop()

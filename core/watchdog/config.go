@@ -38,7 +38,7 @@ type Config struct {
 	// nothing.
 	StateDir string
 	// Retry is how a transfer retries transient failures within a cycle;
-	// the next cycle retries what is still failing. Default share.Defaults().
+	// the next cycle retries what is still failing. Default DefaultRetry.
 	Retry share.RetryPolicy
 	// Now is the clock; tests set it to move time. Default time.Now.
 	Now func() time.Time
@@ -59,6 +59,13 @@ const (
 	// MaxConcurrency bounds Concurrency: each push holds an SMB session.
 	MaxConcurrency = 64
 )
+
+// DefaultRetry is short on purpose: within a cycle a transfer or a site
+// share gets three tries over about a second and a half, and what still
+// fails waits for the next cycle. A longer back-off here held a whole cycle
+// for most of a minute when one server was down, while jobs on the servers
+// that answered waited behind it.
+var DefaultRetry = share.RetryPolicy{Initial: 500 * time.Millisecond, Max: 4 * time.Second, MaxAttempts: 3}
 
 // Defaults returns c with every unset field filled in. storeDir is the
 // store's data directory, under which the archives live by default.
@@ -82,7 +89,7 @@ func (c Config) Defaults(storeDir string) Config {
 		c.StateDir = filepath.Join(storeDir, "watchdog")
 	}
 	if c.Retry == (share.RetryPolicy{}) {
-		c.Retry = share.Defaults()
+		c.Retry = DefaultRetry
 	}
 	if c.Now == nil {
 		c.Now = time.Now

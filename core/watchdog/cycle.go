@@ -198,7 +198,7 @@ func (s *Service) work(ctx context.Context, w *world, j *model.Job) {
 		return
 	}
 	if j.Type != model.JobRun {
-		s.finalize(ctx, w, j, model.JobComplete, fmt.Sprintf("job %s complete: %s on %d servers", j.ID, jobTypeName(j.Type), len(j.Status.Servers)))
+		s.finalize(ctx, w, j, model.JobComplete, fmt.Sprintf("job %s complete: %s on %s", j.ID, jobTypeName(j.Type), count(len(j.Status.Servers), "server")))
 		return
 	}
 	if j.Status.State == model.JobRetrying {
@@ -295,6 +295,11 @@ func (s *Service) finalize(ctx context.Context, w *world, j *model.Job, to model
 	if err := j.Move(to, s.cfg.Now()); err != nil {
 		s.log.Error("finishing job", "job", j.ID, "err", err)
 		return
+	}
+	if to == model.JobComplete {
+		// What went wrong on the way is in the events; a complete job
+		// shows no error of its own.
+		j.Status.LastError, j.Status.NextAction = "", time.Time{}
 	}
 	if err := s.saveJob(ctx, j); err != nil {
 		return

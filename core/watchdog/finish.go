@@ -38,7 +38,7 @@ func (s *Service) finish(ctx context.Context, w *world, runs []*runJob) {
 			}
 			if late > 0 {
 				s.event(ctx, model.Event{Severity: model.SevWarning, Job: j.ID, Package: j.Package,
-					Message: fmt.Sprintf("job %s expired: %d computers had not reported a result", j.ID, late)})
+					Message: fmt.Sprintf("job %s expired: %s had not reported a result", j.ID, count(late, "computer"))})
 			}
 		}
 		if err := s.flush(ctx, rj); err != nil {
@@ -49,7 +49,7 @@ func (s *Service) finish(ctx context.Context, w *world, runs []*runJob) {
 		changed := total != j.Status.TargetsTotal || done != j.Status.TargetsDone || failed != j.Status.TargetsFailed
 		j.Status.TargetsTotal, j.Status.TargetsDone, j.Status.TargetsFailed = total, done, failed
 		if (total > 0 && done == total) || expired(j, w.now) {
-			msg := fmt.Sprintf("job %s complete: %d of %d computers succeeded", j.ID, done-failed, total)
+			msg := fmt.Sprintf("job %s complete: %d of %s succeeded", j.ID, done-failed, count(total, "computer"))
 			if failed > 0 {
 				msg += fmt.Sprintf(", %d failed", failed)
 			}

@@ -109,7 +109,7 @@ func (s *Service) offer(ctx context.Context, w *world, runs []*runJob, shares ma
 		}
 		if n := newly[rj]; n > 0 {
 			s.event(ctx, model.Event{Severity: model.SevInfo, Job: rj.job.ID, Package: rj.job.Package,
-				Message: fmt.Sprintf("job %s offered to %d computers", rj.job.ID, n)})
+				Message: fmt.Sprintf("job %s offered to %s", rj.job.ID, count(n, "computer"))})
 		}
 	}
 	return errs

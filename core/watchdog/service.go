@@ -318,7 +318,7 @@ func (s *Service) DeleteJob(ctx context.Context, id string) error {
 	}
 	if st := j.Status.State; st != model.JobPending && st != "" && !st.Final() {
 		s.jobMu.Unlock()
-		return fmt.Errorf("job %s is %s; cancel it before deleting it: %w", id, st, model.ErrInUse)
+		return inUseError(fmt.Sprintf("job %s is %s: cancel it before deleting it", id, st))
 	}
 	err = s.st.DeleteJob(ctx, id)
 	s.jobMu.Unlock()
@@ -448,3 +448,20 @@ func (s *Service) setSecrets(w *world) {
 
 // sentence is err's text, scrubbed, for a LastError or an event.
 func (s *Service) sentence(err error) string { return s.scrub(err.Error()) }
+
+// inUseError is a refusal whose sentence is whole as it stands; it matches
+// model.ErrInUse without adding "in use" to the text.
+type inUseError string
+
+func (e inUseError) Error() string { return string(e) }
+
+// Unwrap makes errors.Is(err, model.ErrInUse) hold.
+func (e inUseError) Unwrap() error { return model.ErrInUse }
+
+// count says n things in words: "1 computer", "3 computers".
+func count(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
+}

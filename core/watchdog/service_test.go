@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"opensms/core/model"
-	"opensms/core/share"
 	"opensms/core/watchdog"
 	"opensms/storage/badgerstore"
 	"opensms/storage/shares"
@@ -16,7 +15,7 @@ import (
 
 func TestConfigDefaultsAndValidate(t *testing.T) {
 	c := watchdog.Config{}.Defaults("/data")
-	if c.Interval != watchdog.DefaultInterval || c.Concurrency != watchdog.DefaultConcurrency || c.ArchiveDir != "/data/archives" || c.Now == nil || c.Logger == nil || c.Retry != share.Defaults() {
+	if c.Interval != watchdog.DefaultInterval || c.Concurrency != watchdog.DefaultConcurrency || c.ArchiveDir != "/data/archives" || c.Now == nil || c.Logger == nil || c.Retry != watchdog.DefaultRetry {
 		t.Errorf("defaults %+v", c)
 	}
 	if err := c.Validate(); err != nil {

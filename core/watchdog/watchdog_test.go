@@ -200,7 +200,9 @@ func TestSmbdStoppedMidPush(t *testing.T) {
 	r.writeStatus(j.ID, "PC001", model.TargetComplete, 0)
 	r.writeStatus(j.ID, "PC002", model.TargetComplete, 0)
 	r.runOnce()
-	r.wantState(j.ID, model.JobComplete)
+	if got := r.wantState(j.ID, model.JobComplete); got.Status.LastError != "" || !got.Status.NextAction.IsZero() {
+		t.Errorf("a complete job still shows the error it got over: %q, next action %v", got.Status.LastError, got.Status.NextAction)
+	}
 }
 
 // A wrong password on one server: that server and the job are Retrying
@@ -450,7 +452,7 @@ func TestRepeatAndExpiry(t *testing.T) {
 	if done.Status.TargetsFailed != 1 || done.Status.TargetsDone != 2 {
 		t.Errorf("expired job status %+v", done.Status)
 	}
-	r.wantEvent(e.ID, "expired: 1 computers had not reported")
+	r.wantEvent(e.ID, "expired: 1 computer had not reported")
 	if len(r.instructions("PC002").Offers) != 0 {
 		t.Error("the expired job is still offered")
 	}

@@ -300,7 +300,17 @@ func (s *Server) probe(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("session setup: %w", err)
 	}
-	_ = sess.Logoff()
+	defer sess.Logoff()
+	// Right after a restart smbd can log a user on a moment before it
+	// connects a share (it answered a tree connect with NO_MEMORY under
+	// load): ready means a share mounts too.
+	if len(s.shares) > 0 {
+		sh, err := sess.WithContext(pctx).Mount(s.shares[0])
+		if err != nil {
+			return fmt.Errorf("mounting %s: %w", s.shares[0], err)
+		}
+		_ = sh.Umount()
+	}
 	return nil
 }
 
