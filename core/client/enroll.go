@@ -18,11 +18,9 @@ func (e *Engine) openShare(ctx context.Context, where string, cred model.Credent
 	if err != nil {
 		return nil, err
 	}
-	fsys, err := e.cfg.Opener.Open(ctx, loc, cred)
-	if err != nil {
-		return nil, fmt.Errorf("connecting to %s: %w", loc.UNC(), err)
-	}
-	return fsys, nil
+	// The opener's errors already name the share; wrapping them again
+	// said "connecting to X: connecting to X".
+	return e.cfg.Opener.Open(ctx, loc, cred)
 }
 
 // readSite reads and checks site.json on an open site share.
