@@ -268,7 +268,7 @@ func TestBenchChild(t *testing.T) {
 		}
 		fmt.Printf("JOB=%s\n", id)
 	case "fetch":
-		eng := newEngine(e, "client")
+		eng, _ := newEngine(e, "client")
 		site := e.url("SITE2")
 		_, fp, err := eng.Probe(ctx, site, e.cred)
 		if err != nil {

@@ -200,14 +200,15 @@ func clientRows(e *env) []row {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, fp, err := newEngine(e, "probe").Probe(ctx, e.url("SITE"), e.cred)
+	probe, _ := newEngine(e, "probe")
+	_, fp, err := probe.Probe(ctx, e.url("SITE"), e.cred)
 	if err != nil {
 		t.Fatal(err)
 	}
 	n := 0
 	ours := func() sample {
 		n++
-		eng := newEngine(e, fmt.Sprintf("client-%d", n))
+		eng, closeStore := newEngine(e, fmt.Sprintf("client-%d", n))
 		if _, err := eng.Enroll(ctx, e.url("SITE"), e.cred, benchComputer, fp); err != nil {
 			t.Fatalf("enrolling: %v", err)
 		}
@@ -221,6 +222,7 @@ func clientRows(e *env) []row {
 			}
 			return a.SourceBytes, nil
 		})
+		closeStore()
 		os.RemoveAll(filepath.Join(e.dir, fmt.Sprintf("client-%d", n)))
 		return s
 	}
@@ -248,16 +250,22 @@ func clientRows(e *env) []row {
 	return []row{r}
 }
 
-func newEngine(e *env, name string) *client.Engine {
+// newEngine makes a client engine with its own store under e.dir/name; the
+// store closes when the bench ends, or earlier through the returned func
+// (which must run before its folder is removed: Badger cannot close over a
+// deleted folder).
+func newEngine(e *env, name string) (*client.Engine, func()) {
 	dir := filepath.Join(e.dir, name)
 	cs, err := clientstore.Open(filepath.Join(dir, "state"))
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	e.t.Cleanup(func() { cs.Close() })
+	var once sync.Once
+	closeStore := func() { once.Do(func() { cs.Close() }) }
+	e.t.Cleanup(closeStore)
 	eng, err := client.New(client.Config{DataDir: dir, Computer: benchComputer, Opener: shares.NewOpener()}, cs)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return eng
+	return eng, closeStore
 }
