@@ -66,8 +66,8 @@ type Options struct {
 	//     HMAC-SHA256, which runs in SHA-NI assembly, while SMB 3's AES-CMAC
 	//     is pure Go: measured on loopback it took over half of the
 	//     client's CPU and halved throughput. Servers that require signing
-	//     are common (domain controllers, Windows 11 24H2 and Server 2025
-	//     by default). The trade is SMB 3.1.1's pre-auth integrity (a man
+	//     are common (domain controllers; Windows 11 24H2 by default). The
+	//     trade is SMB 3.1.1's pre-auth integrity (a man
 	//     in the middle could alter the negotiation) and encryption on the
 	//     wire. OpenSMS's integrity does not rest on SMB: instructions are
 	//     Ed25519-signed and archives are checked against the signed
