@@ -247,9 +247,7 @@ func (s *Server) Restart() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	cmd := exec.Command("smbd", "-F", "--no-process-group", "-s", s.conf)
-	// smbd signals its whole process group when it exits; a new session
-	// keeps the test binary out of it.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	cmd.SysProcAttr = procAttr()
 	out := &tailBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
