@@ -8,12 +8,11 @@ import (
 	"io/fs"
 	"net"
 	"os"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
 
-	"github.com/cloudsoda/go-smb2"
+	"github.com/hirochachacha/go-smb2"
 
 	"opensms/core/share"
 )
@@ -71,17 +70,17 @@ func classify(ctx context.Context, err error) error {
 	if errors.As(err, &re) {
 		return classifyStatus(re)
 	}
-	// go-smb2 returns the context's error as it is.
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	var ce *smb2.ContextError
+	if errors.As(err, &ce) {
 		if cause := context.Cause(ctx); cause != nil {
 			return fmt.Errorf("gave up: %w", cause)
 		}
 		// A bound below the FS's (the dial timeout) ran out.
-		return fmt.Errorf("no answer in time: %w: %w", share.ErrUnreachable, err)
+		return fmt.Errorf("no answer in time: %w: %w", share.ErrUnreachable, ce.Err)
 	}
 	var ie *smb2.InvalidResponseError
-	if errors.As(err, &ie) && strings.Contains(ie.Message, "sign") {
-		return fmt.Errorf("the server's answer could not be shown to be signed: %w (%v)", share.ErrAuth, err)
+	if errors.As(err, &ie) && ie.Message == "signing required" {
+		return fmt.Errorf("the server sent an unsigned answer while signing is required; go-smb2 also refuses the unsigned interim answers of asynchronous I/O (on Samba set aio read size = 0 and aio write size = 0): %w (%v)", share.ErrAuth, err)
 	}
 	var te *smb2.TransportError
 	if errors.As(err, &te) {

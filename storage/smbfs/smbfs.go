@@ -5,25 +5,26 @@
 // later call fails with share.ErrUnreachable, and the caller opens the
 // share again (share.Retry's operation does so).
 //
-// It uses CloudSoda's fork of go-smb2, which signs a request only when the
-// server or the caller requires it (its #62), as Windows, Linux and
-// smbclient do: hirochachacha's v1.1.0 signed every request of a logged-on
-// session, which cost the client and the server 40% of their CPU per byte
-// and, with SMB 3's AES-CMAC in pure Go, half of the throughput. The fork
-// also accepts the unsigned interim (STATUS_PENDING) answers that MS-SMB2
-// allows when signing is required (its #48). Quirks handled here:
-//   - Rename may not replace on every server: Rename moves an existing
-//     target aside, renames, then removes it, when the server refuses.
+// go-smb2 v1.1.0 quirks handled here:
+//   - Rename never replaces (it sends ReplaceIfExists = 0): Rename moves an
+//     existing target aside, renames, then removes it.
 //   - It has no chroot: names are checked with share.CleanName and joined
 //     below the location's folder here.
 //   - A server that stops answering without closing the connection hangs
 //     a call for ever: a stall guard closes the connection when calls are
 //     waiting and none has finished for Options.StallTimeout.
-//   - A connection the server closed comes back as a transport error
-//     wrapping io.EOF; it is classed as share.ErrUnreachable without that
-//     io.EOF, which a reader would take for the end of a file.
-//   - When it signs, SMB 3 signing is AES-CMAC in pure Go: hence SMB 2.1
-//     (HMAC-SHA256 in SHA-NI assembly) first; see Options.Dialect.
+//   - Its context errors do not unwrap; they are translated here.
+//   - With Negotiator.RequireMessageSigning it refuses the unsigned interim
+//     (STATUS_PENDING) answers that servers send, as MS-SMB2 says they must,
+//     for slow or asynchronous operations; Samba does so for every write
+//     with asynchronous I/O on. Requiring signing therefore works only with
+//     servers that do not answer that way (Samba: "aio read size = 0" and
+//     "aio write size = 0"); the error says so. Forks fix it (CloudSoda's
+//     go-smb2 #48).
+//   - It signs every request of a logged-on session whether or not either
+//     side requires it, which costs throughput (CloudSoda's go-smb2 #62),
+//     and signs SMB 3 with AES-CMAC in pure Go: hence SMB 2.1 by default,
+//     see Options.Dialect.
 package smbfs
 
 import (
@@ -40,7 +41,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/cloudsoda/go-smb2"
+	"github.com/hirochachacha/go-smb2"
 
 	"opensms/core/model"
 	"opensms/core/share"
@@ -61,14 +62,14 @@ type Options struct {
 	// Dialect pins one SMB dialect (SMB210, SMB302, SMB311) for this
 	// server, with no second try. Zero follows the policy:
 	//
-	//   - Offer SMB 2.1 only, by default. go-smb2 signs only when the
-	//     server or the caller requires it, and then SMB 2.1 signs with
-	//     HMAC-SHA256, which runs in SHA-NI assembly, while SMB 3's AES-CMAC
-	//     is pure Go: measured on loopback it took over half of the
-	//     client's CPU and halved throughput. Servers that require signing
-	//     are common (domain controllers; Windows 11 24H2 by default). The
-	//     trade is SMB 3.1.1's pre-auth integrity (a man
-	//     in the middle could alter the negotiation) and encryption on the
+	//   - Offer SMB 2.1 only, by default. go-smb2 signs every request of
+	//     a logged-on session whatever either side requires; on SMB 2.1
+	//     that is HMAC-SHA256, which runs in SHA-NI assembly, while SMB 3's
+	//     AES-CMAC is pure Go and took over half the client's CPU, halving
+	//     throughput on loopback and making 2 cores the bound of a
+	//     4-server fan-out. SMB 2.1 still signs every message; the trade is
+	//     SMB 3.1.1's pre-auth integrity (a man in the middle could alter
+	//     the negotiation, not a signed message) and encryption on the
 	//     wire. OpenSMS's integrity does not rest on SMB: instructions are
 	//     Ed25519-signed and archives are checked against the signed
 	//     SHA-256 before anything is unpacked; packages are not secret
@@ -210,7 +211,7 @@ func (a *attempt) open(ctx context.Context, dialect uint16) (f *FS, smb3Helps bo
 		Negotiator: smb2.Negotiator{RequireMessageSigning: a.requireSigning, SpecifiedDialect: dialect},
 		Initiator:  &smb2.NTLMInitiator{User: a.user, Domain: a.domain, Password: a.password.Reveal()},
 	}
-	sess, err := dialer.DialConn(hctx, conn, loc.Addr())
+	sess, err := dialer.DialContext(hctx, conn)
 	if err != nil {
 		conn.Close()
 		helps := dialect == SMB210 && (hasStatus(err, statusNotSupported) || accessDenied(err))
@@ -365,12 +366,11 @@ func (f *FS) MkdirAll(name string) error {
 	return f.fail("create folder", p, f.do(func() error { return f.share.MkdirAll(p, 0o755) }))
 }
 
-// Rename moves oldname to newname, replacing a file there. go-smb2 asks
-// the server to replace; where it answers with a name collision instead,
-// the existing newname is first renamed to a temporary name, which is
-// removed once oldname is in place (or renamed back if it cannot be). For
-// that instant newname does not exist; readers treat a missing file as
-// "not yet" and look again.
+// Rename moves oldname to newname, replacing a file there. go-smb2 cannot
+// ask the server to replace, so an existing newname is first renamed to a
+// temporary name, which is removed once oldname is in place (or renamed
+// back if it cannot be). For that instant newname does not exist; readers
+// treat a missing file as "not yet" and look again.
 func (f *FS) Rename(oldname, newname string) error {
 	o, err := f.path(oldname)
 	if err != nil {
