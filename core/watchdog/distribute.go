@@ -175,8 +175,10 @@ func (s *Service) onServer(ctx context.Context, job, pkg string, srv model.Serve
 		progress = tr.progress
 	}
 	var r opResult
+	// The server's own requirements travel to the opener with the context.
+	sec := share.Security{RequireSigning: srv.RequireSigning, RequireEncryption: srv.RequireEncryption}
 	err = share.Retry(ctx, s.cfg.Retry, func(ctx context.Context) error {
-		fsys, err := s.op.Open(ctx, loc, srv.Credentials)
+		fsys, err := s.op.Open(share.WithSecurity(ctx, sec), loc, srv.Credentials)
 		if err != nil {
 			return err
 		}

@@ -265,6 +265,30 @@ func TestWrongPasswordNamesServerAndNeverLeaks(t *testing.T) {
 
 // Canceling a job in the middle of a push stops the push, and the job is
 // withdrawn from the instruction files.
+// A server set to require encryption, which go-smb2 cannot show, is
+// refused with a sentence naming it: the setting is honoured, never
+// silently dropped. Requiring signing works (the push completes).
+func TestServerSecurityRequirementsReachTheOpener(t *testing.T) {
+	r := newRig(t)
+	enc, err := r.st.GetServer(bg, siteCode, "DIST2")
+	must(t, err)
+	enc.RequireEncryption = true
+	must(t, r.st.PutServer(bg, enc))
+	sig, err := r.st.GetServer(bg, siteCode, "DIST1")
+	must(t, err)
+	sig.RequireSigning = true
+	must(t, r.st.PutServer(bg, sig))
+	j := r.addJob(nil)
+	_ = r.svc.RunOnce(bg)
+	got := r.wantState(j.ID, model.JobRetrying)
+	if ss := got.Status.Servers["S01/DIST2"]; ss.State != model.PhaseRetrying || !strings.Contains(ss.LastError, "encryption") {
+		t.Errorf("server requiring encryption: %+v", ss)
+	}
+	if ss := got.Status.Servers["S01/DIST1"]; ss.State != model.PhaseComplete {
+		t.Errorf("server requiring signing was not pushed: %+v", ss)
+	}
+}
+
 func TestCancelStopsTransfers(t *testing.T) {
 	r := newRig(t)
 	writeRandom(t, filepath.Join(r.src, "big.bin"), 48<<20, 2)
