@@ -24,8 +24,8 @@ type Options struct {
 	// 0 means 3, zstd's default. The encoder has four speeds: below 3,
 	// 3 to 5, 6 to 9, and 10 and up.
 	Level int
-	// Concurrency is the zstd encoder's concurrency; 0 means GOMAXPROCS.
-	// It never changes the output: see encoderOptions.
+	// Concurrency is how many frames compress at once; 0 means
+	// GOMAXPROCS. It never changes the output: see frameSize.
 	Concurrency int
 	// Progress, when set, is called after each entry with the totals so far
 	// (SHA256 and Size are set only at the end).
@@ -45,27 +45,22 @@ type Stats struct {
 // copyBufSize is the buffer each Pack or Unpack call reads files through.
 const copyBufSize = 1 << 20
 
-// encoderOptions returns zstd options whose output depends only on the
-// level. klauspost/zstd's stream encoder writes the same bytes for every
-// concurrency (checked for 1 to 16, and by TestPackDeterministic), so an
-// Administrator with one core makes the same archive as one with 64. Its
-// concurrent-blocks mode would not: it gives other bytes at concurrency 1,
-// and it buffers several 32 MiB jobs per goroutine (680 MiB resident for a
-// 1 GiB tree on 2 cores, against 48 MiB for the stream encoder at the same
-// speed here).
-func encoderOptions(opt Options) []zstd.EOption {
+// encoderLevel maps the zstd tool's level to klauspost's four speeds.
+func encoderLevel(opt Options) zstd.EncoderLevel {
 	level := opt.Level
 	if level == 0 {
 		level = 3
 	}
-	n := opt.Concurrency
-	if n <= 0 {
-		n = runtime.GOMAXPROCS(0)
+	return zstd.EncoderLevelFromZstd(level)
+}
+
+// encoderConcurrency is how many frames compress at once; it never changes
+// the output (see frameSize).
+func encoderConcurrency(opt Options) int {
+	if opt.Concurrency > 0 {
+		return opt.Concurrency
 	}
-	return []zstd.EOption{
-		zstd.WithEncoderLevel(zstd.EncoderLevelFromZstd(level)),
-		zstd.WithEncoderConcurrency(n),
-	}
+	return runtime.GOMAXPROCS(0)
 }
 
 // hashWriter counts and hashes what passes through to w.
@@ -94,7 +89,7 @@ func Pack(ctx context.Context, srcDir string, w io.Writer, opt Options) (Stats, 
 		return Stats{}, err
 	}
 	hw := &hashWriter{w: w, h: sha256.New()}
-	enc, err := zstd.NewWriter(hw, encoderOptions(opt)...)
+	enc, err := newFrameWriter(hw, encoderLevel(opt), encoderConcurrency(opt))
 	if err != nil {
 		return Stats{}, fmt.Errorf("packing %s: %w", srcDir, err)
 	}
