@@ -1,4 +1,4 @@
-package main
+package startup
 
 import (
 	"errors"
@@ -17,7 +17,7 @@ func TestFailWindowSaysWhy(t *testing.T) {
 		{"already a sentence.", "Already a sentence."},
 	} {
 		a := test.NewTempApp(t)
-		w := failWindow(a, "title", errors.New(tc.err))
+		w := FailWindow(a, "title", errors.New(tc.err))
 		w.Show()
 		var label *widget.Label
 		var button *widget.Button
