@@ -132,6 +132,11 @@ func failed(doing string, err error) error {
 
 // mustExist turns not-found into a sentence naming what is missing, for
 // records a command refers to (the parent of a new site, …).
+// requireSite refuses, as bad input, a site code the store does not know.
+func requireSite(ctx context.Context, st model.Store, code string) error {
+	return mustExist("site "+code, getErr(st.GetSite(ctx, code)))
+}
+
 func mustExist(what string, err error) error {
 	if errors.Is(err, model.ErrNotFound) {
 		return usagef("%s does not exist", what)
@@ -331,7 +336,7 @@ func serverAdd(fs *flag.FlagSet) runFunc {
 		if err != nil {
 			return err
 		}
-		if err := mustExist("site "+s.Site, getErr(st.GetSite(ctx, s.Site))); err != nil {
+		if err := requireSite(ctx, st, s.Site); err != nil {
 			return err
 		}
 		if err := mustNotExist(fmt.Sprintf("server %s in site %s", s.Name, s.Site), getErr(st.GetServer(ctx, s.Site, s.Name))); err != nil {
@@ -352,7 +357,7 @@ func serverList(fs *flag.FlagSet) runFunc {
 			return err
 		}
 		if *site != "" {
-			if err := mustExist("site "+*site, getErr(st.GetSite(ctx, *site))); err != nil {
+			if err := requireSite(ctx, st, *site); err != nil {
 				return err
 			}
 		}
@@ -407,7 +412,7 @@ func computerAdd(fs *flag.FlagSet) runFunc {
 		if err != nil {
 			return err
 		}
-		if err := mustExist("site "+c.Site, getErr(st.GetSite(ctx, c.Site))); err != nil {
+		if err := requireSite(ctx, st, c.Site); err != nil {
 			return err
 		}
 		if err := mustNotExist("computer "+c.Name, getErr(st.GetComputer(ctx, c.Name))); err != nil {
@@ -428,7 +433,7 @@ func computerList(fs *flag.FlagSet) runFunc {
 			return err
 		}
 		if *site != "" {
-			if err := mustExist("site "+*site, getErr(st.GetSite(ctx, *site))); err != nil {
+			if err := requireSite(ctx, st, *site); err != nil {
 				return err
 			}
 		}

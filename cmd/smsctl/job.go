@@ -197,7 +197,7 @@ func pickCommand(p model.Package, name string) (string, error) {
 func targetExists(ctx context.Context, st model.Store, t model.Target) error {
 	switch t.Kind {
 	case model.TargetSite:
-		return mustExist("site "+t.Name, getErr(st.GetSite(ctx, t.Name)))
+		return requireSite(ctx, st, t.Name)
 	case model.TargetGroup:
 		return mustExist("machine group "+t.Name, getErr(st.GetGroup(ctx, t.Name)))
 	case model.TargetComputer:

@@ -39,7 +39,7 @@ func keyShow(fs *flag.FlagSet) runFunc {
 				return mustExist("a home site (add one with 'smsctl site add')", err)
 			}
 		}
-		if err := mustExist("site "+code, getErr(st.GetSite(ctx, code))); err != nil {
+		if err := requireSite(ctx, st, code); err != nil {
 			return err
 		}
 		priv, err := st.SiteKey(ctx, code)

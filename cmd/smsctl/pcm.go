@@ -224,6 +224,20 @@ func pcmShow(fs *flag.FlagSet) runFunc {
 	}
 }
 
+// openPolled opens the client's engine and polls it (see pollOrWarn); the
+// caller closes the engine, also when the poll's error is returned.
+func openPolled(ctx context.Context, e *env, p *pcmFlags) (*client.Engine, func() error, error) {
+	eng, closeEng, err := openEngine(e, p, nil, "")
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := pollOrWarn(ctx, e, eng); err != nil {
+		closeEng()
+		return nil, nil, err
+	}
+	return eng, closeEng, nil
+}
+
 // pollOrWarn polls; when the site cannot be reached it warns and goes on
 // with the offers kept from the last good poll, which were verified.
 func pollOrWarn(ctx context.Context, e *env, eng *client.Engine) error {
@@ -241,14 +255,11 @@ func pollOrWarn(ctx context.Context, e *env, eng *client.Engine) error {
 func pcmList(fs *flag.FlagSet) runFunc {
 	p := addPcmFlags(fs, true)
 	return func(ctx context.Context, e *env, _ []string) error {
-		eng, closeEng, err := openEngine(e, p, nil, "")
+		eng, closeEng, err := openPolled(ctx, e, p)
 		if err != nil {
 			return err
 		}
 		defer closeEng()
-		if err := pollOrWarn(ctx, e, eng); err != nil {
-			return err
-		}
 		offers := nonNil(eng.Offers())
 		rows := make([][]string, 0, len(offers))
 		for _, o := range offers {
@@ -294,14 +305,11 @@ func pcmRun(fs *flag.FlagSet) runFunc {
 		case !*due && len(args) != 1:
 			return usagef("give one JOBID, or --due")
 		}
-		eng, closeEng, err := openEngine(e, p, nil, "")
+		eng, closeEng, err := openPolled(ctx, e, p)
 		if err != nil {
 			return err
 		}
 		defer closeEng()
-		if err := pollOrWarn(ctx, e, eng); err != nil {
-			return err
-		}
 		pr := &runPrinter{e: e}
 		if *due {
 			hs, runErr := eng.RunDue(ctx, true, func(job string, p client.Progress) { pr.progress(job, p) })
@@ -386,14 +394,11 @@ func (r *runPrinter) summary(h client.HistoryEntry) {
 func pcmDefer(fs *flag.FlagSet) runFunc {
 	p := addPcmFlags(fs, true)
 	return func(ctx context.Context, e *env, args []string) error {
-		eng, closeEng, err := openEngine(e, p, nil, "")
+		eng, closeEng, err := openPolled(ctx, e, p)
 		if err != nil {
 			return err
 		}
 		defer closeEng()
-		if err := pollOrWarn(ctx, e, eng); err != nil {
-			return err
-		}
 		job := strings.ToUpper(strings.TrimSpace(args[0]))
 		left, err := eng.Defer(ctx, job)
 		if err != nil {
