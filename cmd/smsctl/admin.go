@@ -51,12 +51,12 @@ func init() {
 	}})
 	register(command{Name: "package", Summary: "manage packages and their command lines", Verbs: []verb{
 		{Name: "add", Summary: "add a package and print its new ID", Setup: packageAdd,
-			Usage: "--name NAME --version V --source DIR [--comment TEXT] [--command-name NAME --command CMD --platform P,P [--automated] ...]"},
+			Usage: "--name NAME --version V --source DIR [--comment TEXT] [--command-name NAME --command CMD --platform P,P|any [--automated] ...]"},
 		{Name: "command add", Args: "ID", NArgs: 1, Summary: "add a command line to a package", Setup: packageCommandAdd,
-			Usage: "ID --command-name NAME --command CMD --platform P,P [--automated] [--background] [--success-codes 0,1] [--timeout 30m]"},
+			Usage: "ID --command-name NAME --command CMD --platform P,P|any [--automated] [--background] [--success-codes 0,1] [--timeout 30m]"},
 		{Name: "command rm", Args: "ID NAME", NArgs: 2, Summary: "remove a command line from a package", Setup: packageCommandRm},
 		{Name: "import", Args: "FILE", NArgs: 1, Summary: "import a Package Definition File (.pdf, .sms) and print the new ID", Setup: packageImport,
-			Usage: "FILE --source DIR [--platform P,P | --drop-unmapped]"},
+			Usage: "FILE --source DIR [--platform P,P|any | --drop-unmapped]"},
 		{Name: "list", Summary: "list packages", Setup: packageList},
 		{Name: "show", Args: "ID", NArgs: 1, Summary: "show a package and its command lines", Setup: packageShow},
 		{Name: "rm", Args: "ID", NArgs: 1, Summary: "remove a package", Setup: packageRm},
@@ -631,7 +631,7 @@ func addCmdLineFlags(fs *flag.FlagSet) *cmdLineFlags {
 	c := &cmdLineFlags{fs: fs}
 	fs.StringVar(&c.name, "command-name", "", "command line `name`, shown on the client, e.g. Install")
 	fs.StringVar(&c.command, "command", "", "the command `line` to run from the package root, e.g. \"sh install.sh\"")
-	fs.StringVar(&c.plats, "platform", "", "comma-separated `platforms` it runs on, e.g. linux/amd64,linux/arm64")
+	fs.StringVar(&c.plats, "platform", "", "comma-separated `platforms` it runs on, e.g. linux/amd64,linux/arm64, or any")
 	fs.BoolVar(&c.automated, "automated", false, "needs no user input, so it may run unattended")
 	fs.BoolVar(&c.background, "background", false, "system background task: may run with nobody logged on")
 	fs.StringVar(&c.codes, "success-codes", "", "comma-separated exit `codes` that mean success (default 0)")
@@ -653,11 +653,11 @@ func (c *cmdLineFlags) build() (model.CommandLine, error) {
 	if err := requireFlags(c.fs, "command-name", "command", "platform"); err != nil {
 		return model.CommandLine{}, err
 	}
-	ps, err := model.ParsePlatforms(c.plats)
+	ps, anyPlatform, err := model.ParseCommandPlatforms(c.plats)
 	if err != nil {
 		return model.CommandLine{}, err
 	}
-	cl := model.CommandLine{Name: c.name, Command: c.command, Platforms: ps,
+	cl := model.CommandLine{Name: c.name, Command: c.command, Platforms: ps, AnyPlatform: anyPlatform,
 		Automated: c.automated, Background: c.background, Timeout: c.timeout}
 	if c.timeout < 0 {
 		return cl, usagef("--timeout %s is negative", c.timeout)
@@ -863,11 +863,7 @@ func packageShow(fs *flag.FlagSet) runFunc {
 			if c.Background {
 				flags = append(flags, "background")
 			}
-			plats := make([]string, len(c.Platforms))
-			for i, pl := range c.Platforms {
-				plats[i] = string(pl)
-			}
-			desc := fmt.Sprintf("%s  [%s]  success %s", c.Command, strings.Join(plats, ","), ints(c.SuccessCodes))
+			desc := fmt.Sprintf("%s  [%s]  success %s", c.Command, c.PlatformText(), ints(c.SuccessCodes))
 			if len(flags) > 0 {
 				desc += "  " + strings.Join(flags, ", ")
 			}

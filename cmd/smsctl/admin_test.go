@@ -216,6 +216,15 @@ func TestHappyPaths(t *testing.T) {
 		t.Errorf("package show:\n%s", out)
 	}
 	c.ok("package", "command", "rm", id, "Quiet")
+	c.ok("package", "command", "add", id, "--command-name", "Anywhere", "--command", "sh install.sh", "--platform", "any")
+	c.okJSON(&p, "package", "show", id)
+	if a, _ := p.Command("Anywhere"); !a.AnyPlatform || len(a.Platforms) != 0 {
+		t.Errorf("--platform any stored %+v", a)
+	}
+	if out := c.ok("package", "show", id); !strings.Contains(out, "sh install.sh  [any platform]") {
+		t.Errorf("package show of an any-platform command line:\n%s", out)
+	}
+	c.ok("package", "command", "rm", id, "Anywhere")
 	var pkgs []model.Package
 	c.okJSON(&pkgs, "package", "list")
 	if len(pkgs) != 1 || len(pkgs[0].Commands) != 1 {
@@ -304,6 +313,8 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{[]string{"package", "command", "add", id, "--command-name", "install", "--command", "x", "--platform", "linux/amd64"}, `already has a command line named "Install"`},
 		{[]string{"package", "command", "add", "S01ZZZZZ", "--command-name", "I", "--command", "x", "--platform", "linux/amd64"}, "package S01ZZZZZ not found"},
 		{[]string{"package", "command", "add", id, "--command-name", "I", "--command", "x"}, "--platform is required"},
+		{[]string{"package", "command", "add", id, "--command-name", "I", "--command", "x", "--platform", "any,linux/amd64"}, "any stands alone"},
+		{[]string{"computer", "add", "--site", "S01", "--name", "PC009", "--platform", "any"}, `platform "any" is not one of`},
 		{[]string{"package", "command", "rm", id, "Nope"}, `has no command line named "Nope"`},
 		{[]string{"package", "command"}, `smsctl package has no verb "command"`},
 		{[]string{"package", "show", "S01ZZZZZ"}, "package S01ZZZZZ not found"},

@@ -19,7 +19,7 @@ import (
 // are left out with --drop-unmapped, or the import is refused naming them.
 func packageImport(fs *flag.FlagSet) runFunc {
 	source := fs.String("source", "", "source `folder` holding the package's files")
-	platforms := fs.String("platform", "", "`platforms` for command lines the file gives none that exist today, e.g. windows/amd64")
+	platforms := fs.String("platform", "", "`platforms` for command lines the file gives none that exist today, e.g. windows/amd64, or any")
 	drop := fs.Bool("drop-unmapped", false, "leave out command lines the file gives no platform that exists today")
 	return func(ctx context.Context, e *env, args []string) error {
 		if err := requireFlags(fs, "source"); err != nil {
@@ -30,8 +30,9 @@ func packageImport(fs *flag.FlagSet) runFunc {
 			return err
 		}
 		var extra []model.Platform
+		var extraAny bool
 		if *platforms != "" {
-			if extra, err = model.ParsePlatforms(*platforms); err != nil {
+			if extra, extraAny, err = model.ParseCommandPlatforms(*platforms); err != nil {
 				return err
 			}
 		}
@@ -50,9 +51,9 @@ func packageImport(fs *flag.FlagSet) runFunc {
 		kept := p.Commands[:0]
 		for _, c := range p.Commands {
 			switch {
-			case len(c.Platforms) > 0:
-			case extra != nil:
-				c.Platforms = extra
+			case len(c.Platforms) > 0 || c.AnyPlatform:
+			case extra != nil || extraAny:
+				c.Platforms, c.AnyPlatform = extra, extraAny
 			case *drop:
 				res.Warnings = append(res.Warnings, fmt.Sprintf("command line %q left out: no platform it names exists today", c.Name))
 				continue

@@ -3,7 +3,6 @@ package client
 import (
 	"fmt"
 	"regexp"
-	"slices"
 	"sort"
 	"time"
 
@@ -112,11 +111,6 @@ func checkOffer(o protocol.Offer) error {
 	return nil
 }
 
-// forPlatform reports whether the command line names p.
-func forPlatform(c model.CommandLine, p model.Platform) bool {
-	return slices.Contains(c.Platforms, p)
-}
-
 // computeOffers turns verified instructions into what this computer shows:
 // offers whose time has come, that have not expired and that have a command
 // line for this platform, each with its state. The rest come back as
@@ -148,8 +142,8 @@ func computeOffers(in offerInput) ([]Offer, []Dropped) {
 				dropped = append(dropped, Dropped{o, DropExpired, fmt.Sprintf("job %s expired at %s", o.Job, o.ExpiresAfter.Format(time.RFC3339))})
 				continue
 			}
-			if !forPlatform(o.Command, in.Platform) {
-				dropped = append(dropped, Dropped{o, DropPlatform, fmt.Sprintf("command line %q of job %s is for %v, not for %s", o.Command.Name, o.Job, o.Command.Platforms, in.Platform)})
+			if !o.Command.RunsOn(in.Platform) {
+				dropped = append(dropped, Dropped{o, DropPlatform, fmt.Sprintf("command line %q of job %s is for %s, not for %s", o.Command.Name, o.Job, o.Command.PlatformText(), in.Platform)})
 				continue
 			}
 		}

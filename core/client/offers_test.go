@@ -56,6 +56,7 @@ func offerCases() []offerCase {
 		{name: "expires later", offer: offer("S0100010", func(o *protocol.Offer) { o.ExpiresAfter = t0.Add(time.Second) }), want: OfferAvailable, left: 3},
 		{name: "another platform", offer: offer("S0100010", func(o *protocol.Offer) { o.Command.Platforms = []model.Platform{"windows/amd64"} }), drop: DropPlatform},
 		{name: "one of several platforms", offer: offer("S0100010", func(o *protocol.Offer) { o.Command.Platforms = []model.Platform{"windows/amd64", linux} }), want: OfferAvailable, left: 3},
+		{name: "any platform", offer: offer("S0100010", func(o *protocol.Offer) { o.Command.Platforms, o.Command.AnyPlatform = nil, true }), want: OfferAvailable, left: 3},
 		{name: "running stays though expired", offer: offer("S0100010", func(o *protocol.Offer) { o.ExpiresAfter = t0.Add(-time.Second) }), running: true, want: OfferRunning, left: 3},
 		{name: "mandatory time passed", offer: offer("S0100010", func(o *protocol.Offer) { o.MandatoryAfter = t0.Add(-time.Minute) }),
 			want: OfferDue, mandatory: true, dueAt: t0.Add(-time.Minute), left: 3},
@@ -234,7 +235,7 @@ func FuzzOffers(f *testing.F) {
 			t.Fatalf("%d offers and %d dropped from %d", len(offers), len(dropped), len(ins.Offers))
 		}
 		for _, o := range offers {
-			if in.Now.Before(o.OfferAfter) || (!o.ExpiresAfter.IsZero() && !in.Now.Before(o.ExpiresAfter)) || !forPlatform(o.Command, linux) {
+			if in.Now.Before(o.OfferAfter) || (!o.ExpiresAfter.IsZero() && !in.Now.Before(o.ExpiresAfter)) || !o.Command.RunsOn(linux) {
 				t.Fatalf("offer shown that should not be: %+v", o.Offer)
 			}
 			if checkOffer(o.Offer) != nil {

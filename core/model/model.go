@@ -23,6 +23,10 @@ type CommandLine struct {
 	Name      string     `json:"name"`    // unique in its package
 	Command   string     `json:"command"` // run from the package root
 	Platforms []Platform `json:"platforms"`
+	// AnyPlatform means the command runs on every computer, whatever its
+	// platform (SMS 2.0's program without SupportedClients); Platforms is
+	// then empty. Ask RunsOn rather than reading either field.
+	AnyPlatform bool `json:"any_platform,omitempty"`
 	// Automated means the command needs no user input; only automated
 	// command lines run unattended (headless agent, mandatory time).
 	Automated bool `json:"automated"`

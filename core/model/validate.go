@@ -227,8 +227,11 @@ func (c CommandLine) validate() error {
 	if hasCtl(c.Command) {
 		return invalidf("command %q holds a control character", c.Command)
 	}
-	if len(c.Platforms) == 0 {
-		return invalidf("platforms must name at least one of %s", platformList())
+	switch {
+	case c.AnyPlatform && len(c.Platforms) > 0:
+		return invalidf("it runs on any platform and also names platforms %v; choose one or the other", c.Platforms)
+	case !c.AnyPlatform && len(c.Platforms) == 0:
+		return invalidf("platforms must name at least one of %s, or be %s", platformList(), AnyPlatformName)
 	}
 	for _, p := range c.Platforms {
 		if !slices.Contains(Platforms, p) {

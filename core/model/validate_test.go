@@ -438,3 +438,51 @@ func TestJobValidate(t *testing.T) {
 		check(t, c.name, j.Validate(), c.want)
 	}
 }
+
+func TestCommandLineAnyPlatform(t *testing.T) {
+	c := goodCommand()
+	c.Platforms, c.AnyPlatform = nil, true
+	check(t, "any platform", c.Validate(), "")
+	for _, p := range append(slices.Clone(Platforms), "") {
+		if !c.RunsOn(p) {
+			t.Errorf("an any-platform command line does not run on %q", p)
+		}
+	}
+	if got := c.PlatformText(); got != "any platform" {
+		t.Errorf("PlatformText = %q", got)
+	}
+	c.Platforms = []Platform{"linux/amd64"}
+	check(t, "any and a list", c.Validate(), `command line "Install": it runs on any platform and also names platforms [linux/amd64]; choose one or the other`)
+
+	c = goodCommand()
+	if !c.RunsOn("windows/amd64") || c.RunsOn("linux/amd64") || c.RunsOn("") {
+		t.Errorf("RunsOn of a windows/amd64 command line is wrong")
+	}
+	c.Platforms = append(c.Platforms, "linux/arm64")
+	if got := c.PlatformText(); got != "windows/amd64,linux/arm64" {
+		t.Errorf("PlatformText = %q", got)
+	}
+}
+
+func TestParseCommandPlatforms(t *testing.T) {
+	for _, tc := range []struct {
+		in      string
+		want    []Platform
+		any     bool
+		wantErr string
+	}{
+		{"any", nil, true, ""},
+		{" ANY ", nil, true, ""},
+		{"any,", nil, true, ""},
+		{"linux/amd64, windows/arm64", []Platform{"linux/amd64", "windows/arm64"}, false, ""},
+		{"any,linux/amd64", nil, false, `platforms "any,linux/amd64": any stands alone`},
+		{"", nil, false, `platforms "" name none of`},
+		{"anything", nil, false, `platform "anything" is not one of`},
+	} {
+		ps, anyP, err := ParseCommandPlatforms(tc.in)
+		check(t, tc.in, err, tc.wantErr)
+		if !slices.Equal(ps, tc.want) || anyP != tc.any {
+			t.Errorf("ParseCommandPlatforms(%q) = %v, %v", tc.in, ps, anyP)
+		}
+	}
+}
