@@ -76,8 +76,11 @@ type Package struct {
 	Commands  []CommandLine   `json:"commands"`
 	Sharing   Sharing         `json:"sharing"`
 	Detection []DetectionRule `json:"detection,omitempty"`
-	Created   time.Time       `json:"created"`
-	Updated   time.Time       `json:"updated"`
+	// DetectionLogic combines the rules by number, e.g. "1 AND (2 OR 3)"
+	// (see ParseDetectionLogic); empty means every rule must hold.
+	DetectionLogic string    `json:"detection_logic,omitempty"`
+	Created        time.Time `json:"created"`
+	Updated        time.Time `json:"updated"`
 }
 
 // Command returns the command line with the given name.

@@ -297,6 +297,9 @@ func (p Package) Validate() error {
 			return fmt.Errorf("detection rule %d: %w", i+1, err)
 		}
 	}
+	if _, err := ParseDetectionLogic(p.DetectionLogic, len(p.Detection)); err != nil {
+		return err
+	}
 	return nil
 }
 
