@@ -4,6 +4,7 @@ go 1.26.8
 
 require (
 	fyne.io/fyne/v2 v2.7.1
+	github.com/Microsoft/go-winio v0.6.4
 	github.com/dgraph-io/badger/v4 v4.9.6
 	github.com/hirochachacha/go-smb2 v1.1.0
 	github.com/klauspost/compress v1.20.4
