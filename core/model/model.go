@@ -56,13 +56,33 @@ const (
 	RuleFileSize   RuleKind = "size"
 	RuleSHA256     RuleKind = "sha256"
 	RuleVersion    RuleKind = "version"
+	// RuleRegistry checks a registry value (Windows only).
+	RuleRegistry RuleKind = "registry"
+	// RuleMSI checks that Windows Installer has a product installed
+	// (Windows only).
+	RuleMSI RuleKind = "msi"
 )
 
 // DetectionRule tells whether a package is already installed on a computer.
+// File rules use Path and Value; registry rules Key, ValueName, Value and
+// View; MSI rules ProductCode. A kind a computer cannot check (a registry
+// rule on Linux) is "not applicable" there, never "installed".
 type DetectionRule struct {
-	Kind  RuleKind `json:"kind"`
-	Path  string   `json:"path"`
-	Value string   `json:"value,omitempty"` // size in bytes, hex sha256 or version
+	Kind RuleKind `json:"kind"`
+	Path string   `json:"path,omitempty"` // file rules
+	// Value is the size in bytes, hex SHA-256 or version of a file rule, or
+	// the data a registry value must hold (empty: the value must exist).
+	Value string `json:"value,omitempty"`
+	// Key is a registry rule's key with its hive, e.g.
+	// HKLM\Software\Vendor\App (see ParseRegistryKey).
+	Key string `json:"key,omitempty"`
+	// ValueName is a registry rule's value; empty is the key's default value.
+	ValueName string `json:"value_name,omitempty"`
+	// View is the registry a rule reads on 64-bit Windows: the 64-bit one,
+	// or the 32-bit one 32-bit programs see (WOW6432Node).
+	View RegistryView `json:"view,omitempty"`
+	// ProductCode is an MSI rule's product code, {GUID} in upper case.
+	ProductCode string `json:"product_code,omitempty"`
 }
 
 // Package is a source folder plus the command lines that install it.

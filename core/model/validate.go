@@ -332,8 +332,19 @@ func (s Sharing) validate() error {
 	return nil
 }
 
-// Validate checks a detection rule's kind, path and value.
+// Validate checks a detection rule's kind and the fields its kind uses.
 func (r DetectionRule) Validate() error {
+	switch {
+	case !slices.Contains(RuleKinds, r.Kind):
+		return invalidf("rule kind %q is not one of %s", r.Kind, ruleKindList())
+	case r.Kind == RuleRegistry:
+		return r.validateRegistry()
+	case r.Kind == RuleMSI:
+		return r.validateMSI()
+	}
+	if r.Key != "" || r.ValueName != "" || r.View != "" || r.ProductCode != "" {
+		return invalidf("%s rule for %q: a registry key, value name, view or product code belongs to registry and msi rules", r.Kind, r.Path)
+	}
 	if strings.TrimSpace(r.Path) == "" || hasCtl(r.Path) {
 		return invalidf("%s rule path %q must not be empty or hold a control character", r.Kind, r.Path)
 	}
@@ -352,7 +363,7 @@ func (r DetectionRule) Validate() error {
 			return invalidf("version rule for %q: version must not be empty", r.Path)
 		}
 	default:
-		return invalidf("rule kind %q is not one of file-exists, size, sha256, version", r.Kind)
+		return invalidf("rule kind %q is not one of %s", r.Kind, ruleKindList())
 	}
 	return nil
 }
