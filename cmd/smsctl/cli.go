@@ -329,7 +329,16 @@ func requireFlags(fs *flag.FlagSet, names ...string) error {
 }
 
 // run parses the command line, runs the verb and returns the exit code.
-func run(ctx context.Context, args []string, e *env) int {
+// A panic (Badger's way of meeting a damaged file while reading) is a
+// failure said in one sentence, not a stack and the bad-input code.
+func run(ctx context.Context, args []string, e *env) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			msg, _, _ := strings.Cut(fmt.Sprint(r), "\n")
+			fmt.Fprintf(e.stderr, "smsctl: stopped on an internal error (%s); if the data directory is damaged, restore it from a backup (smsctl restore)\n", msg)
+			code = 1
+		}
+	}()
 	code, err := dispatch(ctx, args, e)
 	if cerr := e.close(); cerr != nil && err == nil {
 		err, code = fmt.Errorf("closing the store: %w", cerr), 1

@@ -157,7 +157,7 @@ func TestPcmStoreInUse(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	p.want(1, "", "in use by another process", "pcm", "list")
+	p.want(1, "", "in use by another OpenSMS process", "pcm", "list")
 }
 
 func TestPcmDataDirIsNotTheAdministrators(t *testing.T) {

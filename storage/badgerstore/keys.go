@@ -14,7 +14,7 @@ import (
 // (codes, IDs) still gets the separator, so a prefix scan for "job S0100003"
 // can never match "job S01000031".
 //
-// Every value is one encoding-version byte (valueVersion) followed by the
+// Every value is one encoding-version byte (storedir.ValueVersion) followed by the
 // JSON of the model type named below. Passwords never appear in a record's
 // JSON (model.Secret marshals to a mask); they live under their own prefix.
 //
@@ -89,10 +89,6 @@ var (
 
 // schemaVersion is the key schema this code reads and writes.
 const schemaVersion = 1
-
-// valueVersion is the first byte of every value: the encoding of the JSON
-// after it.
-const valueVersion byte = 1
 
 const sep = 0x00
 

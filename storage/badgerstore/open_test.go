@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"opensms/core/model"
+	"opensms/storage/storedir"
 )
 
 func TestReopenKeepsEverything(t *testing.T) {
@@ -223,8 +224,8 @@ func TestKeyFile(t *testing.T) {
 	path := filepath.Join(dir, KeyFile)
 	fi, err := os.Stat(path)
 	must(t, err)
-	if fi.Mode().Perm() != 0o600 || fi.Size() != keySize {
-		t.Fatalf("key file mode %v, size %d; want 0600 and %d bytes", fi.Mode().Perm(), fi.Size(), keySize)
+	if fi.Mode().Perm() != 0o600 || fi.Size() != storedir.KeySize {
+		t.Fatalf("key file mode %v, size %d; want 0600 and %d bytes", fi.Mode().Perm(), fi.Size(), storedir.KeySize)
 	}
 	good, err := os.ReadFile(path)
 	must(t, err)
@@ -248,7 +249,7 @@ func TestKeyFile(t *testing.T) {
 	must(t, os.Chmod(path, 0o600))
 	try("short key", "the key file "+path+" holds 16 bytes, not 32: it is damaged or not an OpenSMS store key")
 
-	other := bytes.Repeat([]byte{7}, keySize)
+	other := bytes.Repeat([]byte{7}, storedir.KeySize)
 	must(t, os.WriteFile(path, other, 0o600))
 	try("another key", "does not open the store at "+dir)
 

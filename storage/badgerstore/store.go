@@ -6,15 +6,9 @@ package badgerstore
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
-	"os"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -23,19 +17,22 @@ import (
 	"github.com/dgraph-io/badger/v4"
 
 	"opensms/core/model"
+	"opensms/storage/storedir"
 )
 
 var _ model.Store = (*Store)(nil)
 
 // ErrStoreInUse is what Open's error wraps when another process holds the
-// store's directory.
-var ErrStoreInUse = errors.New("store in use")
+// store's directory: the one in-use error of both stores.
+var ErrStoreInUse = storedir.ErrInUse
+
+// ErrDamaged is what Open's error wraps when the store's files are missing
+// or damaged; Open changed nothing.
+var ErrDamaged = storedir.ErrDamaged
 
 // KeyFile is the name of the encryption key's file inside the store
 // directory.
 const KeyFile = "store.key"
-
-const keySize = 32 // AES-256
 
 // Options tune Open. The zero value is what the Administrator and smsctl use.
 type Options struct {
@@ -51,6 +48,7 @@ type Options struct {
 // concurrent use.
 type Store struct {
 	dir    string
+	sdb    *storedir.DB
 	db     *badger.DB
 	seqPkg *badger.Sequence
 	seqJob *badger.Sequence
@@ -67,43 +65,31 @@ type Store struct {
 }
 
 // Open opens (creating if needed) the store in dir. It creates dir and the
-// encryption key on first use, refuses a key file others can read, and
-// returns an error wrapping ErrStoreInUse when another process has the
-// store open.
+// encryption key on first use, refuses a key file others can read, refuses
+// a directory whose files are missing or damaged (ErrDamaged, nothing
+// changed), and returns an error wrapping ErrStoreInUse when another
+// process has the store open.
 func Open(dir string, opt Options) (*Store, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("creating the store directory: %w", err)
-	}
-	encKey, err := loadKey(dir)
-	if err != nil {
-		return nil, err
-	}
 	bopt := badger.DefaultOptions(dir).
 		WithLogger(badgerLogger(opt.Logger)).
 		WithSyncWrites(true).
-		WithEncryptionKey(encKey).
 		WithIndexCacheSize(16 << 20).
 		WithBlockCacheSize(32 << 20).
 		WithMemTableSize(32 << 20).
 		WithValueLogFileSize(64 << 20).
 		WithNumVersionsToKeep(1)
-	db, err := badger.Open(bopt)
+	sdb, err := storedir.Open(storedir.Config{
+		Name: "the store", Dir: dir, DBDir: dir, KeyFile: KeyFile, Encrypt: true,
+		Badger: bopt, SchemaKey: keySchema, Schema: schemaVersion,
+		InUseHint: "close the Administrator or use --data",
+	})
 	if err != nil {
-		// Badger formats the flock error into its text (no %w), so the
-		// sentence is all there is to recognise.
-		if strings.Contains(err.Error(), "Cannot acquire directory lock") {
-			return nil, &inUseError{dir: dir}
-		}
-		if errors.Is(err, badger.ErrEncryptionKeyMismatch) {
-			return nil, fmt.Errorf("the key file %s does not open the store at %s: put back the key file this store was made with: %w",
-				filepath.Join(dir, KeyFile), dir, err)
-		}
-		return nil, fmt.Errorf("opening the store at %s: %w", dir, err)
+		return nil, err
 	}
-	s := &Store{dir: dir, db: db}
+	s := &Store{dir: dir, sdb: sdb, db: sdb.DB}
 	if err := s.init(); err != nil {
 		s.releaseSequences()
-		_ = db.Close()
+		_ = sdb.Close()
 		return nil, fmt.Errorf("opening the store at %s: %w", dir, err)
 	}
 	interval := opt.GCInterval
@@ -117,30 +103,10 @@ func Open(dir string, opt Options) (*Store, error) {
 	return s, nil
 }
 
-type inUseError struct{ dir string }
-
-func (e *inUseError) Error() string {
-	return fmt.Sprintf("the store at %s is in use by another OpenSMS process; close the Administrator or use --data", e.dir)
-}
-
-func (e *inUseError) Unwrap() error { return ErrStoreInUse }
-
-// init checks the schema version, reads the home site and takes the
-// sequences.
+// init reads the home site and takes the sequences (storedir checked the
+// schema version).
 func (s *Store) init() error {
-	var schema int
-	err := s.db.View(func(txn *badger.Txn) error { return getJSON(txn, keySchema, &schema) })
-	switch {
-	case errors.Is(err, badger.ErrKeyNotFound):
-		if err := s.putJSON(keySchema, schemaVersion); err != nil {
-			return err
-		}
-	case err != nil:
-		return err
-	case schema > schemaVersion:
-		return fmt.Errorf("it was written by a newer OpenSMS (key schema %d; this one reads up to %d): upgrade OpenSMS", schema, schemaVersion)
-	}
-	err = s.db.View(func(txn *badger.Txn) error { return getJSON(txn, keyHome, &s.home) })
+	err := s.db.View(func(txn *badger.Txn) error { return getJSON(txn, keyHome, &s.home) })
 	if err != nil && !errors.Is(err, badger.ErrKeyNotFound) {
 		return err
 	}
@@ -158,75 +124,6 @@ func (s *Store) init() error {
 	return nil
 }
 
-// loadKey reads DIR/store.key, creating it when the directory holds no
-// store yet.
-func loadKey(dir string) ([]byte, error) {
-	path := filepath.Join(dir, KeyFile)
-	fi, err := os.Stat(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		if hasBadgerFiles(dir) {
-			return nil, fmt.Errorf("the store at %s has data but no key file %s: restore the key file from a backup", dir, KeyFile)
-		}
-		return createKey(dir, path)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reading the store key: %w", err)
-	}
-	if runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("the key file %s can be read or changed by other users (mode %#o): run chmod 600 %s", path, fi.Mode().Perm(), path)
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("reading the store key: %w", err)
-	}
-	if len(b) != keySize {
-		return nil, fmt.Errorf("the key file %s holds %d bytes, not %d: it is damaged or not an OpenSMS store key", path, len(b), keySize)
-	}
-	return b, nil
-}
-
-func hasBadgerFiles(dir string) bool {
-	for _, name := range []string{"MANIFEST", "KEYREGISTRY"} {
-		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
-			return true
-		}
-	}
-	return false
-}
-
-// createKey writes a new random key under a temporary name and links it
-// into place, so that a second process racing to create it either wins or
-// reads a complete key.
-func createKey(dir, path string) ([]byte, error) {
-	b := make([]byte, keySize)
-	if _, err := rand.Read(b); err != nil {
-		return nil, err
-	}
-	f, err := os.CreateTemp(dir, KeyFile+".tmp-*")
-	if err != nil {
-		return nil, fmt.Errorf("creating the store key: %w", err)
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp)
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Link(tmp, path)
-	}
-	if errors.Is(err, fs.ErrExist) {
-		return loadKey(dir)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("creating the store key: %w", err)
-	}
-	return b, nil
-}
-
 // Dir returns the store's directory.
 func (s *Store) Dir() string { return s.dir }
 
@@ -238,7 +135,7 @@ func (s *Store) Close() error {
 		s.stopGC()
 		s.gcDone.Wait()
 		err := s.releaseSequences()
-		s.closeErr = errors.Join(err, s.db.Close())
+		s.closeErr = errors.Join(err, s.sdb.Close())
 	})
 	return s.closeErr
 }
@@ -350,28 +247,9 @@ func (s *Store) batchOnce(ctx context.Context, n int, op func(txn *badger.Txn, i
 	return txn.Commit()
 }
 
-// encode is the value format: valueVersion + JSON.
-func encode(v any) ([]byte, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	return append([]byte{valueVersion}, b...), nil
-}
-
-func decode(k, b []byte, v any) error {
-	if len(b) == 0 || b[0] != valueVersion {
-		var ver byte
-		if len(b) > 0 {
-			ver = b[0]
-		}
-		return fmt.Errorf("record %q has encoding %d, which this OpenSMS does not read (it reads %d)", k, ver, valueVersion)
-	}
-	if err := json.Unmarshal(b[1:], v); err != nil {
-		return fmt.Errorf("record %q is damaged: %w", k, err)
-	}
-	return nil
-}
+// encode and decode are the value format both stores share.
+func encode(v any) ([]byte, error)    { return storedir.Encode(v) }
+func decode(k, b []byte, v any) error { return storedir.Decode(k, b, v) }
 
 // getJSON reads and decodes one value; a missing key is badger.ErrKeyNotFound.
 func getJSON(txn *badger.Txn, k []byte, v any) error {

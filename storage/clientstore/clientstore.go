@@ -7,6 +7,10 @@
 //	DIR/state/       the Badger database
 //	DIR/secret.key   32 random bytes (mode 0600) that seal the enrolment's
 //	                 password, so the database alone never holds it in clear
+//	DIR/opensms.lock held while the store is open
+//
+// The lock, the key file, the checks before Badger opens and the schema
+// version follow storage/storedir, as the Administrator's store does.
 //
 // Key schema (one-byte prefix, then the rest):
 //
@@ -17,6 +21,7 @@
 //	'S' "history"                         Badger's sequence behind the history keys
 //	'D' package '/' sha256                download in progress
 //	'I'                                   the last verified instruction file, as read
+//	'V'                                   the key schema version (schemaVersion)
 //
 // Every value is one version byte (valueVersion) followed by JSON.
 package clientstore
@@ -27,18 +32,16 @@ import (
 	"crypto/cipher"
 	"crypto/rand"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
-	"strings"
+	"sync"
 
 	"github.com/dgraph-io/badger/v4"
 
 	"opensms/core/client"
 	"opensms/core/model"
+	"opensms/storage/storedir"
 )
 
 // Key prefixes, one byte each; see the package comment.
@@ -50,41 +53,47 @@ const (
 	prefixDownload   = 'D'
 	prefixIns        = 'I'
 	prefixSeq        = 'S'
+	prefixSchema     = 'V'
 )
 
+// schemaVersion is the key schema this code reads and writes.
+const schemaVersion = 1
+
 // valueVersion is the encoding of every value: 1 = JSON.
-const valueVersion = 1
+const valueVersion = storedir.ValueVersion
+
+// KeyFile is the name of the sealing key's file in the data directory.
+const KeyFile = "secret.key"
 
 // MaxHistory is how many history entries the store keeps; older ones are
 // dropped as new ones come.
 const MaxHistory = 1000
 
-// ErrLocked is returned by Open when another process holds the store.
-var ErrLocked = errors.New("the client store is in use by another process")
+// ErrLocked is what Open's error wraps when another process holds the
+// store: the one in-use error of both stores.
+var ErrLocked = storedir.ErrInUse
+
+// ErrDamaged is what Open's error wraps when the store's files are missing
+// or damaged; Open changed nothing.
+var ErrDamaged = storedir.ErrDamaged
 
 // Store is a Badger-backed client.State.
 type Store struct {
+	sdb  *storedir.DB
 	db   *badger.DB
 	dir  string
 	key  []byte // seals the password
 	hseq *badger.Sequence
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 var _ client.State = (*Store)(nil)
 
 // Open opens (creating if needed) the client store in dir.
 func Open(dir string) (*Store, error) {
-	if dir == "" {
-		return nil, errors.New("client store: directory is empty")
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("creating the client data directory %s: %w", dir, err)
-	}
-	key, err := secretKey(filepath.Join(dir, "secret.key"))
-	if err != nil {
-		return nil, err
-	}
-	opts := badger.DefaultOptions(filepath.Join(dir, "state")).
+	opts := badger.DefaultOptions("").
 		WithSyncWrites(true).
 		WithLogger(nil).
 		WithValueLogFileSize(16 << 20).
@@ -94,74 +103,35 @@ func Open(dir string) (*Store, error) {
 		WithBlockCacheSize(4 << 20).
 		WithIndexCacheSize(4 << 20).
 		WithNumCompactors(2)
-	db, err := badger.Open(opts)
+	sdb, err := storedir.Open(storedir.Config{
+		Name: "the client store", Dir: dir, DBDir: filepath.Join(dir, "state"), KeyFile: KeyFile,
+		Badger: opts, SchemaKey: []byte{prefixSchema}, Schema: schemaVersion,
+		InUseHint: "close the PCM window or stop the agent that uses it",
+	})
 	if err != nil {
-		if strings.Contains(err.Error(), "Cannot acquire directory lock") {
-			return nil, fmt.Errorf("%w (%s): close the PCM window or stop the agent that uses it", ErrLocked, dir)
-		}
-		return nil, fmt.Errorf("opening the client store in %s: %w", dir, err)
-	}
-	hseq, err := db.GetSequence([]byte(string(prefixSeq)+"history"), 16)
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("opening the client store in %s: %w", dir, err)
-	}
-	return &Store{db: db, dir: dir, key: key, hseq: hseq}, nil
-}
-
-// secretKey reads the sealing key, making it on first use.
-func secretKey(path string) ([]byte, error) {
-	b, err := os.ReadFile(path)
-	if err == nil {
-		if len(b) != 32 {
-			return nil, fmt.Errorf("client secret key %s holds %d bytes, not 32", path, len(b))
-		}
-		return b, nil
-	}
-	if !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("reading the client secret key: %w", err)
-	}
-	b = make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	hseq, err := sdb.GetSequence([]byte(string(prefixSeq)+"history"), 16)
 	if err != nil {
-		return nil, fmt.Errorf("creating the client secret key: %w", err)
+		sdb.Close()
+		return nil, fmt.Errorf("opening the client store in %s: %w", dir, err)
 	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("writing the client secret key: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("writing the client secret key: %w", err)
-	}
-	return b, f.Close()
+	return &Store{sdb: sdb, db: sdb.DB, dir: dir, key: sdb.Key, hseq: hseq}, nil
 }
 
 // Dir returns the data directory.
 func (s *Store) Dir() string { return s.dir }
 
-// Close closes the database.
+// Close closes the database and releases the directory. It is safe to
+// call more than once.
 func (s *Store) Close() error {
-	return errors.Join(s.hseq.Release(), s.db.Close())
+	s.closeOnce.Do(func() {
+		s.closeErr = errors.Join(s.hseq.Release(), s.sdb.Close())
+	})
+	return s.closeErr
 }
 
-func encode(v any) ([]byte, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	return append([]byte{valueVersion}, b...), nil
-}
-
-func decode(b []byte, v any) error {
-	if len(b) == 0 || b[0] != valueVersion {
-		return fmt.Errorf("value has unknown encoding version")
-	}
-	return json.Unmarshal(b[1:], v)
-}
+func encode(v any) ([]byte, error) { return storedir.Encode(v) }
 
 func (s *Store) put(key []byte, v any) error {
 	val, err := encode(v)
@@ -180,7 +150,7 @@ func (s *Store) get(key []byte, v any) error {
 		if err != nil {
 			return err
 		}
-		return it.Value(func(b []byte) error { return decode(b, v) })
+		return it.Value(func(b []byte) error { return storedir.Decode(key, b, v) })
 	})
 }
 
@@ -199,8 +169,9 @@ func list[T any](s *Store, prefix []byte, reverse bool) ([]T, error) {
 		}
 		for it.Seek(seek); it.Valid(); it.Next() {
 			var v T
-			if err := it.Item().Value(func(b []byte) error { return decode(b, &v) }); err != nil {
-				return fmt.Errorf("key %q: %w", it.Item().Key(), err)
+			item := it.Item()
+			if err := item.Value(func(b []byte) error { return storedir.Decode(item.Key(), b, &v) }); err != nil {
+				return err
 			}
 			out = append(out, v)
 		}
@@ -242,7 +213,7 @@ func (s *Store) Enrollment(ctx context.Context) (client.Enrollment, error) {
 	}
 	pw, err := g.Open(nil, sp.Nonce, sp.Data, []byte("enrolment"))
 	if err != nil {
-		return e, fmt.Errorf("enrolment password does not open with %s: enrol again", filepath.Join(s.dir, "secret.key"))
+		return e, fmt.Errorf("enrolment password does not open with %s: enrol again", filepath.Join(s.dir, KeyFile))
 	}
 	e.Credentials.Password = model.NewSecret(string(pw))
 	return e, nil
