@@ -23,6 +23,7 @@ import (
 	"sync"
 	"time"
 
+	"opensms/core/detect"
 	"opensms/core/model"
 	"opensms/core/protocol"
 	"opensms/core/share"
@@ -214,6 +215,8 @@ type HistoryEntry struct {
 	Server      string            `json:"server,omitempty"` // where the archive came from
 	OutputTail  string            `json:"output_tail,omitempty"`
 	Error       string            `json:"error,omitempty"`
+	// AlreadyInstalled: the detection rules held, so nothing ran.
+	AlreadyInstalled bool `json:"already_installed,omitempty"`
 }
 
 // State is what the engine persists. storage/clientstore implements it on
@@ -255,6 +258,8 @@ type Engine struct {
 	cfg Config
 	st  State
 	log *slog.Logger
+	// detect checks packages' detection rules before and after a run.
+	detect *detect.Evaluator
 
 	runMu sync.Mutex // held while a package runs
 
@@ -297,6 +302,7 @@ func New(cfg Config, st State) (*Engine, error) {
 		runs:      map[string]RunRecord{},
 		last:      map[string]HistoryEntry{},
 		downloads: map[string]Download{},
+		detect:    detect.New(detect.Options{}),
 	}
 	ctx := context.Background()
 	enr, err := st.Enrollment(ctx)

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"opensms/core/detect"
 	"opensms/core/model"
 	"opensms/core/pack"
 	"opensms/core/protocol"
@@ -173,6 +174,15 @@ func (e *Engine) run(ctx context.Context, enr Enrollment, o protocol.Offer, prog
 		Started:    h.Started,
 		Written:    h.Started,
 	}
+	before, hasRules := e.detect.Package(o.Detection, o.DetectionLogic)
+	if hasRules && before.Outcome == detect.Holds {
+		// Complete means installed, not "ran": nothing to download or run.
+		e.log.Info("job already installed; nothing runs", "job", o.Job, "package", o.Package, "detection", before.Reason)
+		h.State, h.AlreadyInstalled, h.Finished = model.TargetComplete, true, h.Started
+		rec.State, rec.Ran = h.State, true
+		st.State, st.AlreadyInstalled, st.Finished = h.State, true, h.Finished
+		return e.finishRun(ctx, enr, o, rec, h, st)
+	}
 	e.log.Info("running job", "job", o.Job, "package", o.Package, "command", o.Command.Name, "generation", o.Generation)
 	if err := e.report(ctx, enr, st); err != nil {
 		e.log.Warn("running status not written", "job", o.Job, "err", err)
@@ -196,6 +206,8 @@ func (e *Engine) run(ctx context.Context, enr Enrollment, o protocol.Offer, prog
 		h.State, h.Reboot = mapExit(o.Command, *res.exit)
 		if h.State != model.TargetComplete {
 			h.Error = fmt.Sprintf("the command exited with code %d, which is not a success code", *res.exit)
+		} else if hasRules {
+			h.State, h.Error = afterRun(e.detect, o, *res.exit, h.Reboot)
 		}
 	case ctx.Err() != nil:
 		// Stopped from outside (the user, or the agent shutting down): the
@@ -214,6 +226,28 @@ func (e *Engine) run(ctx context.Context, enr Enrollment, o protocol.Offer, prog
 	rec.Ran = rec.Ran || definite
 	st.State, st.ExitCode, st.Reboot = h.State, h.ExitCode, h.Reboot
 	st.Finished, st.OutputTail, st.Error = h.Finished, h.OutputTail, h.Error
+	return e.finishRun(ctx, enr, o, rec, h, st)
+}
+
+// afterRun checks the detection rules after a command line exited with a
+// success code: complete means installed. Rules that do not hold make the
+// run failed, with the rule's sentence, unless the installer asked for a
+// restart (it may finish then: the run stays complete and says so). Rules
+// this computer cannot check leave the exit code's word standing.
+func afterRun(ev *detect.Evaluator, o protocol.Offer, code int, reboot model.Reboot) (model.TargetState, string) {
+	after, _ := ev.Package(o.Detection, o.DetectionLogic)
+	switch {
+	case after.Outcome != detect.NotHeld:
+		return model.TargetComplete, ""
+	case reboot != model.RebootNone:
+		return model.TargetComplete, fmt.Sprintf("the command exited with code %d (restart needed) and the detection rules do not hold yet (%s); the restart should finish the installation", code, after.Reason)
+	}
+	return model.TargetFailed, fmt.Sprintf("the command exited with code %d, but the package is not installed: %s", code, after.Reason)
+}
+
+// finishRun writes a run's outcome: the status file (kept pending when the
+// share cannot be written), the run record, the history entry.
+func (e *Engine) finishRun(ctx context.Context, enr Enrollment, o protocol.Offer, rec RunRecord, h HistoryEntry, st protocol.Status) (HistoryEntry, error) {
 	st.Written = h.Finished
 
 	// The outcome must reach the site even when ctx has ended.
@@ -234,7 +268,7 @@ func (e *Engine) run(ctx context.Context, enr Enrollment, o protocol.Offer, prog
 	e.mu.Lock()
 	e.last[o.Job] = h
 	e.mu.Unlock()
-	e.log.Info("job ran", "job", o.Job, "state", h.State, "exit", exitString(h.ExitCode), "reboot", h.Reboot, "err", h.Error)
+	e.log.Info("job ran", "job", o.Job, "state", h.State, "exit", exitString(h.ExitCode), "reboot", h.Reboot, "already_installed", h.AlreadyInstalled, "err", h.Error)
 	if h.State != model.TargetComplete {
 		return h, fmt.Errorf("job %s %s: %s", o.Job, h.State, h.Error)
 	}

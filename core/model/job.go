@@ -214,4 +214,7 @@ type TargetStatus struct {
 	LastError  string      `json:"last_error,omitempty"`
 	NextAction time.Time   `json:"next_action,omitempty"`
 	Updated    time.Time   `json:"updated,omitempty"`
+	// AlreadyInstalled: Complete because the package's detection rules
+	// held before anything ran.
+	AlreadyInstalled bool `json:"already_installed,omitempty"`
 }

@@ -67,6 +67,12 @@ type Offer struct {
 	// Generation changes when the administrator offers the job again (a
 	// repeat or a re-run), so a client that ran it knows to run it again.
 	Generation int `json:"generation"`
+	// Detection and DetectionLogic are the package's detection rules: the
+	// client checks them before running (they hold: already installed,
+	// nothing runs) and after a successful exit code (they do not hold:
+	// the run failed). Signed with the rest of the offer.
+	Detection      []model.DetectionRule `json:"detection,omitempty"`
+	DetectionLogic string                `json:"detection_logic,omitempty"`
 }
 
 // Instructions is instructions/<COMPUTER>.ins before signing.
@@ -92,7 +98,10 @@ type Status struct {
 	Finished   time.Time         `json:"finished,omitempty"`
 	OutputTail string            `json:"output_tail,omitempty"`
 	Error      string            `json:"error,omitempty"`
-	Written    time.Time         `json:"written"`
+	// AlreadyInstalled: the package's detection rules held before the
+	// run, so nothing ran (State is complete, ExitCode absent).
+	AlreadyInstalled bool      `json:"already_installed,omitempty"`
+	Written          time.Time `json:"written"`
 }
 
 // Inventory is inventory/<COMPUTER>.json, written by the client.

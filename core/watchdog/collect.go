@@ -346,7 +346,7 @@ func (s *Service) applyStatusFile(ctx context.Context, r *statusRead) {
 // applyStatus moves a computer's part of a job to what its client reported.
 func (s *Service) applyStatus(ctx context.Context, rj *runJob, ts *model.TargetStatus, st protocol.Status) {
 	j := rj.job
-	if st.State == ts.State && st.Attempts == ts.Attempts && st.Reboot == ts.Reboot && st.Error == ts.LastError && sameCode(st.ExitCode, ts.ExitCode) {
+	if st.State == ts.State && st.Attempts == ts.Attempts && st.Reboot == ts.Reboot && st.Error == ts.LastError && sameCode(st.ExitCode, ts.ExitCode) && st.AlreadyInstalled == ts.AlreadyInstalled {
 		return
 	}
 	if st.State == model.TargetNone {
@@ -364,6 +364,7 @@ func (s *Service) applyStatus(ctx context.Context, rj *runJob, ts *model.TargetS
 		return
 	}
 	next.ExitCode, next.Reboot, next.Attempts, next.LastError = st.ExitCode, st.Reboot, st.Attempts, st.Error
+	next.AlreadyInstalled = st.AlreadyInstalled && st.State == model.TargetComplete
 	next.Updated, next.NextAction = now, time.Time{}
 	*ts = next
 	rj.dirty[ts.Computer] = true
@@ -379,6 +380,9 @@ func (s *Service) applyStatus(ctx context.Context, rj *runJob, ts *model.TargetS
 	case model.TargetComplete:
 		e.Severity = model.SevInfo
 		e.Message = fmt.Sprintf("%s ran job %s (%s of %s): complete, %s", ts.Computer, j.ID, cmd, pkg, code)
+		if next.AlreadyInstalled {
+			e.Message = fmt.Sprintf("%s did not run job %s (%s of %s): complete, already installed", ts.Computer, j.ID, cmd, pkg)
+		}
 		switch st.Reboot {
 		case model.RebootSoft:
 			e.Message += "; it needs a restart"

@@ -195,6 +195,8 @@ func (s *Service) makeOffer(w *world, j *model.Job, site string) (protocol.Offer
 		ArchiveSize:               j.Status.ArchiveSize,
 		Servers:                   refs,
 		Generation:                1,
+		Detection:                 pkg.Detection,
+		DetectionLogic:            pkg.DetectionLogic,
 	}, nil
 }
 
