@@ -53,9 +53,9 @@ const DefaultDeferrals = 3
 // RunPhase is when the client offers and runs the job.
 type RunPhase struct {
 	Command                   string    `json:"command"` // command line name
-	OfferAfter                time.Time `json:"offer_after,omitempty"`
-	MandatoryAfter            time.Time `json:"mandatory_after,omitempty"` // zero: never mandatory
-	ExpiresAfter              time.Time `json:"expires_after,omitempty"`   // zero: never expires
+	OfferAfter                time.Time `json:"offer_after,omitzero"`
+	MandatoryAfter            time.Time `json:"mandatory_after,omitzero"` // zero: never mandatory
+	ExpiresAfter              time.Time `json:"expires_after,omitzero"`   // zero: never expires
 	NotMandatoryOverSlowLinks bool      `json:"not_mandatory_over_slow_links,omitempty"`
 	Deferrals                 int       `json:"deferrals"` // how often the user may say Later
 }
@@ -95,7 +95,7 @@ const (
 
 // Schedule is when a job starts.
 type Schedule struct {
-	StartAfter time.Time `json:"start_after"`
+	StartAfter time.Time `json:"start_after,omitzero"`
 	Priority   Priority  `json:"priority"`
 	Repeat     Repeat    `json:"repeat"`
 }
@@ -140,8 +140,8 @@ type ServerStatus struct {
 	BytesTotal int64      `json:"bytes_total"`
 	Attempts   int        `json:"attempts"`
 	LastError  string     `json:"last_error,omitempty"`
-	NextAction time.Time  `json:"next_action,omitempty"`
-	Updated    time.Time  `json:"updated,omitempty"`
+	NextAction time.Time  `json:"next_action,omitzero"`
+	Updated    time.Time  `json:"updated,omitzero"`
 }
 
 // JobStatus is a job's overall state and sub-statuses. Per-computer status
@@ -154,10 +154,10 @@ type JobStatus struct {
 	ArchiveSize   int64                   `json:"archive_size,omitempty"`
 	Servers       map[string]ServerStatus `json:"servers,omitempty"`
 	LastError     string                  `json:"last_error,omitempty"`
-	NextAction    time.Time               `json:"next_action,omitempty"`
-	Activated     time.Time               `json:"activated,omitempty"`
-	Finished      time.Time               `json:"finished,omitempty"`
-	Updated       time.Time               `json:"updated,omitempty"`
+	NextAction    time.Time               `json:"next_action,omitzero"`
+	Activated     time.Time               `json:"activated,omitzero"`
+	Finished      time.Time               `json:"finished,omitzero"`
+	Updated       time.Time               `json:"updated,omitzero"`
 	TargetsTotal  int                     `json:"targets_total"`
 	TargetsDone   int                     `json:"targets_done"`
 	TargetsFailed int                     `json:"targets_failed"`
@@ -176,7 +176,7 @@ type Job struct {
 	Cancel     bool       `json:"cancel"`
 	Comment    string     `json:"comment,omitempty"`
 	RepeatOf   string     `json:"repeat_of,omitempty"` // the job this one repeats
-	Created    time.Time  `json:"created"`
+	Created    time.Time  `json:"created,omitzero"`
 	Status     JobStatus  `json:"status"`
 }
 
@@ -212,8 +212,8 @@ type TargetStatus struct {
 	Reboot     Reboot      `json:"reboot,omitempty"`
 	Attempts   int         `json:"attempts"`
 	LastError  string      `json:"last_error,omitempty"`
-	NextAction time.Time   `json:"next_action,omitempty"`
-	Updated    time.Time   `json:"updated,omitempty"`
+	NextAction time.Time   `json:"next_action,omitzero"`
+	Updated    time.Time   `json:"updated,omitzero"`
 	// AlreadyInstalled: Complete because the package's detection rules
 	// held before anything ran.
 	AlreadyInstalled bool `json:"already_installed,omitempty"`

@@ -99,8 +99,8 @@ type Package struct {
 	// DetectionLogic combines the rules by number, e.g. "1 AND (2 OR 3)"
 	// (see ParseDetectionLogic); empty means every rule must hold.
 	DetectionLogic string    `json:"detection_logic,omitempty"`
-	Created        time.Time `json:"created"`
-	Updated        time.Time `json:"updated"`
+	Created        time.Time `json:"created,omitzero"`
+	Updated        time.Time `json:"updated,omitzero"`
 }
 
 // Command returns the command line with the given name.
@@ -128,7 +128,7 @@ type Site struct {
 	Parent      string      `json:"parent,omitempty"`
 	Share       string      `json:"share"` // canonical location, see ParseLocation
 	Credentials Credentials `json:"credentials"`
-	Created     time.Time   `json:"created"`
+	Created     time.Time   `json:"created,omitzero"`
 }
 
 // Server is a distribution server: an SMB share (or a local folder for
@@ -150,7 +150,7 @@ type Computer struct {
 	Name      string     `json:"name"`
 	Site      string     `json:"site"`
 	Platform  Platform   `json:"platform"`
-	LastSeen  time.Time  `json:"last_seen,omitempty"`
+	LastSeen  time.Time  `json:"last_seen,omitzero"`
 	Inventory *Inventory `json:"inventory,omitempty"`
 }
 
@@ -163,7 +163,7 @@ type Inventory struct {
 	OSVersion     string    `json:"os_version"`
 	ClientVersion string    `json:"client_version"`
 	FreeDisk      uint64    `json:"free_disk"` // bytes free in the client's cache
-	Time          time.Time `json:"time"`
+	Time          time.Time `json:"time,omitzero"`
 }
 
 // MachineGroup is a named, static set of computers (or of server names when
@@ -187,7 +187,7 @@ const (
 // Event is one line of the append-only log of what happened.
 type Event struct {
 	ID       uint64    `json:"id"`
-	Time     time.Time `json:"time"`
+	Time     time.Time `json:"time,omitzero"`
 	Severity Severity  `json:"severity"`
 	Job      string    `json:"job,omitempty"`
 	Package  string    `json:"package,omitempty"`
@@ -209,5 +209,5 @@ type Archive struct {
 	Files        int       `json:"files"`
 	SourceBytes  int64     `json:"source_bytes"`
 	Path         string    `json:"path"` // where the Administrator keeps it
-	Created      time.Time `json:"created"`
+	Created      time.Time `json:"created,omitzero"`
 }

@@ -12,6 +12,10 @@ var (
 	ErrNotFound = errors.New("not found")
 	ErrExists   = errors.New("already exists")
 	ErrInUse    = errors.New("in use") // e.g. deleting a package a job still names
+	// ErrUnavailable says something needed is not there to answer: a share
+	// that refuses or does not answer, a store another process holds, a
+	// site service that stopped. Trying again later may work.
+	ErrUnavailable = errors.New("unavailable")
 )
 
 // PackageStore keeps packages. CreatePackage assigns the ID (site code of the
@@ -29,25 +33,45 @@ type PackageStore interface {
 // records, and returned filled in.
 type SiteStore interface {
 	PutSite(ctx context.Context, s Site) error
+	// CreateSite is PutSite that refuses, with ErrExists, a code already
+	// stored: the check and the write are one transaction.
+	CreateSite(ctx context.Context, s Site) error
 	GetSite(ctx context.Context, code string) (Site, error)
 	ListSites(ctx context.Context) ([]Site, error)
 	DeleteSite(ctx context.Context, code string) error
 
 	PutServer(ctx context.Context, s Server) error
+	// CreateServer is PutServer that refuses, with ErrExists, a name the
+	// site already has.
+	CreateServer(ctx context.Context, s Server) error
 	GetServer(ctx context.Context, site, name string) (Server, error)
 	ListServers(ctx context.Context, site string) ([]Server, error) // site "" = all
+	// DeleteServer refuses, with ErrInUse naming the jobs, a server that a
+	// job which has not finished is distributing to.
 	DeleteServer(ctx context.Context, site, name string) error
 
 	// PutComputers adds or replaces computers in one transaction batch.
 	PutComputers(ctx context.Context, cs ...Computer) error
+	// AddComputers is PutComputers that refuses, with ErrExists, a name
+	// already stored; then it stores none of them.
+	AddComputers(ctx context.Context, cs ...Computer) error
 	GetComputer(ctx context.Context, name string) (Computer, error)
 	ListComputers(ctx context.Context, site string) ([]Computer, error) // site "" = all
 	CountComputers(ctx context.Context, site string) (int, error)
 	DeleteComputer(ctx context.Context, name string) error
 
 	PutGroup(ctx context.Context, g MachineGroup) error
+	// CreateGroup is PutGroup that refuses, with ErrExists, a name already
+	// stored (in any case).
+	CreateGroup(ctx context.Context, g MachineGroup) error
+	// RenameGroup stores g in place of the group named old, in one
+	// transaction: ErrExists when g's name is another group's, ErrInUse
+	// naming the jobs when a job that has not finished names old.
+	RenameGroup(ctx context.Context, old string, g MachineGroup) error
 	GetGroup(ctx context.Context, name string) (MachineGroup, error)
 	ListGroups(ctx context.Context) ([]MachineGroup, error)
+	// DeleteGroup refuses, with ErrInUse naming the jobs, a group that a job
+	// which has not finished targets or distributes to.
 	DeleteGroup(ctx context.Context, name string) error
 }
 

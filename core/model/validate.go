@@ -147,9 +147,9 @@ func ParsePlatforms(s string) ([]Platform, error) {
 	return out, nil
 }
 
-// ParseTarget reads "site:S01", "group:NAME" or "computer:NAME". Site codes
-// and computer names are upper-cased; a site target does not include
-// sub-sites (set Subsites to include them).
+// ParseTarget reads "site:S01", "site:S01+subsites", "group:NAME" or
+// "computer:NAME", as Target.String writes them. Site codes and computer
+// names are upper-cased.
 func ParseTarget(s string) (Target, error) {
 	kind, name, ok := strings.Cut(strings.TrimSpace(s), ":")
 	if !ok {
@@ -158,6 +158,9 @@ func ParseTarget(s string) (Target, error) {
 	t := Target{Kind: TargetKind(strings.ToLower(strings.TrimSpace(kind))), Name: strings.TrimSpace(name)}
 	switch t.Kind {
 	case TargetSite:
+		if n, ok := strings.CutSuffix(strings.ToLower(t.Name), subsitesSuffix); ok {
+			t.Name, t.Subsites = strings.TrimSpace(t.Name[:len(n)]), true
+		}
 		t.Name = strings.ToUpper(t.Name)
 	case TargetComputer:
 		t.Name = NormalizeComputerName(t.Name)

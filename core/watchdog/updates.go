@@ -31,14 +31,14 @@ type Transfer struct {
 	Resumed int64     `json:"resumed,omitempty"`
 	Written int64     `json:"written,omitempty"`
 	Err     string    `json:"err,omitempty"`
-	Started time.Time `json:"started"`
+	Started time.Time `json:"started,omitzero"`
 }
 
 // Cycle describes a watchdog cycle.
 type Cycle struct {
-	Started  time.Time     `json:"started"`
-	Duration time.Duration `json:"duration"` // zero while running
-	Next     time.Time     `json:"next"`     // when the next cycle is due
+	Started  time.Time     `json:"started,omitzero"`
+	Duration time.Duration `json:"duration"`      // zero while running
+	Next     time.Time     `json:"next,omitzero"` // when the next cycle is due
 	Err      string        `json:"err,omitempty"`
 }
 

@@ -47,6 +47,16 @@ func fillPassword(txn *badger.Txn, k []byte, c *model.Credentials) error {
 // PutSite adds or replaces a site. Its parent must exist and must not be
 // below it. The first site ever stored becomes the home site.
 func (s *Store) PutSite(ctx context.Context, site model.Site) error {
+	return s.putSite(ctx, site, false)
+}
+
+// CreateSite adds a site; a code already stored is refused with
+// model.ErrExists inside the same transaction.
+func (s *Store) CreateSite(ctx context.Context, site model.Site) error {
+	return s.putSite(ctx, site, true)
+}
+
+func (s *Store) putSite(ctx context.Context, site model.Site, create bool) error {
 	if err := site.Validate(); err != nil {
 		return err
 	}
@@ -68,6 +78,11 @@ func (s *Store) PutSite(ctx context.Context, site model.Site) error {
 	}
 	var madeHome bool
 	err = s.update(ctx, func(txn *badger.Txn) error {
+		if create {
+			if err := mustBeNew(txn, key(prefixSite, site.Code), "site %s", site.Code); err != nil {
+				return err
+			}
+		}
 		if err := checkParent(txn, site); err != nil {
 			return err
 		}
@@ -89,7 +104,7 @@ func (s *Store) PutSite(ctx context.Context, site model.Site) error {
 		return setSecret(txn, key(prefixSitePassword, site.Code), pw)
 	})
 	if err != nil {
-		return fmt.Errorf("storing site %s: %w", site.Code, err)
+		return storing(err, "storing site %s", site.Code)
 	}
 	if madeHome {
 		s.homeMu.Lock()
@@ -216,6 +231,16 @@ func siteExists(txn *badger.Txn, code string) error {
 
 // PutServer adds or replaces a distribution server of an existing site.
 func (s *Store) PutServer(ctx context.Context, sv model.Server) error {
+	return s.putServer(ctx, sv, false)
+}
+
+// CreateServer adds a distribution server; a name the site already has (in
+// any case) is refused with model.ErrExists inside the same transaction.
+func (s *Store) CreateServer(ctx context.Context, sv model.Server) error {
+	return s.putServer(ctx, sv, true)
+}
+
+func (s *Store) putServer(ctx context.Context, sv model.Server, create bool) error {
 	if err := sv.Validate(); err != nil {
 		return err
 	}
@@ -232,13 +257,18 @@ func (s *Store) PutServer(ctx context.Context, sv model.Server) error {
 		if err := siteExists(txn, sv.Site); err != nil {
 			return err
 		}
+		if create {
+			if err := mustBeNew(txn, key(prefixServer, sv.Site, foldName(sv.Name)), "server %s in site %s", sv.Name, sv.Site); err != nil {
+				return err
+			}
+		}
 		if err := txn.Set(key(prefixServer, sv.Site, foldName(sv.Name)), rec); err != nil {
 			return err
 		}
 		return setSecret(txn, key(prefixServerPassword, sv.Site, foldName(sv.Name)), pw)
 	})
 	if err != nil {
-		return fmt.Errorf("storing server %s of site %s: %w", sv.Name, sv.Site, err)
+		return storing(err, "storing server %s of site %s", sv.Name, sv.Site)
 	}
 	return nil
 }
@@ -277,8 +307,19 @@ func (s *Store) ListServers(ctx context.Context, site string) ([]model.Server, e
 func (s *Store) DeleteServer(ctx context.Context, site, name string) error {
 	k := key(prefixServer, site, foldName(name))
 	return s.update(ctx, func(txn *badger.Txn) error {
-		if err := mustExist(txn, k, "server %s of site %s", name, site); err != nil {
+		var sv model.Server
+		if err := getJSON(txn, k, &sv); err != nil {
+			return missing(err, "server %s of site %s", name, site)
+		}
+		jobs, err := unfinishedJobs(ctx, txn, func(j model.Job) bool {
+			_, ok := j.Status.Servers[sv.Site+"/"+sv.Name]
+			return ok
+		})
+		if err != nil {
 			return err
+		}
+		if len(jobs) > 0 {
+			return inUse("server %s of site %s is used by %s", sv.Name, sv.Site, usedBy(jobs))
 		}
 		if err := txn.Delete(k); err != nil {
 			return err
@@ -291,6 +332,17 @@ func (s *Store) DeleteServer(ctx context.Context, site, name string) error {
 // that changes site leaves the old site's range. Large batches are
 // committed in several transactions.
 func (s *Store) PutComputers(ctx context.Context, cs ...model.Computer) error {
+	return s.putComputers(ctx, cs, false)
+}
+
+// AddComputers adds computers, names upper-cased; a name already stored is
+// refused with model.ErrExists and then none is stored. (A batch too big for
+// one transaction is checked whole first, then written in several.)
+func (s *Store) AddComputers(ctx context.Context, cs ...model.Computer) error {
+	return s.putComputers(ctx, cs, true)
+}
+
+func (s *Store) putComputers(ctx context.Context, cs []model.Computer, create bool) error {
 	type entry struct {
 		name, site string
 		rec, idx   []byte
@@ -321,6 +373,13 @@ func (s *Store) PutComputers(ctx context.Context, cs ...model.Computer) error {
 				return err
 			}
 		}
+		if create {
+			for _, e := range entries {
+				if err := mustBeNew(txn, key(prefixComputerSite, e.name), "computer %s", e.name); err != nil {
+					return err
+				}
+			}
+		}
 		return nil
 	})
 	if err != nil {
@@ -329,6 +388,11 @@ func (s *Store) PutComputers(ctx context.Context, cs ...model.Computer) error {
 	return s.batch(ctx, len(entries), func(txn *badger.Txn, i int) error {
 		e := entries[i]
 		ik := key(prefixComputerSite, e.name)
+		if create {
+			if err := mustBeNew(txn, ik, "computer %s", e.name); err != nil {
+				return err
+			}
+		}
 		var old string
 		if err := getJSON(txn, ik, &old); err == nil && old != e.site {
 			if err := txn.Delete(key(prefixComputer, old, e.name)); err != nil {
@@ -411,6 +475,60 @@ func (s *Store) PutGroup(ctx context.Context, g model.MachineGroup) error {
 	return s.update(ctx, func(txn *badger.Txn) error { return txn.Set(key(prefixGroup, foldName(g.Name)), rec) })
 }
 
+// CreateGroup adds a machine group; a name already stored (in any case) is
+// refused with model.ErrExists inside the same transaction.
+func (s *Store) CreateGroup(ctx context.Context, g model.MachineGroup) error {
+	return s.RenameGroup(ctx, "", g)
+}
+
+// RenameGroup stores g in place of the group named old (old "" adds g), in
+// one transaction. g's name must be free unless it is old's; a group that a
+// job which has not finished names keeps its name.
+func (s *Store) RenameGroup(ctx context.Context, old string, g model.MachineGroup) error {
+	if err := g.Validate(); err != nil {
+		return err
+	}
+	rec, err := encode(g)
+	if err != nil {
+		return err
+	}
+	k := key(prefixGroup, foldName(g.Name))
+	return s.update(ctx, func(txn *badger.Txn) error {
+		if old != "" {
+			if err := mustExist(txn, key(prefixGroup, foldName(old)), "machine group %q", old); err != nil {
+				return err
+			}
+		}
+		if foldName(old) != foldName(g.Name) {
+			if err := mustBeNew(txn, k, "machine group %s", g.Name); err != nil {
+				return err
+			}
+			if old != "" {
+				if err := groupFree(ctx, txn, old); err != nil {
+					return err
+				}
+				if err := txn.Delete(key(prefixGroup, foldName(old))); err != nil {
+					return err
+				}
+			}
+		}
+		return txn.Set(k, rec)
+	})
+}
+
+// groupFree refuses, naming the jobs, a group that a job which has not
+// finished targets or distributes to.
+func groupFree(ctx context.Context, txn *badger.Txn, name string) error {
+	jobs, err := unfinishedJobs(ctx, txn, func(j model.Job) bool {
+		return (j.Target.Kind == model.TargetGroup && foldName(j.Target.Name) == foldName(name)) ||
+			(j.Distribute.ServerGroup != "" && foldName(j.Distribute.ServerGroup) == foldName(name))
+	})
+	if err != nil || len(jobs) == 0 {
+		return err
+	}
+	return inUse("machine group %q is used by %s", name, usedBy(jobs))
+}
+
 // GetGroup returns a machine group; the name's case does not matter.
 func (s *Store) GetGroup(ctx context.Context, name string) (model.MachineGroup, error) {
 	var g model.MachineGroup
@@ -428,6 +546,9 @@ func (s *Store) DeleteGroup(ctx context.Context, name string) error {
 	k := key(prefixGroup, foldName(name))
 	return s.update(ctx, func(txn *badger.Txn) error {
 		if err := mustExist(txn, k, "machine group %q", name); err != nil {
+			return err
+		}
+		if err := groupFree(ctx, txn, name); err != nil {
 			return err
 		}
 		return txn.Delete(k)

@@ -1,0 +1,254 @@
+package admin
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"opensms/core/model"
+	"opensms/core/watchdog"
+)
+
+// API is every use case of the Administrator. Requests and responses are
+// plain data (JSON as they stand); every method takes ctx first and fails
+// with an *Error. Local is the in-process implementation.
+type API interface {
+	// Sites.
+	ListSites(ctx context.Context) ([]model.Site, error)
+	// GetSite returns a site with its servers and how many computers it has.
+	GetSite(ctx context.Context, code string) (SiteDetail, error)
+	AddSite(ctx context.Context, r SiteRequest) (model.Site, error)
+	// UpdateSite changes the site r.Code; see SiteRequest for the password.
+	UpdateSite(ctx context.Context, r SiteRequest) (model.Site, error)
+	// DeleteSite refuses a site that still has sub-sites, servers or
+	// computers.
+	DeleteSite(ctx context.Context, code string) error
+
+	// Distribution servers.
+	ListServers(ctx context.Context, site string) ([]model.Server, error) // site "" = all
+	AddServer(ctx context.Context, r ServerRequest) (model.Server, error)
+	UpdateServer(ctx context.Context, r ServerRequest) (model.Server, error)
+	// DeleteServer refuses a server that a job which has not finished uses,
+	// naming the jobs.
+	DeleteServer(ctx context.Context, site, name string) error
+	// TestServer connects to the share r describes (stored or not), lists
+	// it and writes and removes a small file; it returns one sentence.
+	TestServer(ctx context.Context, r ServerRequest) (string, error)
+
+	// Computers.
+	ListComputers(ctx context.Context, site string) ([]model.Computer, error) // site "" = all
+	GetComputer(ctx context.Context, name string) (model.Computer, error)
+	AddComputer(ctx context.Context, r ComputerRequest) (model.Computer, error)
+	UpdateComputer(ctx context.Context, r ComputerRequest) (model.Computer, error)
+	DeleteComputer(ctx context.Context, name string) error
+
+	// Machine groups. Members are computers or distribution servers, and
+	// must exist.
+	ListGroups(ctx context.Context) ([]model.MachineGroup, error)
+	GetGroup(ctx context.Context, name string) (model.MachineGroup, error)
+	AddGroup(ctx context.Context, r GroupRequest) (model.MachineGroup, error)
+	// UpdateGroup replaces the group r.OldName (or r.Name) with r; a new
+	// name renames it.
+	UpdateGroup(ctx context.Context, r GroupRequest) (model.MachineGroup, error)
+	AddMembers(ctx context.Context, group string, members []string) (model.MachineGroup, error)
+	RemoveMembers(ctx context.Context, group string, members []string) (model.MachineGroup, error)
+	// DeleteGroup refuses a group that a job which has not finished targets
+	// or distributes to, naming the jobs.
+	DeleteGroup(ctx context.Context, name string) error
+
+	// Packages.
+	ListPackages(ctx context.Context) ([]model.Package, error)
+	GetPackage(ctx context.Context, id string) (model.Package, error)
+	// AddPackage stores a new package and returns it with its ID.
+	AddPackage(ctx context.Context, p model.Package) (model.Package, error)
+	// UpdatePackage replaces the package p.ID, keeping its Created time.
+	UpdatePackage(ctx context.Context, p model.Package) (model.Package, error)
+	AddCommand(ctx context.Context, pkg string, c model.CommandLine) (model.Package, error)
+	RemoveCommand(ctx context.Context, pkg, name string) (model.Package, error)
+	// DeletePackage refuses a package that a job which has not finished
+	// uses, naming the job.
+	DeletePackage(ctx context.Context, id string) error
+	// ReadDefinition parses a Package Definition File and returns the
+	// package it describes, not stored, with what the import could not keep.
+	ReadDefinition(ctx context.Context, r DefinitionRequest) (Definition, error)
+	// ImportDefinition parses a Package Definition File and stores the
+	// package, with r.Source as its source folder.
+	ImportDefinition(ctx context.Context, r ImportRequest) (Definition, error)
+
+	// Jobs.
+	ListJobs(ctx context.Context) ([]model.Job, error) // newest first
+	// GetJob returns a job with the status of each of its computers.
+	GetJob(ctx context.Context, id string) (JobStatus, error)
+	// AddJob stores a new job Pending and wakes the watchdog; Warnings say
+	// what the job will leave out (a group member that is not a computer, a
+	// target with no computer of the command line's platforms, …).
+	AddJob(ctx context.Context, j model.Job) (JobCreated, error)
+	// UpdateJob changes a job that is still Pending.
+	UpdateJob(ctx context.Context, j model.Job) (model.Job, error)
+	// CancelJob cancels a job that has not finished.
+	CancelJob(ctx context.Context, id string) error
+	// DeleteJob deletes a job that is Pending or has finished.
+	DeleteJob(ctx context.Context, id string) error
+
+	// SiteKey returns the fingerprint of a site's signing key (site "" =
+	// the home site), making the key on first use.
+	SiteKey(ctx context.Context, site string) (SiteKey, error)
+	// ListEvents returns events, newest first.
+	ListEvents(ctx context.Context, f EventFilter) ([]model.Event, error)
+
+	// The watchdog.
+	// RunCycle runs one watchdog cycle now (after the one in progress) and
+	// waits for it; the result holds the events it logged.
+	RunCycle(ctx context.Context) (CycleResult, error)
+	// Watchdog says whether the watchdog runs, when its next cycle is due
+	// and which pushes are in flight.
+	Watchdog(ctx context.Context) (WatchdogState, error)
+	// Watch streams changes (jobs, transfers, events, cycles) until ctx
+	// ends; then the channel closes. A reader that falls behind loses
+	// changes, never slows the watchdog: the lists remain the truth.
+	Watch(ctx context.Context) (<-chan Change, error)
+}
+
+// Password is a password on its way to the API. It prints masked, but
+// crosses a wire as the plain string it is (model.Secret would mask it).
+type Password string
+
+// String masks the password: fmt never prints it.
+func (p Password) String() string {
+	if p == "" {
+		return ""
+	}
+	return "********"
+}
+
+// GoString masks the password for %#v.
+func (p Password) GoString() string { return fmt.Sprintf("admin.Password(%q)", p.String()) }
+
+// Credentials are a share's login as typed: User may be "DOMAIN\user", and
+// when it is empty the share URL's user@ is taken.
+type Credentials struct {
+	User     string   `json:"user,omitempty"`
+	Domain   string   `json:"domain,omitempty"`
+	Password Password `json:"password,omitempty"`
+	// KeepPassword keeps the stored password when Password is empty (an
+	// edit that did not touch it); without it an empty Password clears it.
+	KeepPassword bool `json:"keep_password,omitempty"`
+}
+
+// SiteRequest adds or changes a site. Share is as typed: \\host\share\dir,
+// smb://[domain;]user@host[:port]/share/dir, file:///dir or an absolute
+// folder.
+type SiteRequest struct {
+	Code        string      `json:"code"`
+	Name        string      `json:"name"`
+	Parent      string      `json:"parent,omitempty"`
+	Share       string      `json:"share"`
+	Credentials Credentials `json:"credentials"`
+}
+
+// SiteDetail is a site with its distribution servers and computer count.
+type SiteDetail struct {
+	Site      model.Site     `json:"site"`
+	Servers   []model.Server `json:"servers"`
+	Computers int            `json:"computers"`
+}
+
+// ServerRequest adds, changes or tests a distribution server. URL is as
+// typed, like SiteRequest.Share.
+type ServerRequest struct {
+	Site              string      `json:"site"`
+	Name              string      `json:"name"`
+	URL               string      `json:"url"`
+	Credentials       Credentials `json:"credentials"`
+	Default           bool        `json:"default,omitempty"`
+	RequireSigning    bool        `json:"require_signing,omitempty"`
+	RequireEncryption bool        `json:"require_encryption,omitempty"`
+}
+
+// ComputerRequest adds or changes a computer. Platform "" is unknown.
+type ComputerRequest struct {
+	Name     string         `json:"name"`
+	Site     string         `json:"site"`
+	Platform model.Platform `json:"platform,omitempty"`
+}
+
+// GroupRequest adds or changes a machine group. OldName, on an update,
+// names the group to change when the name changes.
+type GroupRequest struct {
+	OldName string   `json:"old_name,omitempty"`
+	Name    string   `json:"name"`
+	Comment string   `json:"comment,omitempty"`
+	Members []string `json:"members"`
+}
+
+// DefinitionRequest is a Package Definition File: its name (for sentences)
+// and its bytes.
+type DefinitionRequest struct {
+	Name string `json:"name"`
+	Data []byte `json:"data"`
+}
+
+// ImportRequest stores the package a Package Definition File describes.
+// Command lines that name no platform that exists today get Platforms, are
+// left out with DropUnmapped, or make the import fail naming them.
+type ImportRequest struct {
+	DefinitionRequest
+	Source       string           `json:"source"`
+	Platforms    []model.Platform `json:"platforms,omitempty"`
+	DropUnmapped bool             `json:"drop_unmapped,omitempty"`
+}
+
+// Definition is a package read from a Package Definition File (with its ID
+// once stored) and what the import could not keep.
+type Definition struct {
+	Package  model.Package `json:"package"`
+	Warnings []string      `json:"warnings,omitempty"`
+}
+
+// JobStatus is a job and the status of each of its computers, by name.
+type JobStatus struct {
+	Job       model.Job            `json:"job"`
+	Computers []model.TargetStatus `json:"computers"`
+}
+
+// JobCreated is a new job and what it will leave out.
+type JobCreated struct {
+	Job      model.Job `json:"job"`
+	Warnings []string  `json:"warnings,omitempty"`
+}
+
+// SiteKey is the public half of a site's signing key; clients pin the
+// fingerprint at enrolment.
+type SiteKey struct {
+	Site        string `json:"site"`
+	Fingerprint string `json:"fingerprint"`
+	PublicKey   []byte `json:"public_key"` // Ed25519, base64 in JSON
+}
+
+// EventFilter selects events; empty fields match everything.
+type EventFilter struct {
+	Job      string         `json:"job,omitempty"`
+	Computer string         `json:"computer,omitempty"`
+	Severity model.Severity `json:"severity,omitempty"`
+	Since    time.Time      `json:"since,omitzero"`
+	Limit    int            `json:"limit,omitempty"` // newest first; 0 = all
+}
+
+// CycleResult is what one watchdog cycle did: the events it logged, in
+// order, and Err when it could not finish its work.
+type CycleResult struct {
+	Events []model.Event `json:"events"`
+	Err    string        `json:"err,omitempty"`
+}
+
+// WatchdogState is the watchdog as the status bar shows it.
+type WatchdogState struct {
+	Running   bool                `json:"running"`
+	NextCycle time.Time           `json:"next_cycle,omitzero"`
+	Transfers []watchdog.Transfer `json:"transfers"`
+}
+
+// Change is one item of the Watch stream: a job's new status, a push's
+// progress, an event, or a cycle starting or ending. It is one line of
+// newline-delimited JSON on a wire.
+type Change = watchdog.Update

@@ -1,0 +1,205 @@
+package admin
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"opensms/core/model"
+	"opensms/core/pdf"
+)
+
+// ListPackages implements API.
+func (l *Local) ListPackages(ctx context.Context) (_ []model.Package, err error) {
+	defer fail(&err)
+	ps, err := l.st.ListPackages(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("listing packages: %w", err)
+	}
+	return nonNil(ps), nil
+}
+
+// GetPackage implements API.
+func (l *Local) GetPackage(ctx context.Context, id string) (_ model.Package, err error) {
+	defer fail(&err)
+	return l.st.GetPackage(ctx, strings.ToUpper(strings.TrimSpace(id)))
+}
+
+// source checks a package's source: a UNC or smb:// location is made
+// canonical (\\host\share\dir), a file:// URL a path, and a local folder
+// must exist here, where the Send phase packs it. A relative path is for
+// the front end to make absolute: only it knows its working directory.
+func source(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	lower := strings.ToLower(s)
+	switch {
+	case s == "":
+		return "", invalidf("package source must not be empty: give an absolute folder, \\\\host\\share\\folder or smb://host/share/folder")
+	case strings.HasPrefix(s, `\\`) || (strings.HasPrefix(s, "//") && !strings.HasPrefix(s, "///")) || strings.HasPrefix(lower, "smb://"):
+		loc, err := model.ParseLocation(s)
+		if err != nil {
+			return "", invalidf("package source: %v", err)
+		}
+		return loc.UNC(), nil
+	case strings.HasPrefix(lower, "file://"):
+		loc, err := model.ParseLocation(s)
+		if err != nil {
+			return "", invalidf("package source: %v", err)
+		}
+		s = filepath.FromSlash(loc.Path)
+	}
+	if !filepath.IsAbs(s) {
+		return "", invalidf("package source %q is not an absolute folder, \\\\host\\share\\folder or smb://host/share/folder", s)
+	}
+	fi, err := os.Stat(s)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return "", invalidf("source folder %s does not exist", s)
+	case err != nil:
+		return "", fmt.Errorf("looking at source folder %s: %w", s, err)
+	case !fi.IsDir():
+		return "", invalidf("source %s is a file, not a folder", s)
+	}
+	return filepath.Clean(s), nil
+}
+
+// checkPackage completes p (command-line defaults, an empty list rather
+// than none) and checks it with its source.
+func checkPackage(p *model.Package) error {
+	var err error
+	if p.Source, err = source(p.Source); err != nil {
+		return err
+	}
+	p.Commands = nonNil(p.Commands)
+	for i := range p.Commands {
+		p.Commands[i].ApplyDefaults()
+	}
+	return p.Validate()
+}
+
+// AddPackage implements API.
+func (l *Local) AddPackage(ctx context.Context, p model.Package) (_ model.Package, err error) {
+	defer fail(&err)
+	p.ID = ""
+	if err := checkPackage(&p); err != nil {
+		return p, err
+	}
+	if _, err := l.st.HomeSite(ctx); errors.Is(err, model.ErrNotFound) {
+		return p, invalidf("there is no site yet, and package IDs begin with the site code: add a site first")
+	}
+	t := now()
+	p.Created, p.Updated = t, t
+	created, err := l.st.CreatePackage(ctx, p)
+	if err != nil {
+		return p, fmt.Errorf("adding package %s: %w", p.Name, err)
+	}
+	return created, nil
+}
+
+// UpdatePackage implements API.
+func (l *Local) UpdatePackage(ctx context.Context, p model.Package) (_ model.Package, err error) {
+	defer fail(&err)
+	p.ID = strings.ToUpper(strings.TrimSpace(p.ID))
+	old, err := l.st.GetPackage(ctx, p.ID)
+	if err != nil {
+		return p, err
+	}
+	if err := checkPackage(&p); err != nil {
+		return p, err
+	}
+	p.Created, p.Updated = old.Created, now()
+	return p, l.st.UpdatePackage(ctx, p)
+}
+
+// changePackage loads a package, lets edit change it, and stores it.
+func (l *Local) changePackage(ctx context.Context, id string, edit func(p *model.Package) error) (model.Package, error) {
+	p, err := l.st.GetPackage(ctx, strings.ToUpper(strings.TrimSpace(id)))
+	if err != nil {
+		return p, err
+	}
+	if err := edit(&p); err != nil {
+		return p, err
+	}
+	p.Updated = now()
+	if err := p.Validate(); err != nil {
+		return p, err
+	}
+	return p, l.st.UpdatePackage(ctx, p)
+}
+
+// AddCommand implements API.
+func (l *Local) AddCommand(ctx context.Context, pkg string, c model.CommandLine) (_ model.Package, err error) {
+	defer fail(&err)
+	c.ApplyDefaults()
+	return l.changePackage(ctx, pkg, func(p *model.Package) error {
+		if have, ok := p.Command(c.Name); ok {
+			return invalidf("package %s already has a command line named %q", p.ID, have.Name)
+		}
+		p.Commands = append(p.Commands, c)
+		return nil
+	})
+}
+
+// RemoveCommand implements API.
+func (l *Local) RemoveCommand(ctx context.Context, pkg, name string) (_ model.Package, err error) {
+	defer fail(&err)
+	return l.changePackage(ctx, pkg, func(p *model.Package) error {
+		i := slices.IndexFunc(p.Commands, func(c model.CommandLine) bool { return c.Name == name })
+		if i < 0 {
+			return invalidf("package %s has no command line named %q", p.ID, name)
+		}
+		p.Commands = slices.Delete(p.Commands, i, i+1)
+		return nil
+	})
+}
+
+// DeletePackage implements API.
+func (l *Local) DeletePackage(ctx context.Context, id string) (err error) {
+	defer fail(&err)
+	return l.st.DeletePackage(ctx, strings.ToUpper(strings.TrimSpace(id)))
+}
+
+// ReadDefinition implements API.
+func (l *Local) ReadDefinition(ctx context.Context, r DefinitionRequest) (_ Definition, err error) {
+	defer fail(&err)
+	res, err := pdf.Parse(bytes.NewReader(r.Data))
+	if err != nil {
+		return Definition{}, invalidf("%s: %v", r.Name, err)
+	}
+	return Definition{Package: res.Package, Warnings: res.Warnings}, nil
+}
+
+// ImportDefinition implements API.
+func (l *Local) ImportDefinition(ctx context.Context, r ImportRequest) (_ Definition, err error) {
+	defer fail(&err)
+	def, err := l.ReadDefinition(ctx, r.DefinitionRequest)
+	if err != nil {
+		return def, err
+	}
+	p := def.Package
+	kept := p.Commands[:0]
+	for _, c := range p.Commands {
+		switch {
+		case len(c.Platforms) > 0:
+		case len(r.Platforms) > 0:
+			c.Platforms = r.Platforms
+		case r.DropUnmapped:
+			def.Warnings = append(def.Warnings, fmt.Sprintf("command line %q left out: no platform it names exists today", c.Name))
+			continue
+		default:
+			return def, invalidf("%s: command line %q names no platform that exists today; give the platforms it runs on, or leave it out", r.Name, c.Name)
+		}
+		kept = append(kept, c)
+	}
+	p.Commands = kept
+	p.Source = r.Source
+	if def.Package, err = l.AddPackage(ctx, p); err != nil {
+		return def, err
+	}
+	return def, nil
+}
