@@ -17,10 +17,11 @@ import (
 // parser's corners.
 func seedFiles(t testing.TB) map[string][]byte {
 	seeds := map[string][]byte{
-		"and-parens":  []byte("[PDF]\nVersion=1.0\n[Package Definition]\nProduct=X\n[Setup Package for Inventory]\nInventoryThisPackage=TRUE\nDetection Rule Part 1=(File 1 AND FILE2)\n[File 1]\nFile=a.exe\nSize=12\nVersion=1.2\n[File 2]\nFile=b.exe\nSize=x\n"),
-		"utf16":       utf16le("[PDF]\r\nVersion=3.0\r\n[Package Definition]\r\nName=Café\r\nPrograms=P\r\n[P]\r\nCommandLine=p.exe\r\nUserInputRequired=maybe\r\nCanRunWhen=Sometimes\r\n"),
-		"before-any":  []byte("Key=Value\n[PDF\nnot a key\n[PDF]\nVersion=1.2\n[Package Definition]\nProduct=Y\nSetupVariations=\n"),
-		"cp1252-ctrl": []byte("[PDF]\nVersion=2.0\n[Package Definition]\nName=\x80\x81\x9d\xff\n"),
+		"and-parens":       []byte("[PDF]\nVersion=1.0\n[Package Definition]\nProduct=X\n[Setup Package for Inventory]\nInventoryThisPackage=TRUE\nDetection Rule Part 1=(File 1 AND FILE2)\n[File 1]\nFile=a.exe\nSize=12\nVersion=1.2\n[File 2]\nFile=b.exe\nSize=x\n"),
+		"utf16":            utf16le("[PDF]\r\nVersion=3.0\r\n[Package Definition]\r\nName=Café\r\nPrograms=P\r\n[P]\r\nCommandLine=p.exe\r\nUserInputRequired=maybe\r\nCanRunWhen=Sometimes\r\n"),
+		"before-any":       []byte("Key=Value\n[PDF\nnot a key\n[PDF]\nVersion=1.2\n[Package Definition]\nProduct=Y\nSetupVariations=\n"),
+		"cp1252-ctrl":      []byte("[PDF]\nVersion=2.0\n[Package Definition]\nName=\x80\x81\x9d\xff\n"),
+		"detection-method": []byte("[PDF]\nVersion = 2.0\n[Package Definition]\nName = X\nPrograms = P\n[P]\nCommandLine = p.exe\n[DetectionMethod]\nMsiProductCode = {23170F69-40C1-2702-2409-000001000000}\nRegistryValue = [HKLM\\Software\\V]Installed=1\nRegistryValueIs64Bit = maybe\nFile = v.exe\nFileSize = 12\nFileVersion = 1\nWmi = x\n"),
 	}
 	entries, err := os.ReadDir("testdata")
 	if err != nil {
@@ -73,6 +74,16 @@ func FuzzParse(f *testing.F) {
 			for _, pl := range c.Platforms {
 				if !slices.Contains(model.Platforms, pl) {
 					t.Fatalf("unknown platform %q", pl)
+				}
+			}
+			if c.AnyPlatform && len(c.Platforms) > 0 {
+				t.Fatalf("command line %q is for any platform and for %v", c.Name, c.Platforms)
+			}
+		}
+		for i, r := range p.Detection {
+			if r.Kind == model.RuleRegistry || r.Kind == model.RuleMSI {
+				if err := r.Validate(); err != nil {
+					t.Fatalf("rule %d from [DetectionMethod] does not validate: %v", i+1, err)
 				}
 			}
 		}

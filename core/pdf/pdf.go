@@ -8,7 +8,9 @@
 //     [Setup Package for Inventory] with its detection rule and [File N]
 //     sections.
 //   - 2.0 and later ([PDF] Version=2.0): [Package Definition] Name, Version,
-//     Publisher, Comment and Programs, each naming a section.
+//     Publisher, Comment and Programs, each naming a section; and
+//     [DetectionMethod], as Configuration Manager application tooling
+//     writes it (see detectionMethod).
 //
 // A file that names a section it does not have is refused, so nothing half
 // read is ever stored. What the file says that OpenSMS cannot keep comes
@@ -26,7 +28,8 @@
 // Itanium, MS-DOS, Windows 3.1, OS/2, Macintosh) are dropped with a warning
 // naming them; a command line left with no platform is kept without any
 // and a warning, and the administrator chooses before the package
-// validates.
+// validates. A 2.0 program with no SupportedClients at all runs on any
+// platform, as SMS 2.0 and Configuration Manager read it.
 package pdf
 
 import (
@@ -92,6 +95,7 @@ func Parse(r io.Reader) (Result, error) {
 	if err := p.inventory(&pkg); err != nil {
 		return Result{}, err
 	}
+	p.detectionMethod(&pkg)
 	return Result{Package: pkg, Warnings: p.warnings}, nil
 }
 
@@ -188,7 +192,15 @@ func (p *parser) version2(def *section, pkg *model.Package) error {
 		if dep := s.value("DependentProgram"); dep != "" {
 			p.warn("Command line %q: DependentProgram=%s is not kept; make a job for that program first.", c.Name, clip(dep))
 		}
-		p.platforms(s, "SupportedClients", &c)
+		// SMS 2.0 and Configuration Manager read a program without
+		// SupportedClients as one that runs on any platform; vendors'
+		// files rely on it.
+		if list(s.value("SupportedClients")) == nil {
+			c.AnyPlatform = true
+			p.warn("Command line %q names no SupportedClients, so it runs on any platform, as Configuration Manager reads it; name its platforms if it should not.", c.Name)
+		} else {
+			p.platforms(s, "SupportedClients", &c)
+		}
 		p.add(pkg, c)
 	}
 	return nil
