@@ -31,7 +31,6 @@ type Admin struct {
 	ctx        context.Context
 	cancel     context.CancelFunc
 	goroutines sync.WaitGroup
-	uiMu       sync.Mutex
 
 	mdi    *container.MultipleWindows
 	open   []*innerWindow
@@ -42,16 +41,6 @@ type Admin struct {
 	jobs     *jobsWindow
 	groups   *groupsWindow
 	events   *eventsWindow
-
-	// The dialogs opened last, for tests and for the menu's Properties.
-	props        *packageProps
-	workstations *workstations
-	command      *commandDialog
-	details      *jobDetails
-	siteDlg      *siteDialog
-	serverDlg    *serverDialog
-	groupDlg     *groupDialog
-	importDlg    *importSource
 }
 
 // Window titles, also the names in the Window menu.
@@ -74,11 +63,7 @@ func New(app fyne.App, st model.Store, wd Watchdog, opener share.Opener) *Admin 
 		app.SetIcon(fyne.NewStaticResource("opensms.png", assets.Icon))
 	}
 	a.win = app.NewWindow("OpenSMS Administrator")
-	// The windows start loading while they are built; their results wait
-	// for the lock (the test driver runs fyne.Do at once).
-	a.uiMu.Lock()
 	a.buildUI()
-	a.uiMu.Unlock()
 	a.win.SetOnClosed(a.Close)
 	return a
 }

@@ -9,6 +9,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"opensms/core/model"
 	"opensms/storage/badgerstore"
@@ -33,9 +34,11 @@ func newTestAdmin(t testing.TB, newWatchdog func(model.Store) Watchdog) (*Admin,
 	if newWatchdog != nil {
 		wd = newWatchdog(st)
 	}
-	app := test.NewTempApp(t)
-	a := New(app, st, wd, nil)
-	a.locked(func() {
+	app := newUIApp(t)
+	var a *Admin
+	// The windows start loading while New builds them: their results wait.
+	app.locked(func() {
+		a = New(app, st, wd, nil)
 		a.win.Resize(fyne.NewSize(1280, 800))
 		a.win.Show()
 	})
@@ -53,14 +56,6 @@ func must(t testing.TB, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
-}
-
-// locked runs fn as the UI goroutine would: background results land under
-// the same lock.
-func (a *Admin) locked(fn func()) {
-	a.uiMu.Lock()
-	defer a.uiMu.Unlock()
-	fn()
 }
 
 // waitFor polls cond (under the UI lock) until it holds or 10 s pass.
@@ -126,41 +121,35 @@ func TestCreatePackageThroughPackageProperties(t *testing.T) {
 	a.locked(func() {
 		a.show(titlePackages)
 		a.onNew() // File → New with Packages on top
-		pp := a.props
-		if pp == nil || !pp.isNew {
-			t.Fatal("File → New did not open a new Package Properties")
-		}
-		test.Type(pp.name, "Hello")
-		test.Type(pp.version, "1.0")
-		test.Type(pp.comment, "says hello")
+		pp := mustDialog(t, a, "New Package")
+		test.Type(fieldOf[*widget.Entry](t, pp, "Name"), "Hello")
+		test.Type(fieldOf[*widget.Entry](t, pp, "Version"), "1.0")
+		test.Type(fieldOf[*widget.Entry](t, pp, "Comment"), "says hello")
 
-		test.Tap(pp.workstations)
-		ws := a.workstations
-		test.Type(ws.source, src)
-		test.Tap(ws.add)
-		cd := a.command
-		test.Type(cd.name, "Install")
-		test.Type(cd.command, "sh install.sh")
-		for i, p := range model.Platforms {
-			if p == "linux/amd64" || p == "linux/arm64" {
-				test.Tap(cd.platforms[i])
-			}
+		test.Tap(buttonIn(t, pp, "Workstations…"))
+		ws := mustDialog(t, a, "Workstations")
+		test.Type(fieldOf[*widget.Entry](t, ws, "Source folder"), src)
+		test.Tap(buttonIn(t, ws, "Add…"))
+		cd := mustDialog(t, a, "New Command Line")
+		test.Type(fieldOf[*widget.Entry](t, cd, "Name"), "Install")
+		test.Type(fieldOf[*widget.Entry](t, cd, "Command"), "sh install.sh")
+		test.Tap(checkIn(t, cd, "linux/amd64"))
+		test.Tap(checkIn(t, cd, "linux/arm64"))
+		test.Type(fieldOf[*widget.Entry](t, cd, "Time-out"), "30m")
+		test.Tap(buttonIn(t, cd, "OK"))
+		if dialogNamed(a, "New Command Line") != nil {
+			t.Fatalf("command line refused: %s", shownError(cd))
 		}
-		test.Type(cd.timeout, "30m")
-		test.Tap(cd.ok)
-		if cd.errText.Text != "" {
-			t.Fatalf("command line refused: %s", cd.errText.Text)
+		test.Tap(buttonIn(t, ws, "OK"))
+		if dialogNamed(a, "Workstations") != nil {
+			t.Fatalf("workstations refused: %s", shownError(ws))
 		}
-		test.Tap(ws.ok)
-		if ws.errText.Text != "" {
-			t.Fatalf("workstations refused: %s", ws.errText.Text)
-		}
-		test.Tap(pp.ok)
+		test.Tap(buttonIn(t, pp, "OK"))
 	})
 	var pkgs []model.Package
-	waitFor(t, a, "the package in the store", func() bool {
+	waitFor(t, a, "the package in the store and the dialog closed", func() bool {
 		pkgs, _ = st.ListPackages(context.Background())
-		return len(pkgs) == 1 && !a.props.shown
+		return len(pkgs) == 1 && dialogNamed(a, "New Package") == nil
 	})
 	p := pkgs[0]
 	if p.Name != "Hello" || p.Version != "1.0" || p.Comment != "says hello" || p.Source != src {
@@ -184,30 +173,34 @@ func TestPackagePropertiesBadFieldShowsTheModelsSentenceAndStoresNothing(t *test
 	var want string
 	a.locked(func() {
 		a.packages.onNew()
-		pp := a.props
-		test.Type(pp.name, "Hello")
-		test.Tap(pp.ok) // no source folder
+		pp := mustDialog(t, a, "New Package")
+		test.Type(fieldOf[*widget.Entry](t, pp, "Name"), "Hello")
+		test.Tap(buttonIn(t, pp, "OK")) // no source folder
 		want = model.Package{Name: "Hello"}.Validate().Error()
-		if pp.errText.Text != want {
-			t.Errorf("error shown = %q, want the model's %q", pp.errText.Text, want)
+		if got := shownError(pp); got != want {
+			t.Errorf("error shown = %q, want the model's %q", got, want)
 		}
-		if !pp.shown {
+		if dialogNamed(a, "New Package") == nil {
 			t.Error("the dialog closed on a bad field")
 		}
 
 		// A bad command line is refused in its own dialog.
-		test.Tap(pp.workstations)
-		test.Tap(a.workstations.add)
-		cd := a.command
-		test.Type(cd.name, "Install")
-		test.Type(cd.command, "sh install.sh")
-		test.Tap(cd.ok) // no platform
+		test.Tap(buttonIn(t, pp, "Workstations…"))
+		ws := mustDialog(t, a, "Workstations")
+		test.Tap(buttonIn(t, ws, "Add…"))
+		cd := mustDialog(t, a, "New Command Line")
+		test.Type(fieldOf[*widget.Entry](t, cd, "Name"), "Install")
+		test.Type(fieldOf[*widget.Entry](t, cd, "Command"), "sh install.sh")
+		test.Tap(buttonIn(t, cd, "OK")) // no platform
 		c := model.CommandLine{Name: "Install", Command: "sh install.sh", Automated: true}
 		c.ApplyDefaults()
-		if want := c.Validate().Error(); cd.errText.Text != want {
-			t.Errorf("command line error = %q, want %q", cd.errText.Text, want)
+		if want, got := c.Validate().Error(), shownError(cd); got != want {
+			t.Errorf("command line error = %q, want %q", got, want)
 		}
-		if len(a.workstations.commands) != 0 {
+		if dialogNamed(a, "New Command Line") == nil {
+			t.Error("the command line dialog closed on a bad field")
+		}
+		if labelText(ws, "sh install.sh") {
 			t.Error("a refused command line was added")
 		}
 	})

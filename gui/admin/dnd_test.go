@@ -2,11 +2,13 @@ package admin
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"opensms/core/model"
 )
@@ -84,7 +86,6 @@ func TestDragPackageOntoSiteComputerAndGroupMakesJobs(t *testing.T) {
 	for i, c := range cases {
 		target := siteRowFor(t, a, c.uid)
 		a.locked(func() {
-			a.details = nil
 			dragTo(a, pkgRow, centre(a, target))
 			if a.sites.hover != c.uid {
 				t.Errorf("%s: hovering highlights %q", c.uid, a.sites.hover)
@@ -100,21 +101,21 @@ func TestDragPackageOntoSiteComputerAndGroupMakesJobs(t *testing.T) {
 			if a.sites.hover != "" {
 				t.Errorf("%s: highlight %q stays after the drop", c.uid, a.sites.hover)
 			}
-			jd := a.details
+			jd := dialogNamed(a, "Job Details")
 			if jd == nil {
 				t.Fatalf("%s: the drop did not open Job Details", c.uid)
 			}
-			if jd.job.Target != c.want || jd.job.Package != p.ID || jd.command.Selected != "Install" {
-				t.Fatalf("%s: Job Details has target %+v, package %s, command %q", c.uid, jd.job.Target, jd.job.Package, jd.command.Selected)
+			pkg := fieldOf[*widget.Label](t, jd, "Package").Text
+			target := fieldOf[*widget.Label](t, jd, "Target").Text
+			command := fieldOf[*widget.Select](t, jd, "Command line").Selected
+			if !strings.HasPrefix(pkg, p.ID) || target != targetTitle(c.want) || command != "Install" {
+				t.Fatalf("%s: Job Details shows target %q, package %q, command %q", c.uid, target, pkg, command)
 			}
-			if jd.target.Text != targetTitle(c.want) {
-				t.Errorf("target shown as %q", jd.target.Text)
-			}
-			test.Tap(jd.ok)
+			test.Tap(buttonIn(t, jd, "OK"))
 		})
 		waitFor(t, a, "the job of "+c.uid, func() bool {
 			js, _ := st.ListJobs(context.Background())
-			return len(js) == i+1 && !a.details.saving
+			return len(js) == i+1 && dialogNamed(a, "Job Details") == nil
 		})
 		js, _ := st.ListJobs(context.Background())
 		var got model.Job
@@ -137,7 +138,6 @@ func TestDropElsewhereDoesNothing(t *testing.T) {
 	<-a.sites.loaded
 	servers := siteRowFor(t, a, nodeID(nodeServers, "S01"))
 	a.locked(func() {
-		a.details = nil
 		// Onto its own window, through the test driver's drag (which stays where it began).
 		test.Drag(a.win.Canvas(), centre(a, pkgRow), 5, 5)
 		// Onto a folder of the tree, which is not a target.
@@ -149,8 +149,8 @@ func TestDropElsewhereDoesNothing(t *testing.T) {
 		// Onto the status bar.
 		dragTo(a, pkgRow, fyne.NewPos(10, a.win.Canvas().Size().Height-5))
 		pkgRow.DragEnd()
-		if a.details != nil {
-			t.Errorf("a drop elsewhere opened Job Details for %+v", a.details.job.Target)
+		if jd := dialogNamed(a, "Job Details"); jd != nil {
+			t.Errorf("a drop elsewhere opened Job Details for %s", fieldOf[*widget.Label](t, jd, "Target").Text)
 		}
 	})
 	time.Sleep(50 * time.Millisecond)
@@ -164,25 +164,31 @@ func TestJobDetailsBadFieldShowsTheModelsSentenceAndStoresNothing(t *testing.T) 
 	p, _ := storedPackage(t, a, st)
 	a.locked(func() {
 		a.newJob(p, model.Target{Kind: model.TargetSite, Name: "S01"})
-		jd := a.details
-		jd.offerAfter.SetText("2030-01-02 10:00")
-		jd.mandatory.SetText("2030-01-01 10:00") // before the offer
-		test.Tap(jd.ok)
-		j, _ := jd.collect()
+		jd := mustDialog(t, a, "Job Details")
+		offer, mandatory := fieldOf[*widget.Entry](t, jd, "Offer after"), fieldOf[*widget.Entry](t, jd, "Mandatory after")
+		offer.SetText("2030-01-02 10:00")
+		mandatory.SetText("2030-01-01 10:00") // before the offer
+		ok := buttonIn(t, jd, "OK")
+		test.Tap(ok)
+		j := model.Job{Package: p.ID, Target: model.Target{Kind: model.TargetSite, Name: "S01"}}
+		j.ApplyDefaults()
+		j.Run.Command = "Install"
+		j.Run.OfferAfter, _ = parseTime("offer after", offer.Text)
+		j.Run.MandatoryAfter, _ = parseTime("mandatory after", mandatory.Text)
 		want := j.Validate()
-		if want == nil || jd.errText.Text != want.Error() {
-			t.Errorf("error shown = %q, want the model's %v", jd.errText.Text, want)
+		if got := shownError(jd); want == nil || got != want.Error() {
+			t.Errorf("error shown = %q, want the model's %v", got, want)
 		}
-		jd.mandatory.SetText("next tuesday")
-		test.Tap(jd.ok)
-		if jd.errText.Text == "" || jd.errText.Text[:len("mandatory after")] != "mandatory after" {
-			t.Errorf("a bad date says %q", jd.errText.Text)
+		mandatory.SetText("next tuesday")
+		test.Tap(ok)
+		if got := shownError(jd); !strings.HasPrefix(got, "mandatory after") {
+			t.Errorf("a bad date says %q", got)
 		}
-		jd.mandatory.SetText("")
-		jd.deferrals.SetText("-1")
-		test.Tap(jd.ok)
-		if jd.errText.Text != "deferrals -1 must be 0 or more" {
-			t.Errorf("negative deferrals say %q", jd.errText.Text)
+		mandatory.SetText("")
+		fieldOf[*widget.Entry](t, jd, "Deferrals allowed").SetText("-1")
+		test.Tap(ok)
+		if got := shownError(jd); got != "deferrals -1 must be 0 or more" {
+			t.Errorf("negative deferrals say %q", got)
 		}
 	})
 	time.Sleep(100 * time.Millisecond)

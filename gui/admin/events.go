@@ -14,10 +14,13 @@ import (
 	"opensms/core/watchdog"
 )
 
-// eventColumns lays out Time, Severity, Job, Computer and Message; the
+// newEventColumns lays out Time, Severity, Job, Computer and Message; the
 // message keeps at least half the width, however narrow the window: Job and
-// Computer give way first (the detail under the list shows them).
-var eventColumns = &columns{widths: []float32{125, 75, 80, 75}, lastShare: 0.5, giveWay: []int{3, 2}}
+// Computer give way first (the detail under the list shows them). Each
+// Events window has its own: the layout remembers the cells it hid.
+func newEventColumns() *columns {
+	return &columns{widths: []float32{125, 75, 80, 75}, lastShare: 0.5, giveWay: []int{3, 2}}
+}
 
 // eventLimit is how many events the window shows; the log itself keeps all.
 const eventLimit = 1000
@@ -29,6 +32,7 @@ type eventsWindow struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
+	cols          *columns // shared by the header and every row
 	job, computer *widget.Entry
 	severity      *widget.Select
 	list          *keyList
@@ -41,7 +45,7 @@ type eventsWindow struct {
 
 func newEventsWindow(a *Admin) *eventsWindow {
 	ctx, cancel := context.WithCancel(a.ctx)
-	return &eventsWindow{adm: a, ctx: ctx, cancel: cancel, selected: -1}
+	return &eventsWindow{adm: a, ctx: ctx, cancel: cancel, selected: -1, cols: newEventColumns()}
 }
 
 func (w *eventsWindow) buildUI() fyne.CanvasObject {
@@ -52,7 +56,7 @@ func (w *eventsWindow) buildUI() fyne.CanvasObject {
 	w.list = &keyList{onKey: w.adm.typedKey, List: widget.List{
 		Length: func() int { return len(w.events) },
 		CreateItem: func() fyne.CanvasObject {
-			row, _ := cellsIn(eventColumns, 5)
+			row, _ := cellsIn(w.cols, 5)
 			return row
 		},
 		UpdateItem: func(id widget.ListItemID, o fyne.CanvasObject) {
@@ -94,7 +98,7 @@ func (w *eventsWindow) buildUI() fyne.CanvasObject {
 		container.NewGridWithColumns(2, w.job, w.computer))
 	w.reload()
 	w.adm.follow(w.ctx, w.apply)
-	return container.NewBorder(container.NewVBox(bar, headerIn(eventColumns, "Time", "Severity", "Job", "Computer", "Message")),
+	return container.NewBorder(container.NewVBox(bar, headerIn(w.cols, "Time", "Severity", "Job", "Computer", "Message")),
 		container.NewVBox(widget.NewSeparator(), w.detail), nil, nil, w.list)
 }
 

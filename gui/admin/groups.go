@@ -122,9 +122,7 @@ func newGroupDialog(a *Admin, g model.MachineGroup, isNew bool) *groupDialog {
 	if isNew {
 		title = "New Machine Group"
 	}
-	d := &groupDialog{formDialog: formDialog{adm: a, title: title}, group: g, isNew: isNew}
-	a.groupDlg = d
-	return d
+	return &groupDialog{formDialog: formDialog{adm: a, title: title}, group: g, isNew: isNew}
 }
 
 func (d *groupDialog) show() {

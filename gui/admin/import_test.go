@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 )
 
 const helloPDF = "[PDF]\r\nVersion=1.2\r\n\r\n[Package Definition]\r\nProduct=Hello\r\nVersion=2.0\r\nComment=Says hello\r\nSetupVariations=Typical,Old\r\n\r\n" +
@@ -17,21 +18,23 @@ func TestImportPackageDefinitionFillsPackageProperties(t *testing.T) {
 	a, st := newTestAdmin(t, nil)
 	src := t.TempDir()
 	a.locked(func() { a.importFrom(io.NopCloser(strings.NewReader(helloPDF)), "hello.pdf") })
-	waitFor(t, a, "the source folder question", func() bool { return a.importDlg != nil })
+	waitFor(t, a, "the source folder question", func() bool { return dialogNamed(a, "Import Package Definition") != nil })
 	a.locked(func() {
-		test.Type(a.importDlg.source, src)
-		test.Tap(a.importDlg.ok)
-		pp := a.props
-		if pp == nil || pp.name.Text != "Hello" || pp.version.Text != "2.0" || pp.comment.Text != "Says hello" {
-			t.Fatalf("Package Properties not pre-filled: %+v", pp)
+		d := mustDialog(t, a, "Import Package Definition")
+		test.Type(fieldOf[*widget.Entry](t, d, "Source folder"), src)
+		test.Tap(buttonIn(t, d, "Next"))
+		pp := mustDialog(t, a, "New Package")
+		name, version, comment := fieldOf[*widget.Entry](t, pp, "Name").Text, fieldOf[*widget.Entry](t, pp, "Version").Text, fieldOf[*widget.Entry](t, pp, "Comment").Text
+		if name != "Hello" || version != "2.0" || comment != "Says hello" {
+			t.Fatalf("Package Properties not pre-filled: %q %q %q", name, version, comment)
 		}
-		if len(pp.warnings) == 0 {
+		if !labelText(pp, "The import said:") {
 			t.Error("the import's warnings (Alpha dropped) are not shown")
 		}
-		if len(pp.pkg.Commands) != 2 || pp.pkg.Source != src {
-			t.Fatalf("package = %+v", pp.pkg)
+		if !labelText(pp, "Source: "+src+"; 2 command line(s): Typical, Old") {
+			t.Fatalf("the package is not summed up as imported: %s", overlayText(a))
 		}
-		test.Tap(pp.ok)
+		test.Tap(buttonIn(t, pp, "OK"))
 	})
 	waitFor(t, a, "the imported package in the store", func() bool {
 		ps, _ := st.ListPackages(context.Background())
@@ -51,9 +54,11 @@ func TestImportRefusesABrokenFileWithASentence(t *testing.T) {
 		}
 		return false
 	})
-	if a.importDlg != nil {
-		t.Error("a broken file went on to ask for the source")
-	}
+	a.locked(func() {
+		if dialogNamed(a, "Import Package Definition") != nil {
+			t.Error("a broken file went on to ask for the source")
+		}
+	})
 	if ps, _ := st.ListPackages(context.Background()); len(ps) != 0 {
 		t.Error("a broken file stored a package")
 	}

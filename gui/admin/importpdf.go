@@ -66,9 +66,7 @@ type importSource struct {
 }
 
 func newImportSource(a *Admin, res pdf.Result, name string) *importSource {
-	s := &importSource{adm: a, res: res, name: name}
-	a.importDlg = s
-	return s
+	return &importSource{adm: a, res: res, name: name}
 }
 
 func (s *importSource) show() {

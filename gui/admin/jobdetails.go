@@ -117,9 +117,7 @@ type jobDetails struct {
 
 func newJobDetails(a *Admin, j model.Job, p model.Package, isNew bool) *jobDetails {
 	ctx, cancel := context.WithCancel(a.ctx)
-	jd := &jobDetails{adm: a, ctx: ctx, cancel: cancel, job: j, pkg: p, isNew: isNew}
-	a.details = jd
-	return jd
+	return &jobDetails{adm: a, ctx: ctx, cancel: cancel, job: j, pkg: p, isNew: isNew}
 }
 
 func (jd *jobDetails) buildUI() fyne.CanvasObject {

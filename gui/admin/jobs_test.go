@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/widget"
 
 	"opensms/core/model"
 	"opensms/core/watchdog"
@@ -21,13 +20,7 @@ func tapDialogButton(t *testing.T, a *Admin, text string) {
 	if top == nil {
 		t.Fatalf("no dialog to tap %q in", text)
 	}
-	for _, o := range test.LaidOutObjects(top) {
-		if b, ok := o.(*widget.Button); ok && b.Text == text {
-			test.Tap(b)
-			return
-		}
-	}
-	t.Fatalf("the dialog has no %q button", text)
+	test.Tap(buttonIn(t, top, text))
 }
 
 func TestJobsWindowCancelsAndDeletesOnlyPendingJobs(t *testing.T) {

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2/test"
+
 	"opensms/core/model"
 	"opensms/core/watchdog"
 	"opensms/storage/shares"
@@ -39,7 +41,7 @@ func TestWatchdogStatusReachesTheJobsWindowWithoutRefresh(t *testing.T) {
 	// The job is made as the GUI makes it: Job Details, OK.
 	a.locked(func() {
 		a.newJob(p, model.Target{Kind: model.TargetComputer, Name: "PC001"})
-		a.details.ok.OnTapped()
+		test.Tap(buttonIn(t, mustDialog(t, a, "Job Details"), "OK"))
 	})
 	var id string
 	waitFor(t, a, "the pending job in the Jobs window", func() bool {

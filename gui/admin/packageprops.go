@@ -45,7 +45,6 @@ func newPackageProps(a *Admin, p model.Package, warnings []string) *packageProps
 	pp := &packageProps{adm: a, pkg: p, isNew: p.ID == "", warnings: warnings}
 	pp.pkg.Commands = append([]model.CommandLine(nil), p.Commands...)
 	pp.pkg.Detection = append([]model.DetectionRule(nil), p.Detection...)
-	a.props = pp
 	return pp
 }
 
@@ -238,9 +237,7 @@ type workstations struct {
 var commandColumns = []float32{120, 200, 190}
 
 func newWorkstations(pp *packageProps) *workstations {
-	ws := &workstations{pp: pp, selected: -1, commands: append([]model.CommandLine(nil), pp.pkg.Commands...)}
-	pp.adm.workstations = ws
-	return ws
+	return &workstations{pp: pp, selected: -1, commands: append([]model.CommandLine(nil), pp.pkg.Commands...)}
 }
 
 func (ws *workstations) buildUI() fyne.CanvasObject {
@@ -385,9 +382,7 @@ type commandDialog struct {
 }
 
 func newCommandDialog(ws *workstations, index int) *commandDialog {
-	cd := &commandDialog{ws: ws, index: index}
-	ws.pp.adm.command = cd
-	return cd
+	return &commandDialog{ws: ws, index: index}
 }
 
 func (cd *commandDialog) buildUI() fyne.CanvasObject {

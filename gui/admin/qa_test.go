@@ -28,7 +28,7 @@ func TestEventsMessageStaysReadableInANarrowWindow(t *testing.T) {
 	waitFor(t, a, "the event", func() bool { return len(a.events.events) >= 1 })
 	for _, width := range []float32{400, 600, 1200} {
 		a.locked(func() {
-			row, labels := cellsIn(eventColumns, 5)
+			row, labels := cellsIn(a.events.cols, 5)
 			row.Resize(fyne.NewSize(width, 40))
 			msg := labels[4]
 			if got := msg.Size().Width; got < width*0.45 {
@@ -75,28 +75,10 @@ func TestEventsMessageStaysReadableInANarrowWindow(t *testing.T) {
 // overlayText returns every label's text in the window's top overlay (an
 // open dialog), or "" when there is none.
 func overlayText(a *Admin) string {
-	top := a.win.Canvas().Overlays().Top()
-	if top == nil {
-		return ""
-	}
 	var b strings.Builder
-	var walk func(o fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		switch v := o.(type) {
-		case *widget.Label:
-			b.WriteString(v.Text + "\n")
-		case *fyne.Container:
-			for _, c := range v.Objects {
-				walk(c)
-			}
-		case fyne.Widget:
-			r := test.WidgetRenderer(v)
-			for _, c := range r.Objects() {
-				walk(c)
-			}
-		}
+	for _, l := range all[*widget.Label](a.win.Canvas().Overlays().Top()) {
+		b.WriteString(l.Text + "\n")
 	}
-	walk(top)
 	return b.String()
 }
 
@@ -143,9 +125,8 @@ func TestKeysAndToolbarActOnTheWindowTheUserWorksIn(t *testing.T) {
 	// Ctrl+N over the Events window makes a package.
 	a.locked(func() {
 		a.show(titleEvents)
-		a.props = nil
 		a.win.Canvas().(fyne.Shortcutable).TypedShortcut(shortcutNew)
-		if a.props == nil || !a.props.shown {
+		if dialogNamed(a, "New Package") == nil {
 			t.Error("Ctrl+N over the Events window opened no Package Properties")
 		}
 	})
@@ -168,21 +149,23 @@ func TestJobDetailsStatusFitsALongError(t *testing.T) {
 	j.Status.Servers = map[string]model.ServerStatus{"S01/dist1": {State: model.PhaseRetrying, Attempts: 2, LastError: long}}
 	a.locked(func() {
 		newJobDetails(a, j, p, false).show()
-		jd := a.details
-		jd.tabs.SelectIndex(2)
-		if !strings.Contains(jd.overall.Text, "check the server's domain, user and password") || jd.overall.Wrapping != fyne.TextWrapWord {
-			t.Errorf("overall %q (wrapping %v) does not show the whole error wrapped", jd.overall.Text, jd.overall.Wrapping)
+		jd := mustDialog(t, a, "Job Details — "+j.ID)
+		tabs := tabsIn(t, jd)
+		tabs.SelectIndex(2)
+		overall := fieldOf[*widget.Label](t, jd, "Overall")
+		if !strings.Contains(overall.Text, "check the server's domain, user and password") || overall.Wrapping != fyne.TextWrapWord {
+			t.Errorf("overall %q (wrapping %v) does not show the whole error wrapped", overall.Text, overall.Wrapping)
 		}
 		whole := false
-		for _, o := range jd.servers.Objects {
-			if l, ok := o.(*widget.Label); ok && l.Text == long && l.Wrapping == fyne.TextWrapWord {
+		for _, l := range all[*widget.Label](jd) {
+			if l.Text == long && l.Wrapping == fyne.TextWrapWord {
 				whole = true
 			}
 		}
 		if !whole {
 			t.Error("the server's error is not shown whole and wrapped")
 		}
-		if w := jd.tabs.MinSize().Width; w > 1000 {
+		if w := tabs.MinSize().Width; w > 1000 {
 			t.Errorf("the Status tab asks for %.0f px: the dialog would not fit the window", w)
 		}
 	})
@@ -196,7 +179,7 @@ func TestStatusBarShowsACutMessageWhole(t *testing.T) {
 	a.locked(func() {
 		a.status.apply([]watchdog.Update{{Kind: watchdog.UpdateCycle, Cycle: &watchdog.Cycle{Err: long}}})
 		test.Tap(a.status.message)
-		if a.status.shown == nil {
+		if dialogNamed(a, "Watchdog") == nil {
 			t.Fatal("tapping the status message showed nothing")
 		}
 		if txt := overlayText(a); !strings.Contains(txt, "connection refused") {
@@ -264,7 +247,6 @@ func TestEventPropertiesOpensItsJob(t *testing.T) {
 		return false
 	})
 	a.locked(func() {
-		a.details = nil
 		for i, e := range a.events.events {
 			if e.Job == j.ID {
 				a.events.list.Select(i)
@@ -272,7 +254,7 @@ func TestEventPropertiesOpensItsJob(t *testing.T) {
 		}
 		a.win.Canvas().(fyne.Shortcutable).TypedShortcut(shortcutProps)
 	})
-	waitFor(t, a, "Job Details of the event's job", func() bool { return a.details != nil && a.details.job.ID == j.ID })
+	waitFor(t, a, "Job Details of the event's job", func() bool { return dialogNamed(a, "Job Details — "+j.ID) != nil })
 }
 
 // TestWorkstationsRefusesAMissingSourceFolder: a mistyped local source was
@@ -291,29 +273,30 @@ func TestWorkstationsRefusesAMissingSourceFolder(t *testing.T) {
 		a.locked(func() {
 			a.show(titlePackages)
 			a.onNew()
-			pp := a.props
-			test.Tap(pp.workstations)
-			ws := a.workstations
-			test.Type(ws.source, tc.src)
-			test.Tap(ws.add)
-			cd := a.command
-			test.Type(cd.name, "Install")
-			test.Type(cd.command, "sh install.sh")
-			for i, p := range model.Platforms {
-				if p == "linux/amd64" {
-					test.Tap(cd.platforms[i])
-				}
+			pp := mustDialog(t, a, "New Package")
+			test.Tap(buttonIn(t, pp, "Workstations…"))
+			ws := mustDialog(t, a, "Workstations")
+			test.Type(fieldOf[*widget.Entry](t, ws, "Source folder"), tc.src)
+			test.Tap(buttonIn(t, ws, "Add…"))
+			cd := mustDialog(t, a, "New Command Line")
+			test.Type(fieldOf[*widget.Entry](t, cd, "Name"), "Install")
+			test.Type(fieldOf[*widget.Entry](t, cd, "Command"), "sh install.sh")
+			test.Tap(checkIn(t, cd, "linux/amd64"))
+			test.Tap(buttonIn(t, cd, "OK"))
+			test.Tap(buttonIn(t, ws, "OK"))
+			if got := shownError(ws); got != tc.want {
+				t.Errorf("source %q: the dialog says %q, want %q", tc.src, got, tc.want)
 			}
-			test.Tap(cd.ok)
-			test.Tap(ws.ok)
-			if ws.errText.Text != tc.want {
-				t.Errorf("source %q: the dialog says %q, want %q", tc.src, ws.errText.Text, tc.want)
+			if took := labelText(pp, "Source: "+tc.src+";"); (tc.want == "") != took {
+				t.Errorf("source %q: the package took it: %v", tc.src, took)
 			}
-			if got := pp.pkg.Source; (tc.want == "") != (got == tc.src) {
-				t.Errorf("source %q: the package took %q", tc.src, got)
+			if tc.want != "" {
+				test.Tap(buttonIn(t, ws, "Cancel"))
 			}
-			ws.dlg.Hide()
-			pp.dlg.Hide()
+			test.Tap(buttonIn(t, pp, "Cancel"))
+			if n := len(a.win.Canvas().Overlays().List()); n != 0 {
+				t.Fatalf("%d dialogs left open", n)
+			}
 		})
 	}
 }

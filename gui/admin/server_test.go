@@ -6,47 +6,76 @@ import (
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
+	"opensms/core/model"
 	"opensms/storage/shares"
 )
+
+// connection returns the server dialog's Test connection button and the
+// label beside it that gives the answer.
+func connection(t *testing.T, d fyne.CanvasObject) (*widget.Button, *widget.Label) {
+	t.Helper()
+	b := buttonIn(t, d, "Test connection")
+	for _, c := range all[*fyne.Container](d) {
+		var with bool
+		var l *widget.Label
+		for _, o := range c.Objects {
+			if o == b {
+				with = true
+			}
+			if v, ok := o.(*widget.Label); ok {
+				l = v
+			}
+		}
+		if with && l != nil {
+			return b, l
+		}
+	}
+	t.Fatal("no answer beside Test connection")
+	return nil, nil
+}
 
 func TestServerDialogTestsTheConnectionAndStoresTheServer(t *testing.T) {
 	a, st := newTestAdmin(t, nil)
 	a.opener = shares.NewOpener()
 	<-a.sites.loaded
 	share := t.TempDir()
+	var d fyne.CanvasObject
+	var testButton *widget.Button
+	var result *widget.Label
 	a.locked(func() {
 		a.sites.newServer()
-		d := a.serverDlg
-		if d.site.Selected != "S01" {
-			t.Errorf("new server's site = %q", d.site.Selected)
+		d = mustDialog(t, a, "New Distribution Server")
+		if site := fieldOf[*widget.Select](t, d, "Site").Selected; site != "S01" {
+			t.Errorf("new server's site = %q", site)
 		}
-		test.Type(d.name, "dist2")
-		test.Type(d.url, filepath.Join(share, "missing"))
-		test.Tap(d.test)
+		test.Type(fieldOf[*widget.Entry](t, d, "Name"), "dist2")
+		test.Type(fieldOf[*widget.Entry](t, d, "Share"), filepath.Join(share, "missing"))
+		testButton, result = connection(t, d)
+		test.Tap(testButton)
 	})
 	waitFor(t, a, "the answer for a missing folder", func() bool {
-		return a.serverDlg.test.Disabled() == false && a.serverDlg.result.Text != "" && !strings.HasPrefix(a.serverDlg.result.Text, "Connecting")
+		return !testButton.Disabled() && result.Text != "" && !strings.HasPrefix(result.Text, "Connecting")
 	})
 	a.locked(func() {
-		d := a.serverDlg
-		if !strings.Contains(d.result.Text, "missing") {
-			t.Errorf("a missing folder says %q", d.result.Text)
+		if !strings.Contains(result.Text, "missing") {
+			t.Errorf("a missing folder says %q", result.Text)
 		}
-		t.Logf("missing folder: %s", d.result.Text)
-		d.url.SetText(share)
-		test.Tap(d.test)
+		t.Logf("missing folder: %s", result.Text)
+		fieldOf[*widget.Entry](t, d, "Share").SetText(share)
+		test.Tap(testButton)
 	})
 	waitFor(t, a, "the answer for a good folder", func() bool {
-		return strings.HasPrefix(a.serverDlg.result.Text, "Connected to")
+		return strings.HasPrefix(result.Text, "Connected to")
 	})
 	a.locked(func() {
-		d := a.serverDlg
-		t.Logf("good folder: %s", d.result.Text)
-		d.user.SetText("alice")
-		d.password.SetText("s3cret")
-		test.Tap(d.ok)
+		t.Logf("good folder: %s", result.Text)
+		fieldOf[*widget.Entry](t, d, "User").SetText("alice")
+		fieldOf[*widget.Entry](t, d, "Password").SetText("s3cret")
+		test.Tap(buttonIn(t, d, "OK"))
 	})
 	waitFor(t, a, "the server in the store", func() bool {
 		s, err := st.GetServer(context.Background(), "S01", "dist2")
@@ -54,13 +83,13 @@ func TestServerDialogTestsTheConnectionAndStoresTheServer(t *testing.T) {
 	})
 	a.locked(func() {
 		a.sites.newServer()
-		d := a.serverDlg
-		test.Type(d.name, "bad name!")
-		test.Type(d.url, `\\dist3\SMS_PKG`)
-		test.Tap(d.ok)
-		s, _ := d.collect()
-		if want := s.Validate(); want == nil || d.errText.Text != want.Error() {
-			t.Errorf("bad server name says %q, want the model's %v", d.errText.Text, want)
+		d := mustDialog(t, a, "New Distribution Server")
+		test.Type(fieldOf[*widget.Entry](t, d, "Name"), "bad name!")
+		test.Type(fieldOf[*widget.Entry](t, d, "Share"), `\\dist3\SMS_PKG`)
+		test.Tap(buttonIn(t, d, "OK"))
+		want := model.Server{Site: "S01", Name: "bad name!", URL: "smb://dist3/SMS_PKG", Default: true}.Validate()
+		if got := shownError(d); want == nil || got != want.Error() {
+			t.Errorf("bad server name says %q, want the model's %v", got, want)
 		}
 	})
 	if _, err := st.GetServer(context.Background(), "S01", "bad name!"); err == nil {
@@ -72,28 +101,32 @@ func TestUnreachableServerSaysSoOnce(t *testing.T) {
 	a, _ := newTestAdmin(t, nil)
 	a.opener = shares.NewOpener()
 	<-a.sites.loaded
+	var d fyne.CanvasObject
+	var testButton *widget.Button
+	var result *widget.Label
 	a.locked(func() {
 		a.sites.newServer()
-		d := a.serverDlg
-		test.Type(d.name, "dist9")
-		test.Type(d.url, "smb://127.0.0.1:1/SMS_PKG")
-		test.Tap(d.test)
+		d = mustDialog(t, a, "New Distribution Server")
+		test.Type(fieldOf[*widget.Entry](t, d, "Name"), "dist9")
+		test.Type(fieldOf[*widget.Entry](t, d, "Share"), "smb://127.0.0.1:1/SMS_PKG")
+		testButton, result = connection(t, d)
+		test.Tap(testButton)
 	})
 	waitFor(t, a, "the answer without a user", func() bool {
-		return !a.serverDlg.test.Disabled() && !strings.HasPrefix(a.serverDlg.result.Text, "Connecting")
+		return !testButton.Disabled() && !strings.HasPrefix(result.Text, "Connecting")
 	})
 	a.locked(func() {
-		if got := a.serverDlg.result.Text; !strings.Contains(got, "needs a user name") {
+		if got := result.Text; !strings.Contains(got, "needs a user name") {
 			t.Errorf("no user says %q", got)
 		}
-		a.serverDlg.user.SetText("alice")
-		test.Tap(a.serverDlg.test)
+		fieldOf[*widget.Entry](t, d, "User").SetText("alice")
+		test.Tap(testButton)
 	})
-	waitFor(t, a, "the answer", func() bool { return strings.HasPrefix(a.serverDlg.result.Text, "Nothing answers") })
+	waitFor(t, a, "the answer", func() bool { return strings.HasPrefix(result.Text, "Nothing answers") })
 	a.locked(func() {
-		if got := a.serverDlg.result.Text; strings.Count(got, "127.0.0.1") != 1 {
+		if got := result.Text; strings.Count(got, "127.0.0.1") != 1 {
 			t.Errorf("answer repeats itself: %q", got)
 		}
-		t.Log(a.serverDlg.result.Text)
+		t.Log(result.Text)
 	})
 }

@@ -80,9 +80,7 @@ func newSiteDialog(a *Admin, s model.Site, isNew bool) *siteDialog {
 	if isNew {
 		title = "New Site"
 	}
-	d := &siteDialog{formDialog: formDialog{adm: a, title: title}, site: s, isNew: isNew}
-	a.siteDlg = d
-	return d
+	return &siteDialog{formDialog: formDialog{adm: a, title: title}, site: s, isNew: isNew}
 }
 
 func (d *siteDialog) show() {
@@ -198,9 +196,7 @@ func newServerDialog(a *Admin, s model.Server, isNew bool) *serverDialog {
 	if isNew {
 		title = "New Distribution Server"
 	}
-	d := &serverDialog{formDialog: formDialog{adm: a, title: title}, srv: s, isNew: isNew}
-	a.serverDlg = d
-	return d
+	return &serverDialog{formDialog: formDialog{adm: a, title: title}, srv: s, isNew: isNew}
 }
 
 func (d *serverDialog) show() {

@@ -21,7 +21,6 @@ type statusBar struct {
 	next      *widget.Label
 	message   *tapLabel
 	transfers *fyne.Container
-	shown     dialog.Dialog // the whole message, when tapped (for tests)
 
 	nextCycle time.Time
 	running   time.Time                    // when the cycle in progress started; zero when idle
@@ -125,7 +124,6 @@ func (s *statusBar) showMessage() {
 	d := dialog.NewCustom("Watchdog", "Close", l, s.adm.win)
 	d.Resize(fyne.NewSize(560, 200))
 	d.Show()
-	s.shown = d
 }
 
 // tapLabel is a label that does something when tapped.

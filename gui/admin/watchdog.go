@@ -73,16 +73,12 @@ func background[T any](a *Admin, ctx context.Context, work func(context.Context)
 	}()
 }
 
-// do runs fn on the UI goroutine unless ctx has ended. uiMu makes the test
-// driver, which runs fyne.Do inline, as strict as the real one: tests that
-// read widgets while a background result lands take the same lock.
+// do runs fn on the UI goroutine unless ctx has ended (the window that
+// asked is gone).
 func (a *Admin) do(ctx context.Context, fn func()) {
 	fyne.Do(func() {
-		if ctx.Err() != nil {
-			return
+		if ctx.Err() == nil {
+			fn()
 		}
-		a.uiMu.Lock()
-		defer a.uiMu.Unlock()
-		fn()
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"opensms/core/model"
 	"opensms/core/watchdog"
@@ -19,12 +20,13 @@ func TestMachineGroupMembersAreEditable(t *testing.T) {
 	a.locked(func() {
 		a.groups.list.Select(0)
 		a.groups.onProperties()
-		d := a.groupDlg
-		if d.members.Text != "PC001" {
-			t.Errorf("members shown as %q", d.members.Text)
+		d := mustDialog(t, a, "Machine Group Properties")
+		members := fieldOf[*widget.Entry](t, d, "Members")
+		if members.Text != "PC001" {
+			t.Errorf("members shown as %q", members.Text)
 		}
-		d.members.SetText("PC001\npc002, PC003")
-		test.Tap(d.ok)
+		members.SetText("PC001\npc002, PC003")
+		test.Tap(buttonIn(t, d, "OK"))
 	})
 	waitFor(t, a, "the new members in the store", func() bool {
 		g, err := st.GetGroup(context.Background(), "Accounting")
@@ -32,13 +34,13 @@ func TestMachineGroupMembersAreEditable(t *testing.T) {
 	})
 	a.locked(func() {
 		a.groups.onNew()
-		d := a.groupDlg
-		test.Type(d.name, "Twice")
-		d.members.SetText("PC001\npc001")
-		test.Tap(d.ok)
+		d := mustDialog(t, a, "New Machine Group")
+		test.Type(fieldOf[*widget.Entry](t, d, "Name"), "Twice")
+		fieldOf[*widget.Entry](t, d, "Members").SetText("PC001\npc001")
+		test.Tap(buttonIn(t, d, "OK"))
 		want := model.MachineGroup{Name: "Twice", Members: []string{"PC001", "PC001"}}.Validate()
-		if want == nil || d.errText.Text != want.Error() {
-			t.Errorf("a doubled member says %q, want the model's %v", d.errText.Text, want)
+		if got := shownError(d); want == nil || got != want.Error() {
+			t.Errorf("a doubled member says %q, want the model's %v", got, want)
 		}
 	})
 }
