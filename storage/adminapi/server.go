@@ -108,7 +108,9 @@ func (h handlers) routes(mux *http.ServeMux) {
 	mux.Handle("GET /v1/servers", call(func(r *http.Request, _ done) ([]model.Server, error) {
 		return a.ListServers(r.Context(), r.URL.Query().Get("site"))
 	}))
-	mux.Handle("POST /v1/servers", call(func(r *http.Request, req admin.ServerRequest) (model.Server, error) { return a.AddServer(r.Context(), req) }))
+	mux.Handle("POST /v1/servers", call(func(r *http.Request, req admin.ServerRequest) (model.Server, error) {
+		return a.AddServer(r.Context(), req)
+	}))
 	mux.Handle("PUT /v1/servers/{site}/{name}", call(func(r *http.Request, req admin.ServerRequest) (model.Server, error) {
 		return a.UpdateServer(r.Context(), req)
 	}))
@@ -272,4 +274,3 @@ func (h handlers) watch(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 }
-
