@@ -157,9 +157,17 @@ func dial(ctx context.Context, path, service string) (net.Conn, error) {
 		return nil, fmt.Errorf("%w: %s at %s", ErrNoService, service, path)
 	case errors.Is(err, os.ErrPermission):
 		owner := "another user"
-		if fi, statErr := os.Stat(path); statErr == nil {
-			if uid, ok := fileOwner(fi); ok {
-				owner = userName(uid)
+		// The socket itself, else the nearest folder above it that this
+		// user may look at (the one it may not enter).
+		for p := path; ; p = filepath.Dir(p) {
+			if fi, statErr := os.Stat(p); statErr == nil {
+				if uid, ok := fileOwner(fi); ok {
+					owner = userName(uid)
+				}
+				break
+			}
+			if p == filepath.Dir(p) {
+				break
 			}
 		}
 		return nil, &Error{Kind: KindForbidden, Message: fmt.Sprintf("%s at %s belongs to %s; run this as that user or as root", service, path, owner)}

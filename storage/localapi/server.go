@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -57,9 +58,10 @@ func Serve(ctx context.Context, l net.Listener, cfg ServerConfig) error {
 	}
 	stopping := make(chan struct{})
 	var stopped atomic.Bool
+	var handlers sync.WaitGroup
 	info := VersionInfo{Service: cfg.Service, Version: cfg.Version, Started: time.Now().UTC()}
 	srv := &http.Server{
-		Handler:           wrap(cfg, info, &stopped),
+		Handler:           wrap(cfg, info, &stopped, &handlers),
 		ReadHeaderTimeout: 10 * time.Second,
 		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
 			p, err := peerOf(c)
@@ -87,13 +89,24 @@ func Serve(ctx context.Context, l net.Listener, cfg ServerConfig) error {
 	if serveErr := <-done; serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
 		return fmt.Errorf("serving %s: %w", cfg.Service, serveErr)
 	}
-	return nil
+	// A cut request's handler sees its context end; wait for it to return
+	// so that the caller may close what the handlers use (the store).
+	handled := make(chan struct{})
+	go func() { handlers.Wait(); close(handled) }()
+	select {
+	case <-handled:
+		return nil
+	case <-time.After(cfg.Grace):
+		return fmt.Errorf("stopping %s: requests still running %s after their connections were closed", cfg.Service, 2*cfg.Grace)
+	}
 }
 
 // wrap adds what every request gets: the version header both ways, the
 // version answer, and a refusal once the service is stopping.
-func wrap(cfg ServerConfig, info VersionInfo, stopped *atomic.Bool) http.Handler {
+func wrap(cfg ServerConfig, info VersionInfo, stopped *atomic.Bool, handlers *sync.WaitGroup) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		handlers.Add(1)
+		defer handlers.Done()
 		w.Header().Set(HeaderVersion, cfg.Version)
 		if r.URL.Path == VersionPath {
 			w.Header().Set("Content-Type", "application/json")
