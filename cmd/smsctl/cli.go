@@ -57,8 +57,10 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"opensms/core/admin"
 	"opensms/core/model"
 	"opensms/core/share"
+	"opensms/storage/adminapi"
 )
 
 // runFunc runs one verb with its positional arguments.
@@ -139,6 +141,13 @@ type env struct {
 
 	open func(dir string) (model.Store, error)
 	st   model.Store
+
+	// version overrides the build's version (tests of a mismatch).
+	version string
+	// adminAPI is what e.api returned: attached to the site service
+	// (attached is then set) or in this process over st.
+	adminAPI admin.API
+	attached *adminapi.Client
 }
 
 // globalFlags adds --data and --json to fs, bound to e.
@@ -177,6 +186,11 @@ func (e *env) store() (model.Store, error) {
 }
 
 func (e *env) close() error {
+	if e.attached != nil {
+		e.attached.Close()
+		e.attached = nil
+	}
+	e.adminAPI = nil
 	if e.st == nil {
 		return nil
 	}

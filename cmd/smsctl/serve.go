@@ -1,0 +1,102 @@
+package main
+
+// smsctl watchdog serve is the site service: it holds the store, runs the
+// watchdog and serves the Administrator API on DATA/admin.sock (a named
+// pipe on Windows) to the service's own user and root, until SIGINT or
+// SIGTERM (or a Windows service stop).
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"opensms/core/admin"
+	"opensms/core/watchdog"
+	"opensms/storage/adminapi"
+	"opensms/storage/localapi"
+	"opensms/storage/shares"
+)
+
+// Stopping must end within 10 s (a service manager kills after that): the
+// requests in flight get stopGrace, the watchdog's cycle stopWatchdog to
+// reach a point it resumes from, and the store closes after both.
+const (
+	stopGrace    = 3 * time.Second
+	stopWatchdog = 7 * time.Second
+)
+
+func watchdogServe(fs *flag.FlagSet) runFunc {
+	interval := fs.Duration("interval", watchdog.DefaultInterval, "time between two cycles")
+	concurrency := fs.Int("concurrency", watchdog.DefaultConcurrency, "servers one job pushes to at once")
+	return func(ctx context.Context, e *env, _ []string) error {
+		var h slog.Handler = slog.NewTextHandler(e.stderr, nil)
+		if e.json {
+			h = slog.NewJSONHandler(e.stderr, nil)
+		}
+		return serveSite(ctx, e, watchdog.Config{Interval: *interval, Concurrency: *concurrency, Logger: slog.New(h)})
+	}
+}
+
+// serveSite runs the site service until ctx ends.
+func serveSite(ctx context.Context, e *env, cfg watchdog.Config) error {
+	log := cfg.Logger
+	dir, err := e.DataDir()
+	if err != nil {
+		return err
+	}
+	st, err := e.store()
+	if err != nil {
+		return err
+	}
+	opener := shares.NewOpener()
+	wd := watchdog.New(st, opener, cfg)
+	if err := wd.Config().Validate(); err != nil {
+		return usagef("%v", err)
+	}
+	addr := adminapi.Address(dir)
+	l, err := localapi.Listen(addr, localapi.ListenConfig{Service: adminapi.Service})
+	if err != nil {
+		return err
+	}
+	// The watchdog runs on its own context: a signal stops the API first
+	// (no new requests), then the watchdog, then the store closes.
+	if err := wd.Start(context.Background()); err != nil {
+		l.Close()
+		return err
+	}
+	serveCtx, stopServing := context.WithCancel(context.Background())
+	defer stopServing()
+	served := make(chan error, 1)
+	go func() {
+		served <- localapi.Serve(serveCtx, l, localapi.ServerConfig{
+			Service: adminapi.Service,
+			Version: e.buildVersion(),
+			Handler: adminapi.Handler(admin.New(st, wd, opener)),
+			Grace:   stopGrace,
+		})
+	}()
+	log.Info("site service started", "socket", addr, "interval", wd.Config().Interval.String(), "archives", wd.Config().ArchiveDir)
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+		log.Info("site service stopping")
+	case serveErr = <-served: // the socket failed under us: stop the rest as for a signal
+		served = nil
+	}
+	stopServing()
+	stopCtx, cancel := context.WithTimeout(context.Background(), stopWatchdog)
+	defer cancel()
+	wdErr := wd.Stop(stopCtx)
+	if served != nil {
+		serveErr = <-served
+	}
+	if err := errors.Join(serveErr, wdErr); err != nil {
+		return fmt.Errorf("stopping the site service: %w", err)
+	}
+	log.Info("site service stopped")
+	return nil
+}
