@@ -4,13 +4,9 @@ package main
 
 import (
 	"context"
-	"crypto/ed25519"
 	"encoding/base64"
 	"flag"
 	"fmt"
-	"strings"
-
-	"opensms/core/protocol"
 )
 
 func init() {
@@ -29,25 +25,15 @@ type keyView struct {
 func keyShow(fs *flag.FlagSet) runFunc {
 	site := fs.String("site", "", "site `code` (default: the home site)")
 	return func(ctx context.Context, e *env, _ []string) error {
-		st, err := e.store()
+		api, err := e.api(ctx)
 		if err != nil {
 			return err
 		}
-		code := strings.ToUpper(strings.TrimSpace(*site))
-		if code == "" {
-			if code, err = st.HomeSite(ctx); err != nil {
-				return mustExist("a home site (add one with 'smsctl site add')", err)
-			}
-		}
-		if err := requireSite(ctx, st, code); err != nil {
+		k, err := api.SiteKey(ctx, *site)
+		if err != nil {
 			return err
 		}
-		priv, err := st.SiteKey(ctx, code)
-		if err != nil {
-			return fmt.Errorf("reading the key of site %s: %w", code, err)
-		}
-		pub := priv.Public().(ed25519.PublicKey)
-		v := keyView{Site: code, Fingerprint: protocol.Fingerprint(pub), PublicKey: base64.StdEncoding.EncodeToString(pub)}
+		v := keyView{Site: k.Site, Fingerprint: k.Fingerprint, PublicKey: base64.StdEncoding.EncodeToString(k.PublicKey)}
 		if e.json {
 			return e.printJSON(v)
 		}

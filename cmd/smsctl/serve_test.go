@@ -154,8 +154,11 @@ func TestSiteServiceServesAttachedConsolesAndStopsCleanly(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("run-once attached: %s", r)
 	}
-	var e env
-	r = runHere(&e, "--data", c.data, "--json", "watchdog", "run-once")
+	r = runHere(&env{}, "--data", c.data, "key", "show")
+	if r.code != 0 || len(strings.TrimSpace(r.stdout)) < 16 {
+		t.Fatalf("key show attached: %s", r)
+	}
+	r = runHere(&env{}, "--data", c.data, "--json", "watchdog", "run-once")
 	if r.code != 0 || !strings.HasPrefix(strings.TrimSpace(r.stdout), "[") {
 		t.Fatalf("run-once --json attached: %s", r)
 	}
