@@ -64,12 +64,13 @@ func newPcmLocal(t *testing.T) *pcmLocal {
 			Archive: st.SHA256, ArchiveSize: st.Size, Generation: 1,
 			Servers: []protocol.ServerRef{{Name: "S01/DIST1", URL: "file://" + dist}}}
 	}
-	ins, err := protocol.EncodeInstructions(priv, protocol.Instructions{Site: "S01", Computer: "PC001", Generated: now, Offers: []protocol.Offer{
-		mk("S0100011", "sh install.sh", true, time.Time{}),
-		mk("S0100012", "sh install.sh", true, now.Add(-time.Minute)),
-		mk("S0100013", "sh install.sh", false, now.Add(-time.Minute)),
-		mk("S0100014", "sh install.sh 3", true, time.Time{}),
-	}})
+	ins, err := protocol.EncodeInstructions(priv, protocol.Instructions{Site: "S01", Computer: "PC001", Generated: now,
+		Sequence: 1, ValidUntil: now.Add(protocol.DefaultValidity), Offers: []protocol.Offer{
+			mk("S0100011", "sh install.sh", true, time.Time{}),
+			mk("S0100012", "sh install.sh", true, now.Add(-time.Minute)),
+			mk("S0100013", "sh install.sh", false, now.Add(-time.Minute)),
+			mk("S0100014", "sh install.sh 3", true, time.Time{}),
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}

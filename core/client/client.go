@@ -245,10 +245,23 @@ type State interface {
 	PutInstructions(ctx context.Context, data []byte) error
 	// Instructions returns what PutInstructions kept.
 	Instructions(ctx context.Context) ([]byte, error)
+	// PutAccepted keeps the number of the newest instruction file accepted,
+	// which only grows; Accepted returns it (the zero value when none).
+	PutAccepted(ctx context.Context, a Accepted) error
+	Accepted(ctx context.Context) (Accepted, error)
 
 	PutDownload(ctx context.Context, d Download) error
 	ListDownloads(ctx context.Context) ([]Download, error)
 	DeleteDownload(ctx context.Context, pkg, archive string) error
+}
+
+// Accepted is the newest instruction file the engine accepted: its
+// sequence number, under the fingerprint of the site key that signed it (a
+// number from another site, or from before a new enrolment, counts for
+// nothing).
+type Accepted struct {
+	SiteKey  string `json:"site_key"`
+	Sequence uint64 `json:"sequence"`
 }
 
 // Engine is one client computer's Package Command Manager. Its methods are

@@ -72,6 +72,9 @@ type site struct {
 	st     *clientstore.Store
 	eng    *client.Engine
 	cfgMod func(*client.Config)
+	seq    uint64 // the number of the last instruction file signed
+	// signedLast is the last instruction file signed, for replaying it.
+	signedLast []byte
 }
 
 func newSite(t *testing.T, cfgMod ...func(*client.Config)) *site {
@@ -196,10 +199,13 @@ func (s *site) offer(job string, a archive, change func(o *protocol.Offer)) prot
 // signed returns instructions for PC001 signed with key.
 func (s *site) signed(key ed25519.PrivateKey, computer string, offers ...protocol.Offer) []byte {
 	s.t.Helper()
-	data, err := protocol.EncodeInstructions(key, protocol.Instructions{Site: "S01", Computer: computer, Generated: s.clock.Now(), Offers: offers})
+	s.seq++
+	data, err := protocol.EncodeInstructions(key, protocol.Instructions{Site: "S01", Computer: computer, Generated: s.clock.Now(),
+		Sequence: s.seq, ValidUntil: s.clock.Now().Add(protocol.DefaultValidity), Offers: offers})
 	if err != nil {
 		s.t.Fatal(err)
 	}
+	s.signedLast = data
 	return data
 }
 

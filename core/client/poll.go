@@ -55,7 +55,7 @@ func (e *Engine) poll(ctx context.Context, enr Enrollment) error {
 	if err := e.writeInventory(ctx, fsys, enr); err != nil {
 		e.log.Warn("inventory not written", "err", err)
 	}
-	ins, data, err := e.readInstructions(fsys, enr)
+	ins, data, err := e.readInstructions(ctx, fsys, enr)
 	if err != nil {
 		if errors.Is(err, ErrUntrusted) {
 			e.mu.Lock()
@@ -93,9 +93,10 @@ func (e *Engine) poll(ctx context.Context, enr Enrollment) error {
 	return nil
 }
 
-// readInstructions reads and verifies instructions/<COMPUTER>.ins; it
-// returns the file's bytes too (nil when there is none).
-func (e *Engine) readInstructions(fsys share.FS, enr Enrollment) (protocol.Instructions, []byte, error) {
+// readInstructions reads and verifies instructions/<COMPUTER>.ins and
+// checks that it is fresh (see acceptFresh); it returns the file's bytes
+// too (nil when there is none).
+func (e *Engine) readInstructions(ctx context.Context, fsys share.FS, enr Enrollment) (protocol.Instructions, []byte, error) {
 	name, err := protocol.InstructionsPath(enr.Computer)
 	if err != nil {
 		return protocol.Instructions{}, nil, err
@@ -109,10 +110,39 @@ func (e *Engine) readInstructions(fsys share.FS, enr Enrollment) (protocol.Instr
 		return protocol.Instructions{}, nil, fmt.Errorf("reading %s: %w", name, err)
 	}
 	ins, err := verifyInstructions(enr, data)
+	if err == nil {
+		err = e.acceptFresh(ctx, enr, ins)
+	}
 	if err != nil {
 		return protocol.Instructions{}, nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return ins, data, nil
+}
+
+// acceptFresh refuses verified instructions older than the newest this
+// computer accepted from its site, or past their validity, and otherwise
+// keeps their number as the newest accepted. Errors wrap ErrUntrusted and
+// protocol.ErrStale: a genuinely signed file put back on the share must not
+// bring back a job that was cancelled since.
+func (e *Engine) acceptFresh(ctx context.Context, enr Enrollment, ins protocol.Instructions) error {
+	acc, err := e.st.Accepted(ctx)
+	if err != nil {
+		return err
+	}
+	key := protocol.Fingerprint(ed25519.PublicKey(enr.PublicKey))
+	var last uint64
+	if acc.SiteKey == key {
+		last = acc.Sequence
+	}
+	if err := protocol.CheckFresh(ins, last, e.cfg.Now()); err != nil {
+		return fmt.Errorf("%w: %w", ErrUntrusted, err)
+	}
+	if ins.Sequence > last {
+		if err := e.st.PutAccepted(ctx, Accepted{SiteKey: key, Sequence: ins.Sequence}); err != nil {
+			return fmt.Errorf("keeping the number of the instructions: %w", err)
+		}
+	}
+	return nil
 }
 
 // verifyInstructions checks an instruction file with the pinned key and
@@ -143,8 +173,11 @@ func (e *Engine) cachedInstructions(ctx context.Context, enr Enrollment) *protoc
 		return nil
 	}
 	ins, err := verifyInstructions(enr, data)
+	if err == nil {
+		err = protocol.CheckFresh(ins, 0, e.cfg.Now())
+	}
 	if err != nil {
-		e.log.Warn("kept instructions no longer verify; waiting for a poll", "err", err)
+		e.log.Warn("kept instructions no longer verify or are no longer valid; waiting for a poll", "err", err)
 		return nil
 	}
 	return &ins
@@ -173,8 +206,14 @@ func (e *Engine) Offer(job string) (Offer, bool) {
 // inputLocked gathers what offer computation needs; e.mu is held. The maps
 // are copies, so the result may be used after the lock is released.
 func (e *Engine) inputLocked() offerInput {
+	ins := e.ins
+	if ins != nil && !ins.ValidUntil.IsZero() && e.cfg.Now().After(ins.ValidUntil) {
+		// Kept from the last good poll, but the site has not signed them
+		// again since (the share is unreachable, or its watchdog stopped).
+		ins = nil
+	}
 	in := offerInput{
-		Instructions: e.ins,
+		Instructions: ins,
 		Now:          e.cfg.Now(),
 		Platform:     e.cfg.Platform,
 		SlowLink:     e.cfg.SlowLink,

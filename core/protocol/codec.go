@@ -129,12 +129,13 @@ func instructionsSubject(payload []byte) subject {
 	return subjectOf(InstructionsFormat)
 }
 
-// InstructionsDigest summarises everything in ins except Generated, so the
-// watchdog rewrites a computer's instruction file only when what it offers
-// changes.
+// InstructionsDigest summarises everything in ins except Generated,
+// Sequence and ValidUntil, so the watchdog rewrites a computer's
+// instruction file only when what it offers changes (or to sign it again
+// before it runs out).
 func InstructionsDigest(ins Instructions) string {
 	ins = normalInstructions(ins)
-	ins.Generated = time.Time{}
+	ins.Generated, ins.Sequence, ins.ValidUntil = time.Time{}, 0, time.Time{}
 	b, err := json.Marshal(ins)
 	if err != nil {
 		// Instructions holds only plain data; Marshal cannot fail on it.
@@ -155,6 +156,7 @@ func normalInstructions(ins Instructions) Instructions {
 		ins.Computer = c
 	}
 	ins.Generated = ins.Generated.UTC()
+	ins.ValidUntil = ins.ValidUntil.UTC()
 	// A computer with nothing offered gets "offers": [], not null.
 	offers := make([]Offer, len(ins.Offers))
 	for i, o := range ins.Offers {
@@ -177,7 +179,7 @@ func checkInstructions(ins Instructions) error {
 	if _, err := ComputerName(ins.Computer); err != nil {
 		return err
 	}
-	if err := checkTimes(ins.Generated); err != nil {
+	if err := checkTimes(ins.Generated, ins.ValidUntil); err != nil {
 		return err
 	}
 	seen := make(map[string]bool, len(ins.Offers))

@@ -81,7 +81,15 @@ type Instructions struct {
 	Site      string    `json:"site"`
 	Computer  string    `json:"computer"`
 	Generated time.Time `json:"generated"`
-	Offers    []Offer   `json:"offers"`
+	// Sequence only grows from one file for a computer to the next: a
+	// client refuses a file numbered below the newest it accepted, so an
+	// old file put back on the share (a replay) brings nothing back.
+	Sequence uint64 `json:"sequence,omitempty"`
+	// ValidUntil is when a client stops trusting the file; the watchdog
+	// signs it again well before, so only a file nobody re-signs (an old
+	// copy, or a site whose watchdog stopped) runs out.
+	ValidUntil time.Time `json:"valid_until,omitzero"`
+	Offers     []Offer   `json:"offers"`
 }
 
 // Status is status/<COMPUTER>/<JOBID>.json, written by the client.

@@ -37,6 +37,10 @@ type Config struct {
 	// them all back. Default: the store's Dir() + "/watchdog"; empty keeps
 	// nothing.
 	StateDir string
+	// InstructionsValidity is how long an instruction file stays valid; the
+	// service signs each again when a third of it has passed. Default
+	// protocol.DefaultValidity.
+	InstructionsValidity time.Duration
 	// Retry is how a transfer retries transient failures within a cycle;
 	// the next cycle retries what is still failing. Default DefaultRetry.
 	Retry share.RetryPolicy
@@ -118,6 +122,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("watchdog archive directory %q is not an absolute path", c.ArchiveDir)
 	case c.StateDir != "" && !filepath.IsAbs(c.StateDir):
 		return fmt.Errorf("watchdog state directory %q is not an absolute path", c.StateDir)
+	case c.InstructionsValidity < 0 || c.InstructionsValidity > 0 && c.InstructionsValidity < 3*c.Interval:
+		return fmt.Errorf("instruction validity %v is shorter than three watchdog cycles (%v)", c.InstructionsValidity, 3*c.Interval)
 	}
 	if err := c.Retry.Validate(); err != nil {
 		return fmt.Errorf("watchdog retry policy: %w", err)

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // insIndexFile is where a Service keeps, between runs, what the
@@ -25,6 +26,11 @@ type insRecord struct {
 	// MTime is the file's time in Unix nanoseconds as the share listed it;
 	// 0 until the first listing after the write.
 	MTime int64 `json:"mtime,omitempty"`
+	// Sequence and ValidUntil are the file's number and validity: the next
+	// file is numbered above it, and is written before the validity runs
+	// low even when the offers are the same.
+	Sequence   uint64    `json:"sequence,omitempty"`
+	ValidUntil time.Time `json:"valid_until,omitzero"`
 }
 
 type insIndexDoc struct {

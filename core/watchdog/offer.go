@@ -257,8 +257,10 @@ func (s *Service) offerSite(ctx context.Context, w *world, code string, fsys sha
 		computer, name, key, digest string
 		ins                         protocol.Instructions
 		old                         string // digest of the file on the share, when read now
-		size                        int64  // bytes written
-		done                        bool   // the write was tried
+		oldSeq                      uint64 // and its number and validity
+		oldValid                    time.Time
+		size                        int64 // bytes written
+		done                        bool  // the write was tried
 		err                         error
 	}
 	files := make([]*insFile, 0, len(computers))
@@ -276,7 +278,7 @@ func (s *Service) offerSite(ctx context.Context, w *world, code string, fsys sha
 		if existing[c] && s.cs.insDigest[f.key] == "" {
 			// After a restart: the digest kept on disk, while the file is
 			// as it was written; else read the file back.
-			if rec, ok := s.cs.insSaved[f.key]; ok && rec.Digest != "" && rec.MTime != 0 && rec == (insRecord{Digest: rec.Digest, Size: listed[c].Size, MTime: listed[c].MTime}) {
+			if rec, ok := s.cs.insSaved[f.key]; ok && rec.Digest != "" && rec.MTime != 0 && rec.Size == listed[c].Size && rec.MTime == listed[c].MTime {
 				s.cs.insDigest[f.key] = rec.Digest
 			} else {
 				unknown = append(unknown, f)
@@ -289,6 +291,7 @@ func (s *Service) offerSite(ctx context.Context, w *world, code string, fsys sha
 		if data, err := share.ReadSmallFile(fsys, f.name, protocol.MaxSignedSize); err == nil {
 			if old, err := protocol.DecodeInstructions(pub, data); err == nil {
 				f.old = protocol.InstructionsDigest(old)
+				f.oldSeq, f.oldValid = old.Sequence, old.ValidUntil
 			}
 		}
 	})
@@ -297,14 +300,20 @@ func (s *Service) offerSite(ctx context.Context, w *world, code string, fsys sha
 		if f.old != "" {
 			s.cs.insDigest[f.key] = f.old
 			rec := listed[f.computer]
-			rec.Digest = f.old
+			rec.Digest, rec.Sequence, rec.ValidUntil = f.old, f.oldSeq, f.oldValid
 			s.cs.insSaved[f.key] = rec
 			s.cs.insDirty = true
 		}
 	}
+	now := s.cfg.Now()
+	fresh := protocol.Freshness{Validity: s.cfg.InstructionsValidity}
 	inPlace := map[string]bool{}
 	for _, f := range files {
-		if existing[f.computer] && s.cs.insDigest[f.key] == f.digest {
+		// The file's number grows past the last one written, even if that
+		// one failed to land or was removed since.
+		last := max(s.cs.insSaved[f.key].Sequence, s.cs.insLastSeq[f.key])
+		f.ins.Sequence, f.ins.ValidUntil = fresh.Next(now, last)
+		if existing[f.computer] && s.cs.insDigest[f.key] == f.digest && !fresh.Due(s.cs.insSaved[f.key].ValidUntil, now) {
 			inPlace[f.computer] = true
 			continue
 		}
@@ -325,6 +334,9 @@ func (s *Service) offerSite(ctx context.Context, w *world, code string, fsys sha
 		}
 		f.size, f.err, f.done = int64(len(data)), err, true
 	})
+	for _, f := range writes {
+		s.cs.insLastSeq[f.key] = f.ins.Sequence // numbers are never given twice, landed or not
+	}
 	var errs []error
 	for _, f := range writes {
 		if !f.done {
@@ -338,7 +350,7 @@ func (s *Service) offerSite(ctx context.Context, w *world, code string, fsys sha
 			continue
 		}
 		s.cs.insDigest[f.key] = f.digest
-		s.cs.insSaved[f.key] = insRecord{Digest: f.digest, Size: f.size} // its time comes with the next listing
+		s.cs.insSaved[f.key] = insRecord{Digest: f.digest, Size: f.size, Sequence: f.ins.Sequence, ValidUntil: f.ins.ValidUntil} // its time comes with the next listing
 		inPlace[f.computer] = true
 	}
 	if len(errs) > 0 {

@@ -85,6 +85,9 @@ type cycleState struct {
 	// file's size and time (nil until loaded); insDirty says it changed.
 	insSaved map[string]insRecord
 	insDirty bool
+	// insLastSeq holds, per "site/COMPUTER", the number of the last file
+	// written, landed or not, so that no number is given twice.
+	insLastSeq map[string]uint64
 	// siteInfo holds, per site, the content of site.json last written.
 	siteInfo map[string]string
 	// invSeen holds, per "site/file", the size and time of the inventory
@@ -115,6 +118,7 @@ func New(st model.Store, op share.Opener, cfg Config) *Service {
 		wake:      make(chan struct{}, 1),
 		cs: cycleState{
 			insDigest:  map[string]string{},
+			insLastSeq: map[string]uint64{},
 			siteInfo:   map[string]string{},
 			invSeen:    map[string]string{},
 			statusDirs: map[string]seenFolder{},

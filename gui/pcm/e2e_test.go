@@ -120,7 +120,8 @@ func (s *testSite) offer(job, name string, mutate func(*protocol.Offer)) protoco
 func (s *testSite) instruct(offers ...protocol.Offer) []byte {
 	s.t.Helper()
 	data, err := protocol.EncodeInstructions(s.priv, protocol.Instructions{Format: protocol.InstructionsFormat,
-		Site: "S01", Computer: s.computer, Generated: time.Now(), Offers: offers})
+		Site: "S01", Computer: s.computer, Generated: time.Now(),
+		Sequence: uint64(time.Now().UnixMicro()), ValidUntil: time.Now().Add(protocol.DefaultValidity), Offers: offers})
 	if err != nil {
 		s.t.Fatal(err)
 	}

@@ -21,6 +21,7 @@
 //	'S' "history"                         Badger's sequence behind the history keys
 //	'D' package '/' sha256                download in progress
 //	'I'                                   the last verified instruction file, as read
+//	'Q'                                   the newest instruction file's number accepted (client.Accepted)
 //	'V'                                   the key schema version (schemaVersion)
 //
 // Every value is one version byte (valueVersion) followed by JSON.
@@ -54,6 +55,7 @@ const (
 	prefixIns        = 'I'
 	prefixSeq        = 'S'
 	prefixSchema     = 'V'
+	prefixAccepted   = 'Q'
 )
 
 // schemaVersion is the key schema this code reads and writes.
@@ -402,4 +404,25 @@ func (s *Store) Instructions(ctx context.Context) ([]byte, error) {
 		return nil, fmt.Errorf("reading the kept instructions: %w", err)
 	}
 	return out, nil
+}
+
+// PutAccepted implements client.State.
+func (s *Store) PutAccepted(ctx context.Context, a client.Accepted) error {
+	if err := s.put([]byte{prefixAccepted}, a); err != nil {
+		return fmt.Errorf("keeping the number of the instructions accepted: %w", err)
+	}
+	return nil
+}
+
+// Accepted implements client.State.
+func (s *Store) Accepted(ctx context.Context) (client.Accepted, error) {
+	var a client.Accepted
+	err := s.get([]byte{prefixAccepted}, &a)
+	if errors.Is(err, model.ErrNotFound) {
+		return client.Accepted{}, nil
+	}
+	if err != nil {
+		return a, fmt.Errorf("reading the number of the instructions accepted: %w", err)
+	}
+	return a, nil
 }
