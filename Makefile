@@ -47,6 +47,8 @@ test: deps
 	$(GO) run $(STATICCHECK) ./...
 	CGO_ENABLED=0 $(GO) build -o /dev/null ./cmd/smsctl
 	GOOS=windows CGO_ENABLED=0 $(GO) build -o /dev/null ./cmd/smsctl
+	# The Windows-only rule checkers and their tests (registry, MSI) compile here.
+	GOOS=windows CGO_ENABLED=0 $(GO) vet ./core/detect ./core/model ./core/pdf
 	$(GO) test -count=1 -timeout 20m ./...
 
 # More targets go below this line (bench, …).

@@ -156,7 +156,7 @@ var evalCases = []evalCase{
 	{"version file other than", []model.DetectionRule{rule(model.RuleVersion, "$ROOT/app/VERSION", "!=1.4.2-RC1")}, "", NotHeld, []string{"other than 1.4.2-RC1"}},
 	{"version binary file", []model.DetectionRule{rule(model.RuleVersion, "$ROOT/app/binary.dat", "1")}, "", NotHeld, []string{"no version string"}},
 	{"version no value", []model.DetectionRule{rule(model.RuleVersion, "$ROOT/app/VERSION", ">=")}, "", NotApplicable, nil},
-	{"unknown kind", []model.DetectionRule{rule("registry", `HKLM\Software\X`, "1")}, "", NotApplicable, []string{`cannot check "registry" rules`}},
+	{"unknown kind", []model.DetectionRule{rule("wmi", `SELECT * FROM Win32_Product`, "1")}, "", NotApplicable, []string{`cannot check "wmi" rules`}},
 	{"all must hold", []model.DetectionRule{
 		rule(model.RuleFileExists, "$ROOT/app/data.bin", ""),
 		rule(model.RuleFileSize, "$ROOT/app/data.bin", "7"),
