@@ -467,7 +467,7 @@ func withShareAdvice(err error) error {
 		return err
 	}
 	switch {
-	case errors.Is(err, share.ErrAuth):
+	case errors.Is(err, share.ErrLogon):
 		return adviceError{err, "check the user name (--user or the URL's user@) and the password (--password-env or --password-stdin)"}
 	case errors.Is(err, share.ErrUnreachable):
 		return adviceError{err, "check the server's name and port and that it is on, then try again"}

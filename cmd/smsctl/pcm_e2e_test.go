@@ -27,8 +27,11 @@ type pcmSite struct {
 	fp     string            // the site key's fingerprint
 }
 
-func newPcmSite(t *testing.T) *pcmSite {
-	opt := sambatest.Options{User: "opensms", Password: "pcm-e2e-" + fmt.Sprint(os.Getpid())}
+func newPcmSite(t *testing.T) *pcmSite { return newHardenedPcmSite(t, sambatest.Plain) }
+
+// newHardenedPcmSite is newPcmSite with both smbd hardened by p.
+func newHardenedPcmSite(t *testing.T, p sambatest.Profile) *pcmSite {
+	opt := sambatest.Options{User: "opensms", Password: "pcm-e2e-" + fmt.Sprint(os.Getpid()), Profile: p}
 	siteOpt, distOpt := opt, opt
 	siteOpt.Shares, distOpt.Shares = []string{"SITE", "DIST2"}, []string{"DIST1"}
 	s := &pcmSite{site: sambatest.Start(t, siteOpt), dist1: sambatest.Start(t, distOpt), out: t.TempDir()}
@@ -153,5 +156,26 @@ func TestPcmEndToEnd(t *testing.T) {
 	}
 	if out := s.client.ok("pcm", "show"); !strings.Contains(out, s.fp) || strings.Contains(out, "pcm-e2e-") {
 		t.Errorf("pcm show:\n%s", out)
+	}
+}
+
+// The "done when" for hardened servers: the site share and both
+// distribution servers require signing (Samba's asynchronous I/O on), or
+// encryption; the package goes out, the client enrolled on that site share
+// fetches and runs it, and the job comes back Complete.
+func TestPcmEndToEndHardenedServers(t *testing.T) {
+	for _, p := range sambatest.Profiles {
+		t.Run(p.String(), func(t *testing.T) {
+			s := newHardenedPcmSite(t, p)
+			id := s.job(t, "hardened")
+			if out := s.admin.ok("watchdog", "run-once"); !strings.Contains(out, "offered to 1 computer") {
+				t.Fatalf("run-once did not offer the job:\n%s", out)
+			}
+			s.client.ok("pcm", "enroll", "--site-share", s.site.URL("SITE"), "--password-env", "SMB_PW", "--name", "PC001", "--trust", s.fp)
+			if r := s.client.run("pcm", "run", "--due"); r.code != 0 || !strings.Contains(r.stdout, "installed") {
+				t.Fatalf("pcm run --due: %s", r)
+			}
+			s.complete(t, id, "hardened")
+		})
 	}
 }

@@ -53,6 +53,14 @@ type Opener interface {
 var (
 	// ErrAuth: wrong user or password, or access denied. Permanent.
 	ErrAuth = errors.New("access denied")
+	// ErrLogon: the login itself was refused (user, password, domain or
+	// the account's state); it comes with ErrAuth. Only this one warrants
+	// "check the user and password". Permanent.
+	ErrLogon = errors.New("login refused")
+	// ErrSecurity: the server's and the caller's requirements for signing,
+	// encryption or the SMB dialect do not meet; the error's text says
+	// which side requires what. Permanent.
+	ErrSecurity = errors.New("security settings do not match")
 	// ErrNoShare: the share or its folder does not exist. Permanent.
 	ErrNoShare = errors.New("no such share")
 	// ErrUnreachable: the server did not answer. Transient.
@@ -63,5 +71,5 @@ var (
 
 // IsPermanent reports whether err needs the administrator rather than a retry.
 func IsPermanent(err error) bool {
-	return errors.Is(err, ErrAuth) || errors.Is(err, ErrNoShare) || errors.Is(err, ErrFull)
+	return errors.Is(err, ErrAuth) || errors.Is(err, ErrSecurity) || errors.Is(err, ErrNoShare) || errors.Is(err, ErrFull)
 }

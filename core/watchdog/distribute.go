@@ -202,8 +202,10 @@ func (s *Service) onServer(ctx context.Context, job, pkg string, srv model.Serve
 // one.
 func explain(err error) error {
 	switch {
-	case errors.Is(err, share.ErrAuth):
+	case errors.Is(err, share.ErrLogon):
 		return fmt.Errorf("%w: check the server's domain, user and password", err)
+	case errors.Is(err, share.ErrAuth):
+		return fmt.Errorf("%w: check that the server's user may read and write the share", err)
 	case errors.Is(err, share.ErrNoShare):
 		return fmt.Errorf("%w: check the server's share name and folder", err)
 	case errors.Is(err, share.ErrFull):

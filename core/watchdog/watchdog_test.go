@@ -263,31 +263,34 @@ func TestWrongPasswordNamesServerAndNeverLeaks(t *testing.T) {
 	r.wantArchiveOnServers(r.pkg.ID, got.Status.Archive, "DIST1", "DIST2")
 }
 
-// Canceling a job in the middle of a push stops the push, and the job is
-// withdrawn from the instruction files.
-// A server set to require encryption, which go-smb2 cannot show, is
-// refused with a sentence naming it: the server's security settings reach
-// the opener, never silently dropped. (Require signing reaches it the same
-// way; against Samba with asynchronous I/O, go-smb2 v1.1.0 then refuses
-// the server's unsigned interim answers at random, so it is tested in
-// storage/smbfs with the setting that avoids them.)
+// A server's security settings reach the opener, never silently dropped:
+// one set to require encryption, which this Samba does not do, is refused
+// with a sentence that says what to change (not the password); one set to
+// require signing is pushed to, signed, through Samba's asynchronous I/O.
 func TestServerSecurityRequirementsReachTheOpener(t *testing.T) {
 	r := newRig(t)
 	enc, err := r.st.GetServer(bg, siteCode, "DIST2")
 	must(t, err)
 	enc.RequireEncryption = true
 	must(t, r.st.PutServer(bg, enc))
+	sig, err := r.st.GetServer(bg, siteCode, "DIST1")
+	must(t, err)
+	sig.RequireSigning = true
+	must(t, r.st.PutServer(bg, sig))
 	j := r.addJob(nil)
 	_ = r.svc.RunOnce(bg)
 	got := r.wantState(j.ID, model.JobRetrying)
-	if ss := got.Status.Servers["S01/DIST2"]; ss.State != model.PhaseRetrying || !strings.Contains(ss.LastError, "encryption") {
+	if ss := got.Status.Servers["S01/DIST2"]; ss.State != model.PhaseRetrying || !strings.Contains(ss.LastError, "requires encryption") ||
+		!strings.Contains(ss.LastError, "smb encrypt = required") || strings.Contains(ss.LastError, "password") {
 		t.Errorf("server requiring encryption: %+v", ss)
 	}
 	if ss := got.Status.Servers["S01/DIST1"]; ss.State != model.PhaseComplete {
-		t.Errorf("the other server was not pushed: %+v", ss)
+		t.Errorf("server requiring signing was not pushed: %+v", ss)
 	}
 }
 
+// Canceling a job in the middle of a push stops the push, and the job is
+// withdrawn from the instruction files.
 func TestCancelStopsTransfers(t *testing.T) {
 	r := newRig(t)
 	writeRandom(t, filepath.Join(r.src, "big.bin"), 48<<20, 2)

@@ -348,9 +348,9 @@ func explainShareError(loc model.Location, as string, err error) error {
 		return fmt.Errorf("the folder %s does not exist", where)
 	case errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("%s did not answer within %s", where, testTimeout)
-	case errors.Is(err, share.ErrAuth) && as == "":
+	case errors.Is(err, share.ErrLogon) && as == "":
 		return fmt.Errorf("%s needs a user name: OpenSMS cannot log on to SMB shares anonymously", where)
-	case errors.Is(err, share.ErrAuth):
+	case errors.Is(err, share.ErrLogon):
 		return fmt.Errorf("%s refused the login%s: check the user name and password (%v)", where, as, rootCause(err))
 	case errors.Is(err, share.ErrNoShare), errors.Is(err, fs.ErrNotExist):
 		return fmt.Errorf("the server answered, but the share or folder %s does not exist", where)

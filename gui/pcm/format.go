@@ -60,9 +60,9 @@ func shareCause(siteShare, user string, err error) (string, bool) {
 		as = " as " + user
 	}
 	switch {
-	case errors.Is(err, share.ErrAuth) && user == "":
+	case errors.Is(err, share.ErrLogon) && user == "":
 		return fmt.Sprintf("the site share %s needs a user name and password: enter the account your administrator gave you", where), true
-	case errors.Is(err, share.ErrAuth):
+	case errors.Is(err, share.ErrLogon):
 		return fmt.Sprintf("the site share %s refused the login%s: check the user name and password", where, as), true
 	case errors.Is(err, share.ErrNoShare), errors.Is(err, fs.ErrNotExist):
 		return fmt.Sprintf("the server answered, but there is no site share %s: check its name with your administrator", where), true

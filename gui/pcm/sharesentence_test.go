@@ -15,7 +15,8 @@ import (
 // a user can act on, with none of go-smb2's internals and no password.
 func TestShareSentenceNamesTheCause(t *testing.T) {
 	const pw = "QaSecretPw77"
-	auth := fmt.Errorf(`connecting to \\127.0.0.1:34619\SITE: logging on to \\127.0.0.1:34619\SITE as opensms: wrong user name or password: %w (response error: The attempted logon is invalid.)`, share.ErrAuth)
+	auth := fmt.Errorf(`connecting to \\127.0.0.1:34619\SITE: logging on to \\127.0.0.1:34619\SITE as opensms: wrong user name or password: %w: %w (response error: The attempted logon is invalid.)`, share.ErrLogon, share.ErrAuth)
+	signing := fmt.Errorf(`connecting to \\127.0.0.1:34619\SITE: an answer from the server failed its signature check: the server does not sign though this server entry requires signing, or something on the way changed it; let the server sign (Samba: server signing = mandatory; Windows: RequireSecuritySignature) or clear Require signing: %w`, share.ErrSecurity)
 	down := fmt.Errorf(`connecting to \\127.0.0.1:34619\SITE: %w: dial tcp 127.0.0.1:34619: connect: connection refused`, share.ErrUnreachable)
 	noShare := fmt.Errorf(`connecting to \\127.0.0.1:34619\NOPE: %w`, share.ErrNoShare)
 	other := errors.New("site.json is not signed")
@@ -29,6 +30,7 @@ func TestShareSentenceNamesTheCause(t *testing.T) {
 		{"no user", `\\127.0.0.1\SITE`, "", auth, `The site share \\127.0.0.1\SITE needs a user name and password: enter the account your administrator gave you.`},
 		{"server down", "smb://127.0.0.1:34619/SITE", "opensms", down, "Nothing answers at 127.0.0.1:34619: check the server's name, that it is on, and this computer's network."},
 		{"no share", "smb://127.0.0.1:34619/NOPE", "opensms", noShare, `The server answered, but there is no site share \\127.0.0.1:34619\NOPE: check its name with your administrator.`},
+		{"signing, not the login", "smb://127.0.0.1:34619/SITE", "opensms", signing, `Could not read the site share smb://127.0.0.1:34619/SITE: ` + signing.Error() + "."},
 		{"anything else", "smb://127.0.0.1:34619/SITE", "opensms", other, "Could not read the site share smb://127.0.0.1:34619/SITE: site.json is not signed."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -29,7 +29,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hirochachacha/go-smb2"
+	"github.com/cloudsoda/go-smb2"
 
 	"opensms/core/model"
 )
@@ -57,9 +57,52 @@ type Options struct {
 	// User and Password authenticate to every share. Password defaults to a
 	// random one; read it back with Credentials.
 	User, Password string
-	// Global holds extra "key = value" lines for the [global] section, for
-	// tests that need, say, "server signing = mandatory".
+	// Profile hardens the server as an administrator would; see Profiles.
+	Profile Profile
+	// Global holds extra "key = value" lines for the [global] section,
+	// after the profile's.
 	Global []string
+}
+
+// Profile is a server hardening that OpenSMS must work with.
+type Profile int
+
+// The profiles. Each sets [global] lines; asynchronous I/O stays at
+// Samba's default (on), as on a server nobody tuned for OpenSMS.
+const (
+	// Plain is Samba's defaults: signing offered, not required.
+	Plain Profile = iota
+	// SigningMandatory is "server signing = mandatory", as Windows 11
+	// 24H2, Windows Server 2025, every domain controller and Microsoft's
+	// baselines require: every message is signed, and the interim answers
+	// of asynchronous I/O are not.
+	SigningMandatory
+	// EncryptionRequired is "smb encrypt = required": SMB 3 only, every
+	// message of every session encrypted.
+	EncryptionRequired
+)
+
+// Profiles are the hardened profiles that the SMB tests run against.
+var Profiles = []Profile{SigningMandatory, EncryptionRequired}
+
+// String names the profile by its smb.conf line, for subtest names.
+func (p Profile) String() string {
+	switch p {
+	case SigningMandatory:
+		return "server signing = mandatory"
+	case EncryptionRequired:
+		return "smb encrypt = required"
+	}
+	return "plain"
+}
+
+// global is the profile's [global] lines.
+func (p Profile) global() []string {
+	switch p {
+	case SigningMandatory, EncryptionRequired:
+		return []string{p.String()}
+	}
+	return nil
 }
 
 // Server is a running smbd. Its methods are safe for concurrent use.
@@ -140,7 +183,7 @@ func Launch(dir string, opt Options) (*Server, error) {
 		}
 		s.ownsRun = true
 	}
-	if err := s.writeConfig(opt.Global); err != nil {
+	if err := s.writeConfig(append(opt.Profile.global(), opt.Global...)); err != nil {
 		s.removeRun()
 		return nil, err
 	}
@@ -294,7 +337,7 @@ func (s *Server) probe(ctx context.Context) error {
 	}
 	defer conn.Close()
 	dl := &smb2.Dialer{Initiator: &smb2.NTLMInitiator{User: s.user, Password: s.pass}}
-	sess, err := dl.DialContext(pctx, conn)
+	sess, err := dl.DialConn(pctx, conn, s.addr())
 	if err != nil {
 		return fmt.Errorf("session setup: %w", err)
 	}

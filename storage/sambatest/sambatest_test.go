@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hirochachacha/go-smb2"
+	"github.com/cloudsoda/go-smb2"
 
 	"opensms/storage/sambatest"
 )
@@ -26,7 +26,7 @@ func mount(t *testing.T, s *sambatest.Server, share, password string) (*smb2.Sha
 	}
 	t.Cleanup(func() { conn.Close() })
 	cred := s.Credentials()
-	sess, err := (&smb2.Dialer{Initiator: &smb2.NTLMInitiator{User: cred.User, Password: password}}).DialContext(ctx, conn)
+	sess, err := (&smb2.Dialer{Initiator: &smb2.NTLMInitiator{User: cred.User, Password: password}}).DialConn(ctx, conn, s.Location(share).Addr())
 	if err != nil {
 		return nil, err
 	}

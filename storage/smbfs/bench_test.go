@@ -20,31 +20,43 @@ import (
 )
 
 // BenchmarkPutAtomic256MB pushes one 256 MB file to Samba on loopback, as
-// the watchdog pushes an archive. Compare with smbclient by hand:
+// the watchdog pushes an archive, on SMB 2.1 and 3.1.1 against each server
+// profile, and reports the CPU both sides spent per MB. Compare with
+// smbclient by hand:
 //
 //	smbclient //127.0.0.1/DIST1 -p PORT -U user%pass -c 'put FILE'
 func BenchmarkPutAtomic256MB(b *testing.B) {
 	const size = 256 << 20
 	data := payload(size)
-	srv := sambatest.Start(b, sambatest.Options{})
-	b.Logf("smbd on port %d, config %s", srv.Port(), srv.ConfPath())
-	for _, c := range []struct {
-		dialect    uint16
-		chunk, par int
-	}{
-		{smbfs.SMB311, 1 << 20, 1}, {smbfs.SMB311, 1 << 20, 4}, {smbfs.SMB311, 4 << 20, 4},
-		{smbfs.SMB210, 1 << 20, 1}, {smbfs.SMB210, 1 << 20, 2}, {smbfs.SMB210, 1 << 20, 4}, {smbfs.SMB210, 4 << 20, 4},
-	} {
-		b.Run(fmt.Sprintf("dialect=%#x/chunk=%dMiB/parallel=%d", c.dialect, c.chunk>>20, c.par), func(b *testing.B) {
-			fsys := open(b, srv, srv.Location(dist), smbfs.Options{Dialect: c.dialect})
-			b.SetBytes(size)
-			for b.Loop() {
-				if _, err := share.PutAtomic(context.Background(), fsys, "bench.bin", bytes.NewReader(data), size, share.PutOptions{ChunkSize: c.chunk, Parallel: c.par}); err != nil {
-					b.Fatal(err)
-				}
+	var plain *sambatest.Server
+	for _, p := range append([]sambatest.Profile{sambatest.Plain}, sambatest.Profiles...) {
+		srv := sambatest.Start(b, sambatest.Options{Profile: p})
+		if p == sambatest.Plain {
+			plain = srv
+		}
+		for _, d := range []uint16{smbfs.SMB210, smbfs.SMB311} {
+			if p == sambatest.EncryptionRequired && d == smbfs.SMB210 {
+				continue // SMB 2.1 cannot encrypt
 			}
-		})
+			b.Run(fmt.Sprintf("%s/dialect=%#x", p, d), func(b *testing.B) {
+				fsys := open(b, srv, srv.Location(dist), smbfs.Options{Dialect: d})
+				b.SetBytes(size)
+				var self, server time.Duration
+				for b.Loop() {
+					s0, d0 := cpuSelf(), cpuOf("smbd", srv.ConfPath())
+					if _, err := share.PutAtomic(context.Background(), fsys, "bench.bin", bytes.NewReader(data), size, share.PutOptions{}); err != nil {
+						b.Fatal(err)
+					}
+					self += cpuSelf() - s0
+					server += cpuOf("smbd", srv.ConfPath()) - d0
+				}
+				mb := float64(b.N) * size / 1e6
+				b.ReportMetric(float64(self.Milliseconds())/mb, "client-cpu-ms/MB")
+				b.ReportMetric(float64(server.Milliseconds())/mb, "smbd-cpu-ms/MB")
+			})
+		}
 	}
+	srv := plain
 	for _, par := range []int{1, 2, 4, 8} {
 		b.Run(fmt.Sprintf("fetch/parallel=%d", par), func(b *testing.B) {
 			fsys := open(b, srv, srv.Location(dist), smbfs.Options{})

@@ -3,15 +3,12 @@ package smbfs_test
 import (
 	"context"
 	"errors"
-	"io"
-	"net"
+	"fmt"
 	"os"
 	"os/exec"
 	"os/user"
 	"path/filepath"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 
 	"opensms/core/model"
@@ -44,13 +41,16 @@ func encShare(t *testing.T, opt *sambatest.Options) string {
 	return folder
 }
 
-// protocols lists the dialects of the server's current sessions as
-// smbstatus names them (SMB2_10, SMB3_11), or skips when smbstatus is not
-// installed.
-func protocols(t *testing.T, srv *sambatest.Server) string {
+// sessions is smbstatus's table of the server's current sessions: their
+// dialects (SMB2_10, SMB3_11) and their encryption and signing. Under CI a
+// missing smbstatus fails the test; elsewhere it skips.
+func sessions(t *testing.T, srv *sambatest.Server) string {
 	t.Helper()
 	if _, err := exec.LookPath("smbstatus"); err != nil {
-		t.Skip("smbstatus not installed")
+		if os.Getenv("CI") == "true" {
+			t.Fatal("smbstatus not found: install samba to run the SMB tests")
+		}
+		t.Skip("smbstatus not found: install samba to run the SMB tests")
 	}
 	out, err := exec.Command("smbstatus", "-s", srv.ConfPath(), "-b").CombinedOutput()
 	if err != nil {
@@ -59,66 +59,32 @@ func protocols(t *testing.T, srv *sambatest.Server) string {
 	return string(out)
 }
 
-// counter is a TCP forwarder in front of a server that counts connections.
-type counter struct {
-	ln    net.Listener
-	conns atomic.Int32
-	wg    sync.WaitGroup
-}
-
-func newCounter(t *testing.T, target string) *counter {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &counter{ln: ln}
-	c.wg.Add(1)
-	go func() { // owned by the test: ends when Cleanup closes ln
-		defer c.wg.Done()
-		for {
-			in, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.conns.Add(1)
-			out, err := net.Dial("tcp", target)
-			if err != nil {
-				in.Close()
-				continue
-			}
-			c.wg.Add(2)
-			go func() { defer c.wg.Done(); io.Copy(out, in); out.Close() }()
-			go func() { defer c.wg.Done(); io.Copy(in, out); in.Close() }()
-		}
-	}()
-	t.Cleanup(func() { ln.Close(); c.wg.Wait() })
-	return c
-}
-
-func (c *counter) port() int { return c.ln.Addr().(*net.TCPAddr).Port }
-
+// The default offers every dialect: the server picks SMB 3.1.1, which
+// costs no more than 2.1 unsigned, and encrypts where the server asks. A
+// pinned SMB 2.1 that the server turns away says why, with no second try.
 func TestDialectPolicy(t *testing.T) {
 	cases := []struct {
 		name   string
 		global []string
 		share  string
-		// pinned210 is what SMB 2.1 pinned gets: nil or a sentinel.
+		// pinned210 is what SMB 2.1 pinned gets: nil or a sentinel, and
+		// the words the error must hold.
 		pinned210 error
-		// want is the dialect smbstatus shows for the default policy.
-		want string
+		words     string
 	}{
-		{name: "plain share: SMB 2.1", share: "DIST1", want: "SMB2_10"},
-		{name: "share requires encryption: tree connect refused, SMB 3", share: "ENC", pinned210: share.ErrAuth, want: "SMB3_11"},
-		{name: "server requires encryption: session refused, SMB 3", global: []string{"server smb encrypt = required"}, share: "DIST1", pinned210: share.ErrAuth, want: "SMB3_11"},
-		{name: "server minimum SMB 3: negotiation refused", global: []string{"server min protocol = SMB3_00"}, share: "DIST1", pinned210: errAny, want: "SMB3_11"},
+		{name: "plain share", share: "DIST1"},
+		{name: "share requires encryption: tree connect refused", share: "ENC", pinned210: share.ErrAuth, words: "requires encryption, which needs SMB 3"},
+		{name: "server requires encryption: session refused", global: []string{"server smb encrypt = required"}, share: "DIST1", pinned210: share.ErrSecurity, words: "pin SMB 3 or no dialect"},
+		{name: "server minimum SMB 3: negotiation refused", global: []string{"server min protocol = SMB3_00"}, share: "DIST1", pinned210: share.ErrSecurity, words: "does not speak SMB 2.1"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			opt := sambatest.Options{Global: c.global}
 			encDir := encShare(t, &opt)
 			srv := sambatest.Start(t, opt)
+			tp := newTap(t, srv.Location(c.share).Addr())
 			loc := srv.Location(c.share)
+			loc.Port = tp.port()
 
 			fsys := open(t, srv, loc, smbfs.Options{})
 			if err := share.WriteFileAtomic(context.Background(), fsys, "x.txt", []byte("policy")); err != nil {
@@ -131,8 +97,11 @@ func TestDialectPolicy(t *testing.T) {
 			if b, err := os.ReadFile(filepath.Join(dir, "x.txt")); err != nil || string(b) != "policy" {
 				t.Fatalf("on disk: %q, %v", b, err)
 			}
-			if got := protocols(t, srv); !strings.Contains(got, c.want) {
-				t.Fatalf("sessions:\n%s\nwant %s", got, c.want)
+			if got := sessions(t, srv); !strings.Contains(got, "SMB3_11") {
+				t.Fatalf("sessions:\n%s\nwant SMB3_11", got)
+			}
+			if conns, _, _, _, _ := tp.counts(); conns != 1 {
+				t.Fatalf("%d connections, want 1", conns)
 			}
 			fsys.Close()
 
@@ -140,75 +109,76 @@ func TestDialectPolicy(t *testing.T) {
 			switch {
 			case c.pinned210 == nil && err != nil:
 				t.Fatalf("pinned SMB 2.1: %v", err)
-			case c.pinned210 == errAny && err == nil, c.pinned210 != nil && c.pinned210 != errAny && !errors.Is(err, c.pinned210):
-				t.Fatalf("pinned SMB 2.1: %v, want %v: a pinned dialect gets no second try", err, c.pinned210)
+			case c.pinned210 != nil && (!errors.Is(err, c.pinned210) || !strings.Contains(err.Error(), c.words) || !share.IsPermanent(err)):
+				t.Fatalf("pinned SMB 2.1: %v, want %v saying %q", err, c.pinned210, c.words)
+			case errors.Is(err, share.ErrLogon) || strings.Contains(fmt.Sprint(err), "wrong user"):
+				t.Fatalf("pinned SMB 2.1: %v: the login was not refused", err)
 			}
+			t.Logf("pinned SMB 2.1: %v", err)
 			if err == nil {
 				pinned.Close()
 			}
-
+			if conns, _, _, _, _ := tp.counts(); conns != 2 {
+				t.Fatalf("%d connections in all, want 2: a pinned dialect gets no second try", conns)
+			}
 		})
 	}
 }
 
-var errAny = errors.New("any error")
-
-// Security asking for signing gets SMB 3 from the start.
+// Security asking for signing gets it, and a per-server pin wins.
 func TestDialectForSecurity(t *testing.T) {
-	srv := sambatest.Start(t, sambatest.Options{Global: []string{"aio read size = 0", "aio write size = 0"}})
+	srv := sambatest.Start(t, sambatest.Options{})
 	ctx := share.WithSecurity(context.Background(), share.Security{RequireSigning: true})
 	fsys, err := smbfs.Open(ctx, srv.Location(dist), srv.Credentials(), smbfs.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer fsys.Close()
-	if got := protocols(t, srv); !strings.Contains(got, "SMB3_11") {
+	if got := sessions(t, srv); !strings.Contains(got, "SMB3_11") {
 		t.Fatalf("sessions:\n%s\nwant SMB3_11", got)
 	}
-	// A per-server pin wins over the policy.
 	pinned, err := smbfs.Open(context.Background(), srv.Location(dist), srv.Credentials(), smbfs.Options{Dialect: smbfs.SMB302})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer pinned.Close()
-	if got := protocols(t, srv); !strings.Contains(got, "SMB3_02") {
+	if got := sessions(t, srv); !strings.Contains(got, "SMB3_02") {
 		t.Fatalf("sessions:\n%s\nwant SMB3_02 too", got)
+	}
+	// Encryption needs SMB 3: a pinned SMB 2.1 is refused before dialling.
+	ctx = share.WithSecurity(context.Background(), share.Security{RequireEncryption: true})
+	if _, err := smbfs.Open(ctx, srv.Location(dist), srv.Credentials(), smbfs.Options{Dialect: smbfs.SMB210}); !errors.Is(err, share.ErrSecurity) || !strings.Contains(err.Error(), "pin SMB 3") {
+		t.Fatalf("encryption with SMB 2.1 pinned: %v", err)
 	}
 }
 
-// A wrong password is tried once, even where the server would turn SMB 2.1
-// away: trying again would count twice towards the account's lockout.
+// A wrong password is tried once, on one connection: a second try would
+// count twice towards the account's lockout.
 func TestWrongPasswordTriedOnce(t *testing.T) {
 	for _, global := range [][]string{nil, {"server smb encrypt = required"}} {
 		opt := sambatest.Options{Global: global}
 		encShare(t, &opt)
 		srv := sambatest.Start(t, opt)
 		for _, name := range []string{dist, "ENC"} {
-			cnt := newCounter(t, srv.Location(name).Addr())
+			tp := newTap(t, srv.Location(name).Addr())
 			loc := srv.Location(name)
-			loc.Port = cnt.port()
+			loc.Port = tp.port()
 			cred := srv.Credentials()
 			cred.Password = model.NewSecret("Wr0ng-Passw0rd")
 			_, err := smbfs.Open(context.Background(), loc, cred, smbfs.Options{})
-			if !errors.Is(err, share.ErrAuth) {
-				t.Fatalf("%v %s: wrong password: %v, want ErrAuth", global, name, err)
+			if !errors.Is(err, share.ErrLogon) || !errors.Is(err, share.ErrAuth) {
+				t.Fatalf("%v %s: wrong password: %v, want ErrLogon", global, name, err)
 			}
-			if n := cnt.conns.Load(); n != 1 {
+			if n, _, _, _, _ := tp.counts(); n != 1 {
 				t.Fatalf("%v %s: wrong password: %d connections, want 1", global, name, n)
 			}
-			// The right password through the same counter: the fallback's
-			// second connection shows where it is needed.
 			f, err := smbfs.Open(context.Background(), loc, srv.Credentials(), smbfs.Options{})
 			if err != nil {
 				t.Fatalf("%v %s: right password: %v", global, name, err)
 			}
 			f.Close()
-			want := int32(2)
-			if global != nil || name == "ENC" {
-				want = 3
-			}
-			if n := cnt.conns.Load(); n != want {
-				t.Fatalf("%v %s: %d connections in all, want %d", global, name, n, want)
+			if n, _, _, _, _ := tp.counts(); n != 2 {
+				t.Fatalf("%v %s: %d connections in all, want 2", global, name, n)
 			}
 		}
 	}

@@ -12,7 +12,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/hirochachacha/go-smb2"
+	"github.com/cloudsoda/go-smb2"
 
 	"opensms/core/share"
 )
@@ -70,20 +70,28 @@ func classify(ctx context.Context, err error) error {
 	if errors.As(err, &re) {
 		return classifyStatus(re)
 	}
-	var ce *smb2.ContextError
-	if errors.As(err, &ce) {
+	// go-smb2 returns the context's error as it is.
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		if cause := context.Cause(ctx); cause != nil {
 			return fmt.Errorf("gave up: %w", cause)
 		}
 		// A bound below the FS's (the dial timeout) ran out.
-		return fmt.Errorf("no answer in time: %w: %w", share.ErrUnreachable, ce.Err)
+		return fmt.Errorf("no answer in time: %w: %w", share.ErrUnreachable, err)
 	}
 	var ie *smb2.InvalidResponseError
-	if errors.As(err, &ie) && ie.Message == "signing required" {
-		return fmt.Errorf("the server sent an unsigned answer while signing is required; go-smb2 also refuses the unsigned interim answers of asynchronous I/O (on Samba set aio read size = 0 and aio write size = 0): %w (%v)", share.ErrAuth, err)
+	if errors.As(err, &ie) {
+		switch ie.Message {
+		case "packet failed signature verification":
+			return fmt.Errorf("an answer from the server failed its signature check: the server does not sign though this server entry requires signing, or something on the way changed it; let the server sign (Samba: server signing = mandatory; Windows: RequireSecuritySignature) or clear Require signing: %w", share.ErrSecurity)
+		case "guest account doesn't support signing", "anonymous account doesn't support signing":
+			return fmt.Errorf("the server let the user in only as a guest, who cannot sign: it does not know the user or the password: %w: %w", share.ErrLogon, share.ErrAuth)
+		}
 	}
 	var te *smb2.TransportError
 	if errors.As(err, &te) {
+		if errors.Is(te.Err, errPlainText) {
+			return fmt.Errorf("the server sent or was to get an unencrypted message on a connection shown to be encrypted, which this server entry requires: %w", share.ErrSecurity)
+		}
 		if errors.Is(te.Err, net.ErrClosed) {
 			return fmt.Errorf("the connection was closed (the server stopped answering, or the share was closed): %w", share.ErrUnreachable)
 		}
@@ -112,11 +120,12 @@ func isTimeout(err error) bool {
 func classifyStatus(re *smb2.ResponseError) error {
 	switch re.Code {
 	case statusLogonFailure, statusWrongPassword, statusNoSuchUser:
-		return fmt.Errorf("wrong user name or password: %w (%v)", share.ErrAuth, re)
-	case statusAccessDenied, statusNetworkAccessDenied, statusPrivilegeNotHeld, statusMediaWriteProtected,
-		statusAccountRestriction, statusInvalidLogonHours, statusInvalidWorkstation, statusPasswordExpired,
+		return fmt.Errorf("wrong user name or password: %w: %w (%v)", share.ErrLogon, share.ErrAuth, re)
+	case statusAccountRestriction, statusInvalidLogonHours, statusInvalidWorkstation, statusPasswordExpired,
 		statusAccountDisabled, statusAccountExpired, statusPasswordMustChange, statusAccountLockedOut,
 		statusLogonTypeNotGranted, statusTrustedRelationshipFail:
+		return fmt.Errorf("the account may not log on now: %w: %w (%v)", share.ErrLogon, share.ErrAuth, re)
+	case statusAccessDenied, statusNetworkAccessDenied, statusPrivilegeNotHeld, statusMediaWriteProtected:
 		return fmt.Errorf("%w (%v)", share.ErrAuth, re)
 	case statusBadNetworkName:
 		return fmt.Errorf("%w (%v)", share.ErrNoShare, re)
@@ -133,6 +142,27 @@ func classifyStatus(re *smb2.ResponseError) error {
 	}
 	return re
 }
+
+// explain is classify for the handshake of one attempt: it says what a
+// refusal of a pinned SMB 2 dialect means, at the session ("session") or
+// the tree connect ("share"). The dialect policy never ends on such a
+// refusal: it tries SMB 3 next.
+func (a *attempt) explain(ctx context.Context, dialect uint16, stage string, err error) error {
+	if dialect != SMB210 {
+		return classify(ctx, err)
+	}
+	switch {
+	case hasStatus(err, statusNotSupported):
+		return fmt.Errorf("the server does not speak SMB %s, the dialect this server entry pins (its minimum protocol is higher): pin SMB 3 or no dialect: %w (%v)", dialectName(dialect), share.ErrSecurity, err)
+	case accessDenied(err) && stage == "session":
+		return fmt.Errorf("the server refused an SMB %s session after the password was accepted, as servers that require encryption do (it needs SMB 3): pin SMB 3 or no dialect on this server entry: %w (%v)", dialectName(dialect), share.ErrSecurity, err)
+	case accessDenied(err):
+		return fmt.Errorf("the share refused the SMB %s connection: it requires encryption, which needs SMB 3 (then pin SMB 3 or no dialect on this server entry), or does not admit this user: %w (%v)", dialectName(dialect), share.ErrAuth, err)
+	}
+	return classify(ctx, err)
+}
+
+func dialectName(d uint16) string { return fmt.Sprintf("%d.%d", d>>8, (d&0xff)>>4) }
 
 // stallGuard closes the connection when calls have waited for StallTimeout
 // with none finishing: go-smb2 would otherwise wait for ever on a server
