@@ -77,7 +77,7 @@ func KindOf(err error) Kind {
 	switch {
 	case errors.Is(err, watchdog.ErrFinished):
 		return KindInvalid
-	case errors.Is(err, share.ErrAuth), errors.Is(err, share.ErrUnreachable), errors.Is(err, share.ErrNoShare):
+	case errors.Is(err, share.ErrAuth), errors.Is(err, share.ErrSecurity), errors.Is(err, share.ErrUnreachable), errors.Is(err, share.ErrNoShare):
 		return KindUnavailable
 	}
 	return KindFailed

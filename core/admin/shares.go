@@ -28,7 +28,7 @@ func withAdvice(err error) string {
 		return s
 	}
 	switch {
-	case errors.Is(err, share.ErrAuth):
+	case errors.Is(err, share.ErrLogon):
 		return s + "; " + adviceAuth
 	case errors.Is(err, share.ErrUnreachable):
 		return s + "; " + adviceUnreachable
@@ -84,9 +84,9 @@ func explainShare(loc model.Location, as string, err error) error {
 		s = fmt.Sprintf("the folder %s does not exist", where)
 	case errors.Is(err, context.DeadlineExceeded):
 		s = fmt.Sprintf("%s did not answer within %s", where, TestTimeout)
-	case errors.Is(err, share.ErrAuth) && as == "":
+	case errors.Is(err, share.ErrLogon) && as == "":
 		s = fmt.Sprintf("%s needs a user name: OpenSMS cannot log on to SMB shares anonymously", where)
-	case errors.Is(err, share.ErrAuth):
+	case errors.Is(err, share.ErrLogon):
 		s = fmt.Sprintf("%s refused the login%s: %s (%v)", where, as, adviceAuth, rootCause(err))
 	case errors.Is(err, share.ErrNoShare), errors.Is(err, fs.ErrNotExist):
 		s = fmt.Sprintf("the server answered, but the share or folder %s does not exist", where)
