@@ -435,3 +435,33 @@ func TestCycleWithoutARunningWatchdog(t *testing.T) {
 	for range changes { // closes once ctx ends
 	}
 }
+
+// TestImportAnyPlatform: Configuration Manager's file imports with a source
+// alone (its programs run on any platform), and a dropped platform may be
+// replaced by any platform.
+func TestImportAnyPlatform(t *testing.T) {
+	r := newRig(t)
+	read := func(name string) admin.DefinitionRequest {
+		b, err := os.ReadFile(filepath.Join("..", "pdf", "testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return admin.DefinitionRequest{Name: name, Data: b}
+	}
+	def, err := r.api.ImportDefinition(bg, admin.ImportRequest{DefinitionRequest: read("test-application.sms"), Source: r.dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := def.Package; p.ID == "" || len(p.Commands) != 2 || !p.Commands[0].AnyPlatform || !p.Commands[1].AnyPlatform || len(p.Detection) != 1 {
+		t.Errorf("imported %+v", p)
+	}
+	def, err = r.api.ImportDefinition(bg, admin.ImportRequest{DefinitionRequest: read("driverpack.sms"), Source: r.dir, AnyPlatform: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	itanium, _ := def.Package.Command("Itanium Install")
+	silent, _ := def.Package.Command("Silent Install")
+	if !itanium.AnyPlatform || silent.AnyPlatform || len(silent.Platforms) != 2 {
+		t.Errorf("any platform given for the unmapped command line: itanium %+v, silent %+v", itanium, silent)
+	}
+}

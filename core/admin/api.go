@@ -189,12 +189,15 @@ type DefinitionRequest struct {
 }
 
 // ImportRequest stores the package a Package Definition File describes.
-// Command lines that name no platform that exists today get Platforms, are
-// left out with DropUnmapped, or make the import fail naming them.
+// Command lines that name no platform that exists today get Platforms (or
+// any platform with AnyPlatform), are left out with DropUnmapped, or make
+// the import fail naming them. A program the file gives no platforms at
+// all already runs on any platform (SMS 2.0's rule).
 type ImportRequest struct {
 	DefinitionRequest
 	Source       string           `json:"source"`
 	Platforms    []model.Platform `json:"platforms,omitempty"`
+	AnyPlatform  bool             `json:"any_platform,omitempty"`
 	DropUnmapped bool             `json:"drop_unmapped,omitempty"`
 }
 

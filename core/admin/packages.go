@@ -185,9 +185,9 @@ func (l *Local) ImportDefinition(ctx context.Context, r ImportRequest) (_ Defini
 	kept := p.Commands[:0]
 	for _, c := range p.Commands {
 		switch {
-		case len(c.Platforms) > 0:
-		case len(r.Platforms) > 0:
-			c.Platforms = r.Platforms
+		case len(c.Platforms) > 0 || c.AnyPlatform:
+		case len(r.Platforms) > 0 || r.AnyPlatform:
+			c.Platforms, c.AnyPlatform = r.Platforms, r.AnyPlatform
 		case r.DropUnmapped:
 			def.Warnings = append(def.Warnings, fmt.Sprintf("command line %q left out: no platform it names exists today", c.Name))
 			continue
