@@ -159,8 +159,18 @@ type JobStatus struct {
 	Finished      time.Time               `json:"finished,omitzero"`
 	Updated       time.Time               `json:"updated,omitzero"`
 	TargetsTotal  int                     `json:"targets_total"`
-	TargetsDone   int                     `json:"targets_done"`
+	TargetsDone   int                     `json:"targets_done"` // computers with a final state
 	TargetsFailed int                     `json:"targets_failed"`
+	// TargetsSucceeded ran the command line and it is installed;
+	// TargetsInstalled were complete because it was installed already;
+	// TargetsNotApplicable cannot run the command line. Waiting is
+	// TargetsTotal - TargetsDone.
+	TargetsSucceeded int `json:"targets_succeeded,omitempty"`
+	// Reruns counts the times the administrator ran the job again on some
+	// computers; a cycle that began before one does not save over it.
+	Reruns               int `json:"reruns,omitempty"`
+	TargetsInstalled     int `json:"targets_installed,omitempty"`
+	TargetsNotApplicable int `json:"targets_not_applicable,omitempty"`
 }
 
 // Job is one package aimed at one target, with its phases and schedule.
@@ -191,6 +201,9 @@ const (
 	TargetComplete TargetState = "complete"
 	TargetRetrying TargetState = "retrying"
 	TargetFailed   TargetState = "failed"
+	// TargetNotApplicable: no platform of the job's command line covers
+	// this computer's, so it is not offered the job and not counted failed.
+	TargetNotApplicable TargetState = "not-applicable"
 )
 
 // Reboot is what a finished command line asks of the computer.
@@ -217,4 +230,8 @@ type TargetStatus struct {
 	// AlreadyInstalled: Complete because the package's detection rules
 	// held before anything ran.
 	AlreadyInstalled bool `json:"already_installed,omitempty"`
+	// Generation is the offer's generation (0 reads as 1): running the job
+	// again on this computer raises it, so that its client runs it again
+	// and a status file of an earlier generation is not taken for a result.
+	Generation int `json:"generation,omitempty"`
 }

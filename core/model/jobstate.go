@@ -82,20 +82,22 @@ func (j *Job) Move(to JobState, now time.Time) error {
 //	Offered  -> Running, Complete, Failed, Retrying      the client started, or reported a result
 //	Running  -> Complete, Failed, Retrying               the command line ended
 //	Retrying -> Running, Offered, Complete, Failed       the client tries again, or gives up
+//	None     -> NotApplicable                            the computer cannot run the command line
 //
 // Offered may go straight to a result because a client can start and
 // finish between two collects. Offered and Retrying may go to Failed when
-// the job expires before the computer reports. Complete and Failed are
-// final.
+// the job expires before the computer reports. Complete, Failed and
+// NotApplicable are final; only running the job again (Rerun) starts a
+// computer over, in a new generation.
 var targetMoves = map[TargetState][]TargetState{
-	TargetNone:     {TargetOffered},
+	TargetNone:     {TargetOffered, TargetNotApplicable},
 	TargetOffered:  {TargetRunning, TargetComplete, TargetFailed, TargetRetrying},
 	TargetRunning:  {TargetComplete, TargetFailed, TargetRetrying},
 	TargetRetrying: {TargetRunning, TargetOffered, TargetComplete, TargetFailed},
 }
 
 // TargetStates lists every per-computer state.
-var TargetStates = []TargetState{TargetNone, TargetOffered, TargetRunning, TargetRetrying, TargetComplete, TargetFailed}
+var TargetStates = []TargetState{TargetNone, TargetOffered, TargetRunning, TargetRetrying, TargetComplete, TargetFailed, TargetNotApplicable}
 
 // CanMove reports whether a computer's part of a job may go from s to
 // another state to. Staying in the same state is not a move and reports
@@ -112,8 +114,10 @@ func (s TargetState) CanMove(to TargetState) bool {
 	return false
 }
 
-// Final reports whether s is Complete or Failed.
-func (s TargetState) Final() bool { return s == TargetComplete || s == TargetFailed }
+// Final reports whether s is Complete, Failed or NotApplicable.
+func (s TargetState) Final() bool {
+	return s == TargetComplete || s == TargetFailed || s == TargetNotApplicable
+}
 
 // Valid reports whether s is one of the TargetState constants.
 func (s TargetState) Valid() bool {
@@ -141,5 +145,34 @@ func (t *TargetStatus) Move(to TargetState, now time.Time) error {
 	}
 	t.State = to
 	t.Updated = now
+	return nil
+}
+
+// Rerun starts the computer's part of the job over in the next generation,
+// as when the administrator runs the job again on it: state None (the
+// next cycle offers it again), no result, no attempts.
+func (t *TargetStatus) Rerun(now time.Time) {
+	*t = TargetStatus{Job: t.Job, Computer: t.Computer, State: TargetNone, Generation: t.Gen() + 1, Updated: now}
+}
+
+// Gen returns the computer's generation of the job, 1 when never rerun.
+func (t TargetStatus) Gen() int { return max(t.Generation, 1) }
+
+// Reopen makes a finished Run Command job Active again, because the
+// administrator asked to run it again on some of its computers. It is the
+// one way out of Complete or Failed, and is not a move of the state
+// machine: the watchdog never takes it. Canceled stays final.
+func (j *Job) Reopen(now time.Time) error {
+	switch {
+	case j.Type != JobRun:
+		return invalidf("job %s is not a Run Command job; only those run again on computers", j.ID)
+	case j.Status.State == JobCanceled || j.Cancel:
+		return invalidf("job %s was canceled; make a new job instead", j.ID)
+	case !j.Status.State.Final():
+		return nil
+	}
+	j.Status.State = JobActive
+	j.Status.Finished = time.Time{}
+	j.Status.Updated = now
 	return nil
 }

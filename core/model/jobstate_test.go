@@ -96,18 +96,19 @@ func TestJobMoveStampsActivatedOnce(t *testing.T) {
 
 func TestTargetStateCanMoveEveryPair(t *testing.T) {
 	legal := map[[2]TargetState]bool{
-		{TargetNone, TargetOffered}:      true,
-		{TargetOffered, TargetRunning}:   true,
-		{TargetOffered, TargetComplete}:  true,
-		{TargetOffered, TargetFailed}:    true,
-		{TargetOffered, TargetRetrying}:  true,
-		{TargetRunning, TargetComplete}:  true,
-		{TargetRunning, TargetFailed}:    true,
-		{TargetRunning, TargetRetrying}:  true,
-		{TargetRetrying, TargetRunning}:  true,
-		{TargetRetrying, TargetOffered}:  true,
-		{TargetRetrying, TargetComplete}: true,
-		{TargetRetrying, TargetFailed}:   true,
+		{TargetNone, TargetOffered}:       true,
+		{TargetNone, TargetNotApplicable}: true,
+		{TargetOffered, TargetRunning}:    true,
+		{TargetOffered, TargetComplete}:   true,
+		{TargetOffered, TargetFailed}:     true,
+		{TargetOffered, TargetRetrying}:   true,
+		{TargetRunning, TargetComplete}:   true,
+		{TargetRunning, TargetFailed}:     true,
+		{TargetRunning, TargetRetrying}:   true,
+		{TargetRetrying, TargetRunning}:   true,
+		{TargetRetrying, TargetOffered}:   true,
+		{TargetRetrying, TargetComplete}:  true,
+		{TargetRetrying, TargetFailed}:    true,
 	}
 	for _, from := range TargetStates {
 		for _, to := range TargetStates {
@@ -132,11 +133,62 @@ func TestTargetStateCanMoveEveryPair(t *testing.T) {
 				}
 			}
 		}
-		if from.Final() != (from == TargetComplete || from == TargetFailed) {
+		if from.Final() != (from == TargetComplete || from == TargetFailed || from == TargetNotApplicable) {
 			t.Errorf("%s.Final() = %v", from, from.Final())
 		}
 	}
 	if !TargetState("").CanMove(TargetOffered) {
 		t.Error("the empty state should count as None")
+	}
+}
+
+func TestRerunAndReopen(t *testing.T) {
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	code := 1
+	ts := TargetStatus{Job: "S0100001", Computer: "PC1", State: TargetFailed, ExitCode: &code, Attempts: 2, LastError: "no"}
+	ts.Rerun(t0)
+	if ts.State != TargetNone || ts.Gen() != 2 || ts.ExitCode != nil || ts.Attempts != 0 || ts.LastError != "" || !ts.Updated.Equal(t0) {
+		t.Fatalf("rerun left %+v", ts)
+	}
+	ts.Rerun(t0)
+	if ts.Gen() != 3 {
+		t.Fatalf("second rerun: generation %d", ts.Gen())
+	}
+	for _, c := range []struct {
+		j     Job
+		state JobState
+		bad   string
+	}{
+		{Job{ID: "S0100001", Type: JobRun, Status: JobStatus{State: JobComplete, Finished: t0}}, JobActive, ""},
+		{Job{ID: "S0100001", Type: JobRun, Status: JobStatus{State: JobFailed, Finished: t0}}, JobActive, ""},
+		{Job{ID: "S0100001", Type: JobRun, Status: JobStatus{State: JobRetrying}}, JobRetrying, ""},
+		{Job{ID: "S0100001", Type: JobRun, Status: JobStatus{State: JobCanceled}}, JobCanceled, "was canceled"},
+		{Job{ID: "S0100001", Type: JobShare, Status: JobStatus{State: JobComplete}}, JobComplete, "not a Run Command job"},
+	} {
+		err := c.j.Reopen(t0)
+		if (err == nil) != (c.bad == "") || err != nil && !strings.Contains(err.Error(), c.bad) || c.j.Status.State != c.state {
+			t.Errorf("%s job reopened: %v, now %s", c.j.Status.State, err, c.j.Status.State)
+		}
+		if c.state == JobActive && !c.j.Status.Finished.IsZero() {
+			t.Errorf("a reopened job keeps its finish time")
+		}
+	}
+}
+
+func TestOutcomes(t *testing.T) {
+	for _, c := range []struct {
+		s    JobStatus
+		want string
+	}{
+		{JobStatus{}, ""},
+		{JobStatus{TargetsTotal: 10, TargetsDone: 6, TargetsSucceeded: 2, TargetsInstalled: 1, TargetsFailed: 1, TargetsNotApplicable: 2}, "2 succeeded, 1 already installed, 1 failed, 2 not applicable, 4 waiting"},
+		{JobStatus{TargetsTotal: 3, TargetsDone: 3, TargetsFailed: 3}, "3 failed"},
+	} {
+		if got := c.s.Outcomes(); got != c.want {
+			t.Errorf("Outcomes() = %q, want %q", got, c.want)
+		}
+	}
+	if (TargetStatus{State: TargetComplete, AlreadyInstalled: true}).Outcome() != "complete, already installed" || (TargetStatus{State: TargetNotApplicable}).Outcome() != "not applicable" {
+		t.Error("a computer's outcome reads wrong")
 	}
 }

@@ -59,9 +59,39 @@ func (s *Service) loadRuns(ctx context.Context, w *world) ([]*runJob, error) {
 			}
 		}
 		rj.unknown = unknown
+		s.applicability(ctx, w, rj)
 		runs = append(runs, rj)
 	}
 	return runs, nil
+}
+
+// applicability marks Not Applicable the computers not yet offered the job
+// whose platform no platform of its command line covers: they are not
+// offered it and not counted failed. A computer whose platform is not
+// known yet stays, for its client to decide.
+func (s *Service) applicability(ctx context.Context, w *world, rj *runJob) {
+	j := rj.job
+	pkg := w.packages[j.Package]
+	cmd, ok := pkg.Command(j.Run.Command)
+	if !ok {
+		return // the offer says so
+	}
+	n := 0
+	for c, ts := range rj.targets {
+		p := w.computers[c].Platform
+		if ts.State != model.TargetNone && ts.State != "" || p == "" || cmd.RunsOn(p) {
+			continue
+		}
+		if ts.Move(model.TargetNotApplicable, w.now) == nil {
+			ts.LastError = fmt.Sprintf("not applicable: %s is %s, and command line %q runs on %s", c, p, cmd.Name, cmd.PlatformText())
+			rj.dirty[c] = true
+			n++
+		}
+	}
+	if n > 0 {
+		s.event(ctx, model.Event{Severity: model.SevInfo, Job: j.ID, Package: j.Package,
+			Message: fmt.Sprintf("job %s is not applicable on %s: command line %q runs on %s", j.ID, count(n, "computer"), cmd.Name, cmd.PlatformText())})
+	}
 }
 
 // flush stores the computers' status that changed.
@@ -349,8 +379,8 @@ func (s *Service) applyStatus(ctx context.Context, rj *runJob, ts *model.TargetS
 	if st.State == ts.State && st.Attempts == ts.Attempts && st.Reboot == ts.Reboot && st.Error == ts.LastError && sameCode(st.ExitCode, ts.ExitCode) && st.AlreadyInstalled == ts.AlreadyInstalled {
 		return
 	}
-	if st.State == model.TargetNone {
-		return
+	if st.State == model.TargetNone || st.Generation < ts.Gen() {
+		return // nothing yet, or the result of a run before the job was run again
 	}
 	now := s.cfg.Now()
 	next := *ts

@@ -8,9 +8,11 @@ import (
 )
 
 // finish expires Run Command jobs whose time is up, counts their
-// computers, and completes those whose computers have all reported a
-// result. Completion is Complete even when some computers failed (SMS 1.2
-// did the same); the failures show per computer and in TargetsFailed.
+// computers, and finishes those whose computers have all reported a
+// result: Complete when at least one computer has the package (it ran, or
+// it was installed already), with the failures counted; Failed when none
+// has (SMS 1.2 called both Complete, and a console that shows a job that
+// failed everywhere as complete misleads).
 func (s *Service) finish(ctx context.Context, w *world, runs []*runJob) {
 	for _, rj := range runs {
 		j := rj.job
@@ -45,15 +47,22 @@ func (s *Service) finish(ctx context.Context, w *world, runs []*runJob) {
 			s.log.Error("storing computer status", "job", j.ID, "err", err)
 			continue
 		}
-		total, done, failed := tally(rj.targets)
-		changed := total != j.Status.TargetsTotal || done != j.Status.TargetsDone || failed != j.Status.TargetsFailed
-		j.Status.TargetsTotal, j.Status.TargetsDone, j.Status.TargetsFailed = total, done, failed
-		if (total > 0 && done == total) || expired(j, w.now) {
-			msg := fmt.Sprintf("job %s complete: %d of %s succeeded", j.ID, done-failed, count(total, "computer"))
-			if failed > 0 {
-				msg += fmt.Sprintf(", %d failed", failed)
+		changed := tally(&j.Status, rj.targets)
+		st := &j.Status
+		if (st.TargetsTotal > 0 && st.TargetsDone == st.TargetsTotal) || expired(j, w.now) {
+			if st.TargetsSucceeded+st.TargetsInstalled > 0 {
+				s.finalize(ctx, w, j, model.JobComplete, fmt.Sprintf("job %s complete on %s: %s", j.ID, count(st.TargetsTotal, "computer"), st.Outcomes()))
+				continue
 			}
-			s.finalize(ctx, w, j, model.JobComplete, msg)
+			switch {
+			case st.TargetsTotal == 0:
+				st.LastError = "it expired before it reached any computer"
+			case st.TargetsNotApplicable == st.TargetsTotal:
+				st.LastError = fmt.Sprintf("no target computer can run its command line (%s)", st.Outcomes())
+			default:
+				st.LastError = fmt.Sprintf("no computer succeeded (%s)", st.Outcomes())
+			}
+			s.finalize(ctx, w, j, model.JobFailed, fmt.Sprintf("job %s failed: %s", j.ID, st.LastError))
 			continue
 		}
 		if changed {

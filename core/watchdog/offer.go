@@ -72,7 +72,9 @@ func (s *Service) offer(ctx context.Context, w *world, runs []*runJob, shares ma
 			if offers[site] == nil {
 				offers[site] = map[string][]protocol.Offer{}
 			}
-			offers[site][c] = append(offers[site][c], perSite[site])
+			o := perSite[site]
+			o.Generation = rj.targets[c].Gen()
+			offers[site][c] = append(offers[site][c], o)
 			targets[site] = append(targets[site], target{rj, c})
 		}
 	}

@@ -346,18 +346,30 @@ func nextRepeat(j model.Job, now time.Time) (next model.Job, ok bool) {
 	return next, true
 }
 
-// tally counts a job's targets.
-func tally(ts map[string]*model.TargetStatus) (total, done, failed int) {
+// tally counts a job's targets into the status's Targets* fields and
+// reports whether any count changed.
+func tally(st *model.JobStatus, ts map[string]*model.TargetStatus) (changed bool) {
+	was := *st
+	st.TargetsTotal, st.TargetsDone, st.TargetsFailed = 0, 0, 0
+	st.TargetsSucceeded, st.TargetsInstalled, st.TargetsNotApplicable = 0, 0, 0
 	for _, t := range ts {
-		total++
+		st.TargetsTotal++
 		if t.State.Final() {
-			done++
+			st.TargetsDone++
 		}
-		if t.State == model.TargetFailed {
-			failed++
+		switch {
+		case t.State == model.TargetFailed:
+			st.TargetsFailed++
+		case t.State == model.TargetNotApplicable:
+			st.TargetsNotApplicable++
+		case t.State == model.TargetComplete && t.AlreadyInstalled:
+			st.TargetsInstalled++
+		case t.State == model.TargetComplete:
+			st.TargetsSucceeded++
 		}
 	}
-	return
+	return was.TargetsTotal != st.TargetsTotal || was.TargetsDone != st.TargetsDone || was.TargetsFailed != st.TargetsFailed ||
+		was.TargetsSucceeded != st.TargetsSucceeded || was.TargetsInstalled != st.TargetsInstalled || was.TargetsNotApplicable != st.TargetsNotApplicable
 }
 
 // expired reports whether the job's run phase has expired.

@@ -183,9 +183,14 @@ func TestNextRepeat(t *testing.T) {
 func TestTallyAndExpiry(t *testing.T) {
 	ts := map[string]*model.TargetStatus{
 		"A": {State: model.TargetComplete}, "B": {State: model.TargetFailed}, "C": {State: model.TargetOffered}, "D": {State: model.TargetRetrying},
+		"E": {State: model.TargetComplete, AlreadyInstalled: true}, "F": {State: model.TargetNotApplicable},
 	}
-	if total, done, failed := tally(ts); total != 4 || done != 2 || failed != 1 {
-		t.Errorf("tally = %d %d %d", total, done, failed)
+	var st model.JobStatus
+	if !tally(&st, ts) || st.TargetsTotal != 6 || st.TargetsDone != 4 || st.TargetsFailed != 1 || st.TargetsSucceeded != 1 || st.TargetsInstalled != 1 || st.TargetsNotApplicable != 1 {
+		t.Errorf("tally = %+v", st)
+	}
+	if tally(&st, ts) {
+		t.Error("the same computers counted as a change")
 	}
 	j := &model.Job{}
 	if expired(j, t0) {

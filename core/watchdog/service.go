@@ -22,11 +22,15 @@
 // so that a restart reads none back; the reads and writes that remain run
 // Config.SiteConcurrency at a time.
 //
-// Job completion: a Run Command job whose target computers have all reached
-// Complete or Failed is Complete, as SMS 1.2 reported it, with the failures
-// shown per computer and counted in Status.TargetsFailed. A job is Failed
-// only when it could not be carried out at all: its package or command line
-// is gone, or it expired before the package reached its servers.
+// Job completion: a computer whose platform the job's command line does not
+// run on is Not Applicable (never offered, never failed). A Run Command job
+// whose target computers all have a final state is Complete when at least
+// one has the package (it ran, or was installed already), with the rest
+// counted in Status (succeeded / already installed / failed / not
+// applicable); it is Failed when none has, or when it could not be carried
+// out at all: its package or command line is gone, or it expired before the
+// package reached its servers. RerunJob makes a finished job Active again
+// for the computers chosen, under a new generation.
 package watchdog
 
 import (
@@ -334,8 +338,9 @@ func (s *Service) DeleteJob(ctx context.Context, id string) error {
 	return nil
 }
 
-// errJobGone says a job was canceled or deleted while the cycle worked on it.
-var errJobGone = errors.New("job was canceled or deleted")
+// errJobGone says a job was canceled, deleted or run again while the cycle
+// worked on it.
+var errJobGone = errors.New("job was canceled, deleted or run again")
 
 // saveJob stores j unless the job was canceled or deleted meanwhile; then
 // j is reloaded (or marked canceled) and errJobGone returned, and the cycle
@@ -350,7 +355,9 @@ func (s *Service) saveJob(ctx context.Context, j *model.Job) error {
 		return errJobGone
 	case err != nil:
 		return fmt.Errorf("reading job %s: %w", j.ID, err)
-	case cur.Cancel && !j.Cancel:
+	case cur.Cancel && !j.Cancel, cur.Status.Reruns != j.Status.Reruns:
+		// Canceled, or run again on some computers (RerunJob): what this
+		// cycle concluded is out of date.
 		*j = cur
 		return errJobGone
 	}

@@ -114,7 +114,7 @@ func TestJobPendingToComplete(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"activated", "packed package", "is on server S01/DIST1", "is on server S01/DIST2",
-		"offered to 2 computers", "PC001 ran job " + j.ID, "exit code 1603", "complete: 1 of 2 computers succeeded, 1 failed"} {
+		"offered to 2 computers", "PC001 ran job " + j.ID, "exit code 1603", "complete on 2 computers: 1 succeeded, 1 failed"} {
 		r.wantEvent(j.ID, want)
 	}
 	if len(r.svc.Transfers()) != 0 {
