@@ -161,7 +161,7 @@ func TestJobThroughSmsctl(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, id+".json"), st, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if out := c.ok("watchdog", "run-once"); !strings.Contains(out, "complete: 1 of 1 computer succeeded") {
+	if out := c.ok("watchdog", "run-once"); !strings.Contains(out, "complete on 1 computer: 1 succeeded") {
 		t.Errorf("second run-once:\n%s", out)
 	}
 	var view struct {
