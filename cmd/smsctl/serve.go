@@ -11,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"time"
 
 	"opensms/core/admin"
@@ -27,6 +28,9 @@ const (
 	stopGrace    = 3 * time.Second
 	stopWatchdog = 7 * time.Second
 )
+
+// siteServicePrefix names the installed site service: opensms-site-HASH.
+const siteServicePrefix = "opensms-site"
 
 func watchdogServe(fs *flag.FlagSet) runFunc {
 	interval := fs.Duration("interval", watchdog.DefaultInterval, "time between two cycles")
@@ -46,6 +50,11 @@ func serveSite(ctx context.Context, e *env, cfg watchdog.Config) error {
 	dir, err := e.DataDir()
 	if err != nil {
 		return err
+	}
+	if abs, err := filepath.Abs(dir); err == nil {
+		var stopped func()
+		ctx, stopped = asService(ctx, serviceName(siteServicePrefix, abs))
+		defer stopped()
 	}
 	st, err := e.store()
 	if err != nil {

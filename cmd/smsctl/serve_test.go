@@ -304,3 +304,44 @@ func TestSiteServiceKilledMidPushResumesAndConsolesSaySo(t *testing.T) {
 		t.Fatalf("SIGTERM after the restart: exit %d\n%s", code, s.stderr)
 	}
 }
+
+func TestInstallServicePrintsAUnitThatServesTheDataAndChangesNothing(t *testing.T) {
+	c := newCLI(t)
+	out := c.ok("watchdog", "install-service", "--print")
+	abs, _ := filepath.Abs(c.data)
+	name := serviceName(siteServicePrefix, abs)
+	for _, want := range []string{
+		"# " + name + ".service",
+		"ExecStart=" + smsctlBin + " --data " + abs + " watchdog serve\n",
+		"KillSignal=SIGTERM\n",
+		"WantedBy=multi-user.target\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("install-service --print lacks %q:\n%s", want, out)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(unitDir, name+".service")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("--print installed something: %v", err)
+	}
+	if _, err := os.Stat(c.data); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("--print made the data directory: %v", err)
+	}
+}
+
+func TestSystemdQuoting(t *testing.T) {
+	for in, want := range map[string]string{
+		"/usr/bin/smsctl":   "/usr/bin/smsctl",
+		"/srv/my site":      `"/srv/my site"`,
+		`/srv/a"b`:          `"/srv/a\"b"`,
+		"/srv/$HOME":        `"/srv/$$HOME"`,
+		"/srv/100%":         "/srv/100%%",
+		"":                  `""`,
+		`C:\odd\path`:       `"C:\\odd\\path"`,
+		"/srv/semi;colon":   `"/srv/semi;colon"`,
+		"/srv/single'quote": `"/srv/single'quote"`,
+	} {
+		if got := systemdQuote(in); got != want {
+			t.Errorf("systemdQuote(%q) = %s, want %s", in, got, want)
+		}
+	}
+}

@@ -18,6 +18,8 @@ func init() {
 		{Name: "run-once", Summary: "run one watchdog cycle and print what happened", Setup: watchdogRunOnce},
 		{Name: "serve", Summary: "run the site service: the watchdog, and the Administrator API on DATA/admin.sock for smsadmin and smsctl, until SIGINT or SIGTERM", Setup: watchdogServe,
 			Usage: "[--interval 60s] [--concurrency 4]"},
+		{Name: "install-service", Summary: "install the site service for --data as a system service (systemd, Windows service) and start it",
+			Usage: "[--print]", Setup: installServiceVerb(siteServicePrefix, "OpenSMS site service", func() []string { return []string{"watchdog", "serve"} })},
 	}})
 }
 
