@@ -17,11 +17,11 @@ package main
 //				Summary: "show a job and its status",
 //				Setup: func(fs *flag.FlagSet) runFunc {
 //					verbose := fs.Bool("verbose", false, "also show per-computer status")
-//					return func(ctx context.Context, e *env, args []string) error {
-//						st, err := e.store()
+//					return withAPI(func(ctx context.Context, e *env, api admin.API, args []string) error {
+//						s, err := api.GetJob(ctx, args[0])
 //						...
-//						return e.show(job, fields)
-//					}
+//						return e.show(s, fields)
+//					})
 //				},
 //			}},
 //		})
@@ -32,17 +32,18 @@ package main
 // the global flags (--data, --json) to every verb, lets flags and positional
 // arguments mix in any order, and maps what run returns to an exit code:
 //   - nil: exit 0;
-//   - usagef(...) or an error wrapping model.ErrInvalid (every Validate
-//     and Parse error of core/model), ErrNotFound, ErrExists or ErrInUse:
-//     the input was wrong; exit 2 with the sentence and a hint
-//     "see 'smsctl NOUN VERB --help'";
+//   - usagef(...) or an error of the kinds bad input, not found, exists or
+//     in use (admin.Error, model.ErrInvalid, …): the input was wrong; exit 2
+//     with the sentence and a hint "see 'smsctl NOUN VERB --help'";
 //   - any other error: the work failed; exit 1 with the sentence.
 //
-// Errors are one lowercase sentence, as Go errors are; they must never hold
-// a password (model.Secret masks itself). Read passwords with
-// passwordFlags, open the store with e.store() (opened on first use, closed
-// when the command ends), and print with e.table / e.show / e.printJSON,
-// which honour --json.
+// Admin verbs do their work through the Administrator API (core/admin),
+// which holds every rule; a verb only turns flags into a request and the
+// answer into lines. withAPI gives a verb the API (the site service's when
+// one answers, else one in this process; see attach.go), closed when the
+// command ends; e.list, e.table, e.show and e.printJSON print, honouring
+// --json. Errors are one lowercase sentence, as Go errors are; they must
+// never hold a password. Read passwords with passwordFlags.
 
 import (
 	"context"
@@ -52,7 +53,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -122,11 +122,14 @@ func usagef(format string, a ...any) error {
 // isBadInput reports whether err should exit 2.
 func isBadInput(err error) bool {
 	var u usageError
-	return errors.As(err, &u) ||
-		errors.Is(err, model.ErrInvalid) ||
-		errors.Is(err, model.ErrNotFound) ||
-		errors.Is(err, model.ErrExists) ||
-		errors.Is(err, model.ErrInUse)
+	if errors.As(err, &u) {
+		return true
+	}
+	switch admin.KindOf(err) {
+	case admin.KindInvalid, admin.KindNotFound, admin.KindExists, admin.KindInUse:
+		return true
+	}
+	return false
 }
 
 // env is what a running verb gets: the global flags, standard streams and
@@ -161,11 +164,19 @@ func (e *env) DataDir() (string, error) {
 	if e.dataDir != "" {
 		return e.dataDir, nil
 	}
-	cfg, err := os.UserConfigDir()
-	if err != nil {
-		return "", fmt.Errorf("cannot find the user's config directory (%v); give --data DIR", err)
+	return model.DefaultDataDir(model.SiteDataName)
+}
+
+// withAPI is the run of an admin verb: it gets the Administrator API (see
+// e.api) and calls do with it.
+func withAPI(do func(ctx context.Context, e *env, api admin.API, args []string) error) runFunc {
+	return func(ctx context.Context, e *env, args []string) error {
+		api, err := e.api(ctx)
+		if err != nil {
+			return err
+		}
+		return do(ctx, e, api, args)
 	}
-	return filepath.Join(cfg, "opensms"), nil
 }
 
 // store opens the store on first use; run closes it when the verb ends.
@@ -219,6 +230,24 @@ func (e *env) table(v any, header []string, rows [][]string) error {
 		fmt.Fprintln(tw, strings.Join(r, "\t"))
 	}
 	return tw.Flush()
+}
+
+// nonNil makes an empty list print as [] in JSON.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// list prints items as JSON with --json, else as a table with one row per
+// item.
+func list[T any](e *env, items []T, header []string, row func(T) []string) error {
+	rows := make([][]string, 0, len(items))
+	for _, it := range items {
+		rows = append(rows, row(it))
+	}
+	return e.table(nonNil(items), header, rows)
 }
 
 // field is one line of a show: "name: value".

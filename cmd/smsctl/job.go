@@ -1,11 +1,9 @@
 package main
 
-// Jobs: add, list, status, cancel, rm. Cancel and rm go through the
-// watchdog service, which enforces when they are allowed.
+// Jobs: add, list, status, cancel, rm.
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"sort"
@@ -13,8 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"opensms/core/admin"
 	"opensms/core/model"
-	"opensms/core/watchdog"
 )
 
 func init() {
@@ -88,7 +86,7 @@ func jobAdd(fs *flag.FlagSet) runFunc {
 	repeat := fs.String("repeat", string(model.RepeatNever), "`repeat`: never, daily, weekly, biweekly or monthly")
 	deferrals := fs.Int("deferrals", model.DefaultDeferrals, "how many times a user may say Later to a mandatory run (`N`)")
 	comment := fs.String("comment", "", "comment `text`")
-	return func(ctx context.Context, e *env, _ []string) error {
+	return withAPI(func(ctx context.Context, e *env, api admin.API, _ []string) error {
 		if err := requireFlags(fs, "package", "target"); err != nil {
 			return err
 		}
@@ -99,7 +97,7 @@ func jobAdd(fs *flag.FlagSet) runFunc {
 		if err != nil {
 			return err
 		}
-		t.Subsites = *subsites
+		t.Subsites = t.Subsites || *subsites
 		j.Type, j.Package, j.Target, j.Send, j.Comment = model.JobType(*typ), strings.ToUpper(strings.TrimSpace(*pkg)), t, model.SendMode(*send), *comment
 		j.Distribute.RefreshExisting = *refresh
 		switch sv := strings.TrimSpace(*servers); {
@@ -132,119 +130,37 @@ func jobAdd(fs *flag.FlagSet) runFunc {
 		j.Run.Deferrals = *deferrals
 		j.Schedule.Priority, j.Schedule.Repeat = model.Priority(*priority), model.Repeat(*repeat)
 
-		st, err := e.store()
-		if err != nil {
-			return err
-		}
-		p, err := st.GetPackage(ctx, j.Package)
-		if err != nil {
-			return mustExist("package "+j.Package, err)
-		}
-		if j.Type == model.JobRun {
-			name, err := pickCommand(p, *command)
-			if err != nil {
-				return err
-			}
-			j.Run.Command = name
-		} else if *command != "" {
+		if *command != "" && j.Type != model.JobRun {
 			return usagef("--command applies to run jobs only, not to %s jobs", j.Type)
 		}
-		if err := j.Validate(); err != nil {
-			return err
-		}
-		if err := targetExists(ctx, st, j.Target); err != nil {
-			return err
-		}
-		if g := j.Distribute.ServerGroup; g != "" {
-			if err := mustExist("server group "+g, getErr(st.GetGroup(ctx, g))); err != nil {
-				return err
-			}
-		}
-		created, err := st.CreateJob(ctx, j)
+		j.Run.Command = *command
+		created, err := api.AddJob(ctx, j)
 		if err != nil {
-			return fmt.Errorf("adding the job: %w", err)
+			return err
+		}
+		for _, w := range created.Warnings {
+			fmt.Fprintln(e.stderr, "smsctl: warning: "+w)
 		}
 		if e.json {
-			return e.printJSON(created)
+			return e.printJSON(created.Job)
 		}
-		fmt.Fprintln(e.stdout, created.ID)
+		fmt.Fprintln(e.stdout, created.Job.ID)
 		return nil
-	}
-}
-
-// pickCommand returns the named command line, or the package's only one.
-func pickCommand(p model.Package, name string) (string, error) {
-	names := make([]string, len(p.Commands))
-	for i, c := range p.Commands {
-		names[i] = strconv.Quote(c.Name)
-	}
-	if name == "" {
-		switch len(p.Commands) {
-		case 0:
-			return "", usagef("package %s has no command line to run; add one with 'smsctl package command add %s'", p.ID, p.ID)
-		case 1:
-			return p.Commands[0].Name, nil
-		}
-		return "", usagef("package %s has %d command lines (%s): name one with --command", p.ID, len(p.Commands), strings.Join(names, ", "))
-	}
-	if _, ok := p.Command(name); !ok {
-		return "", usagef("package %s has no command line %q; it has %s", p.ID, name, orDash(strings.Join(names, ", ")))
-	}
-	return name, nil
-}
-
-// targetExists checks that the site, group or computer is known.
-func targetExists(ctx context.Context, st model.Store, t model.Target) error {
-	switch t.Kind {
-	case model.TargetSite:
-		return requireSite(ctx, st, t.Name)
-	case model.TargetGroup:
-		return mustExist("machine group "+t.Name, getErr(st.GetGroup(ctx, t.Name)))
-	case model.TargetComputer:
-		return mustExist("computer "+t.Name, getErr(st.GetComputer(ctx, t.Name)))
-	}
-	return usagef("target kind %q is not site, group or computer", t.Kind)
-}
-
-func jobTarget(t model.Target) string {
-	s := string(t.Kind) + ":" + t.Name
-	if t.Subsites {
-		s += "+subsites"
-	}
-	return s
+	})
 }
 
 func jobList(fs *flag.FlagSet) runFunc {
-	return func(ctx context.Context, e *env, _ []string) error {
-		st, err := e.store()
+	return withAPI(func(ctx context.Context, e *env, api admin.API, _ []string) error {
+		jobs, err := api.ListJobs(ctx)
 		if err != nil {
 			return err
 		}
-		jobs, err := st.ListJobs(ctx)
-		if err != nil {
-			return fmt.Errorf("listing jobs: %w", err)
-		}
-		sort.SliceStable(jobs, func(a, b int) bool {
-			if !jobs[a].Created.Equal(jobs[b].Created) {
-				return jobs[a].Created.After(jobs[b].Created)
-			}
-			return jobs[a].ID > jobs[b].ID
-		})
-		rows := make([][]string, 0, len(jobs))
-		for _, j := range jobs {
-			rows = append(rows, []string{j.ID, string(j.Type), j.Package, jobTarget(j.Target), string(state(j)),
+		return list(e, jobs, []string{"ID", "TYPE", "PACKAGE", "TARGET", "STATE", "SENDING", "WORKING", "COMPUTERS", "PRIORITY", "START AFTER"}, func(j model.Job) []string {
+			return []string{j.ID, j.Type.String(), j.Package, j.Target.String(), j.Status.State.String(),
 				orDash(string(j.Status.Sending)), orDash(string(j.Status.Working)), computersDone(j.Status),
-				string(j.Schedule.Priority), when(j.Schedule.StartAfter)})
-		}
-		return e.table(nonNil(jobs), []string{"ID", "TYPE", "PACKAGE", "TARGET", "STATE", "SENDING", "WORKING", "COMPUTERS", "PRIORITY", "START AFTER"}, rows)
-	}
-}
-
-func state(j model.Job) model.JobState {
-	if j.Status.State == "" {
-		return model.JobPending
-	}
-	return j.Status.State
+				string(j.Schedule.Priority), when(j.Schedule.StartAfter)}
+		})
+	})
 }
 
 func computersDone(s model.JobStatus) string {
@@ -258,35 +174,20 @@ func computersDone(s model.JobStatus) string {
 	return out
 }
 
-// jobStatusView is what job status --json prints.
-type jobStatusView struct {
-	Job       model.Job            `json:"job"`
-	Computers []model.TargetStatus `json:"computers"`
-}
-
 func jobStatus(fs *flag.FlagSet) runFunc {
-	return func(ctx context.Context, e *env, args []string) error {
-		st, err := e.store()
+	return withAPI(func(ctx context.Context, e *env, api admin.API, args []string) error {
+		js, err := api.GetJob(ctx, args[0])
 		if err != nil {
 			return err
 		}
-		j, err := st.GetJob(ctx, args[0])
-		if err != nil {
-			return mustExist("job "+args[0], err)
-		}
-		ts, err := st.ListTargetStatuses(ctx, j.ID)
-		if err != nil {
-			return fmt.Errorf("reading the computers of job %s: %w", j.ID, err)
-		}
-		sort.Slice(ts, func(a, b int) bool { return ts[a].Computer < ts[b].Computer })
-		s := j.Status
+		j, s := js.Job, js.Job.Status
 		fields := []field{
 			{"job", j.ID},
-			{"type", string(j.Type)},
+			{"type", j.Type.String()},
 			{"package", j.Package},
 			{"command", orDash(j.Run.Command)},
-			{"target", jobTarget(j.Target)},
-			{"state", string(state(j))},
+			{"target", j.Target.String()},
+			{"state", s.State.String()},
 			{"sending", orDash(string(s.Sending))},
 			{"working", orDash(string(s.Working))},
 			{"archive", orDash(archiveLine(s))},
@@ -298,7 +199,7 @@ func jobStatus(fs *flag.FlagSet) runFunc {
 		if s.LastError != "" {
 			fields = append(fields, field{"last error", s.LastError})
 		}
-		if !s.NextAction.IsZero() && !state(j).Final() {
+		if !s.NextAction.IsZero() && !s.State.Final() {
 			fields = append(fields, field{"next action", when(s.NextAction)})
 		}
 		names := make([]string, 0, len(s.Servers))
@@ -309,11 +210,11 @@ func jobStatus(fs *flag.FlagSet) runFunc {
 		for _, k := range names {
 			fields = append(fields, field{"server " + k, serverLine(s.Servers[k])})
 		}
-		for _, t := range ts {
+		for _, t := range js.Computers {
 			fields = append(fields, field{"computer " + t.Computer, computerLine(t)})
 		}
-		return e.show(jobStatusView{Job: j, Computers: nonNil(ts)}, fields)
-	}
+		return e.show(js, fields)
+	})
 }
 
 func archiveLine(s model.JobStatus) string {
@@ -351,27 +252,13 @@ func computerLine(t model.TargetStatus) string {
 }
 
 func jobCancel(fs *flag.FlagSet) runFunc {
-	return func(ctx context.Context, e *env, args []string) error {
-		svc, err := newWatchdog(e, watchdog.Config{})
-		if err != nil {
-			return err
-		}
-		if err := svc.CancelJob(ctx, args[0]); err != nil {
-			if errors.Is(err, watchdog.ErrFinished) {
-				return usagef("%v", err)
-			}
-			return mustExist("job "+args[0], err)
-		}
-		return nil
-	}
+	return withAPI(func(ctx context.Context, e *env, api admin.API, args []string) error {
+		return api.CancelJob(ctx, args[0])
+	})
 }
 
 func jobRm(fs *flag.FlagSet) runFunc {
-	return func(ctx context.Context, e *env, args []string) error {
-		svc, err := newWatchdog(e, watchdog.Config{})
-		if err != nil {
-			return err
-		}
-		return mustExist("job "+args[0], svc.DeleteJob(ctx, args[0]))
-	}
+	return withAPI(func(ctx context.Context, e *env, api admin.API, args []string) error {
+		return api.DeleteJob(ctx, args[0])
+	})
 }

@@ -134,6 +134,17 @@ func TestJobThroughSmsctl(t *testing.T) {
 			t.Errorf("job status lacks %q:\n%s", want, status)
 		}
 	}
+	// The active job uses DIST1 and the package: neither may go, and the
+	// refusal names the job.
+	for _, rm := range [][]string{{"server", "rm", "--site", "S01", "DIST1"}, {"package", "rm", pkg}} {
+		if r := c.run(rm...); r.code != 2 || !strings.Contains(r.stderr, "is used by job "+id+", which is active: cancel it or wait until it finishes") {
+			t.Errorf("smsctl %s while job %s is active: %s", strings.Join(rm, " "), id, r)
+		}
+	}
+	// Unset times are left out of JSON, not printed as year 1.
+	if out := c.ok("job", "status", id, "--json"); strings.Contains(out, "0001-01-01") || !strings.Contains(out, `"activated"`) || strings.Contains(out, `"finished"`) {
+		t.Errorf("job status --json of an active job:\n%s", out)
+	}
 
 	// The key the share's files are signed with is the one key show prints.
 	fp := strings.TrimSpace(c.ok("key", "show"))

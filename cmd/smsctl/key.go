@@ -4,9 +4,10 @@ package main
 
 import (
 	"context"
-	"encoding/base64"
 	"flag"
 	"fmt"
+
+	"opensms/core/admin"
 )
 
 func init() {
@@ -15,29 +16,17 @@ func init() {
 	}})
 }
 
-// keyView is what key show --json prints.
-type keyView struct {
-	Site        string `json:"site"`
-	Fingerprint string `json:"fingerprint"`
-	PublicKey   string `json:"public_key"` // base64
-}
-
 func keyShow(fs *flag.FlagSet) runFunc {
 	site := fs.String("site", "", "site `code` (default: the home site)")
-	return func(ctx context.Context, e *env, _ []string) error {
-		api, err := e.api(ctx)
-		if err != nil {
-			return err
-		}
+	return withAPI(func(ctx context.Context, e *env, api admin.API, _ []string) error {
 		k, err := api.SiteKey(ctx, *site)
 		if err != nil {
 			return err
 		}
-		v := keyView{Site: k.Site, Fingerprint: k.Fingerprint, PublicKey: base64.StdEncoding.EncodeToString(k.PublicKey)}
 		if e.json {
-			return e.printJSON(v)
+			return e.printJSON(k)
 		}
-		fmt.Fprintln(e.stdout, v.Fingerprint)
+		fmt.Fprintln(e.stdout, k.Fingerprint)
 		return nil
-	}
+	})
 }

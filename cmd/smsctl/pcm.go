@@ -14,7 +14,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -66,11 +65,7 @@ func pcmDataDir(e *env) (string, error) {
 	if e.dataDir != "" {
 		return e.dataDir, nil
 	}
-	cfg, err := os.UserConfigDir()
-	if err != nil {
-		return "", fmt.Errorf("cannot find the user's config directory (%v); give --data DIR", err)
-	}
-	return filepath.Join(cfg, "opensms-client"), nil
+	return model.DefaultDataDir(model.ClientDataName)
 }
 
 // openEngine opens the client store and the engine over it; close ends both.
@@ -124,11 +119,7 @@ func pcmEnroll(fs *flag.FlagSet) runFunc {
 		if err := requireFlags(fs, "site-share"); err != nil {
 			return err
 		}
-		loc, err := location("site-share", *siteShare)
-		if err != nil {
-			return err
-		}
-		c, err := cred.credentials(e, loc)
+		c, err := cred.login(e, "site-share", *siteShare)
 		if err != nil {
 			return err
 		}

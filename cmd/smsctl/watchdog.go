@@ -1,7 +1,7 @@
 package main
 
-// The watchdog without a display: one cycle, or the service until a
-// signal stops it.
+// The watchdog without a display: one cycle, its state, or the site service
+// (serve.go) until a signal stops it.
 
 import (
 	"context"
@@ -9,31 +9,20 @@ import (
 	"flag"
 	"fmt"
 
+	"opensms/core/admin"
+	"opensms/core/model"
 	"opensms/core/watchdog"
-	"opensms/storage/shares"
 )
 
 func init() {
 	register(command{Name: "watchdog", Summary: "run the watchdog: one cycle, or as a service", Verbs: []verb{
 		{Name: "run-once", Summary: "run one watchdog cycle and print what happened", Setup: watchdogRunOnce},
+		{Name: "status", Summary: "say whether the watchdog runs, when its next cycle is due and what it is pushing", Setup: watchdogStatus},
 		{Name: "serve", Summary: "run the site service: the watchdog, and the Administrator API on DATA/admin.sock for smsadmin and smsctl, until SIGINT or SIGTERM", Setup: watchdogServe,
 			Usage: "[--interval 60s] [--concurrency 4]"},
 		{Name: "install-service", Summary: "install the site service for --data as a system service (systemd, Windows service) and start it",
 			Usage: "[--print]", Setup: installServiceVerb(siteServicePrefix, "OpenSMS site service", func() []string { return []string{"watchdog", "serve"} })},
 	}})
-}
-
-// newWatchdog builds the service over the store with the real share opener.
-func newWatchdog(e *env, cfg watchdog.Config) (*watchdog.Service, error) {
-	st, err := e.store()
-	if err != nil {
-		return nil, err
-	}
-	svc := watchdog.New(st, shares.NewOpener(), cfg)
-	if err := svc.Config().Validate(); err != nil {
-		return nil, usagef("%v", err)
-	}
-	return svc, nil
 }
 
 // watchdogRunOnce runs one cycle: in the site service when one answers
@@ -64,4 +53,18 @@ func watchdogRunOnce(fs *flag.FlagSet) runFunc {
 		}
 		return nil
 	}
+}
+
+func watchdogStatus(fs *flag.FlagSet) runFunc {
+	return withAPI(func(ctx context.Context, e *env, api admin.API, _ []string) error {
+		w, err := api.Watchdog(ctx)
+		if err != nil {
+			return err
+		}
+		fields := []field{{"running", yesNo(w.Running)}, {"next cycle", when(w.NextCycle)}}
+		for _, t := range w.Transfers {
+			fields = append(fields, field{"pushing " + t.Job + " to " + t.Server, model.FormatBytes(t.BytesDone) + " of " + model.FormatBytes(t.BytesTotal)})
+		}
+		return e.show(w, fields)
+	})
 }

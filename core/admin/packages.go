@@ -182,6 +182,9 @@ func (l *Local) ImportDefinition(ctx context.Context, r ImportRequest) (_ Defini
 		return def, err
 	}
 	p := def.Package
+	if p.Source, err = source(r.Source); err != nil {
+		return def, err
+	}
 	kept := p.Commands[:0]
 	for _, c := range p.Commands {
 		switch {
@@ -197,7 +200,6 @@ func (l *Local) ImportDefinition(ctx context.Context, r ImportRequest) (_ Defini
 		kept = append(kept, c)
 	}
 	p.Commands = kept
-	p.Source = r.Source
 	if def.Package, err = l.AddPackage(ctx, p); err != nil {
 		return def, err
 	}

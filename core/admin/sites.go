@@ -10,39 +10,22 @@ import (
 	"opensms/core/model"
 )
 
-// shareLogin reads a share location as typed and the login to it: the
-// user may be "DOMAIN\user"; when it is empty the URL's user@ is taken. A
-// password needs a user, and a local folder takes neither. It returns the
-// canonical location without the user.
+// shareLogin reads a share location as typed and the login to it (see
+// model.ShareLogin); an empty password on an edit keeps the stored one when
+// c says so and a user remains. It returns the canonical location without the user.
 func shareLogin(field, location string, c Credentials, stored model.Secret) (string, model.Credentials, error) {
-	var cred model.Credentials
-	loc, err := model.ParseLocation(location)
+	typed, err := model.ParseLocation(location)
 	if err != nil {
-		return "", cred, invalidf("%s: %v", field, err)
+		return "", model.Credentials{}, invalidf("%s: %v", field, err)
 	}
-	user := strings.TrimSpace(c.User)
-	cred.Domain = strings.TrimSpace(c.Domain)
-	if user == "" {
-		user = loc.User
-		if cred.Domain == "" {
-			cred.Domain = loc.Domain
-		}
+	pw := model.NewSecret(string(c.Password))
+	if c.Password == "" && c.KeepPassword && (strings.TrimSpace(c.User) != "" || typed.User != "") {
+		pw = stored // an edit that removes the user removes the password too
 	}
-	if dom, u, ok := strings.Cut(user, `\`); ok {
-		cred.Domain, user = dom, u
+	loc, cred, err := model.ShareLogin(location, c.User, c.Domain, pw)
+	if err != nil {
+		return "", cred, err
 	}
-	cred.User = user
-	cred.Password = model.NewSecret(string(c.Password))
-	if c.Password == "" && c.KeepPassword && user != "" {
-		cred.Password = stored
-	}
-	if !cred.Password.IsZero() && cred.User == "" {
-		return "", cred, invalidf("a password needs a user: give the user name, or smb://user@host/share")
-	}
-	if loc.IsLocal() && (cred.User != "" || !cred.Password.IsZero()) {
-		return "", cred, invalidf("%s is a local folder, which takes no user or password", loc.UNC())
-	}
-	loc.User, loc.Domain = "", ""
 	return loc.String(), cred, nil
 }
 
