@@ -59,7 +59,7 @@ func newPcmLocal(t *testing.T) *pcmLocal {
 	now := time.Now()
 	mk := func(job, command string, automated bool, mandatory time.Time) protocol.Offer {
 		return protocol.Offer{Job: job, Package: "S0100001", PackageName: "Hello", PackageVersion: "1",
-			Command:    model.CommandLine{Name: "Install", Command: command, Platforms: []model.Platform{here}, Automated: automated, SuccessCodes: []int{0}},
+			Command:    model.CommandLine{Name: "Install", Command: command, Platforms: []model.Platform{here}, Automated: automated, Background: automated, SuccessCodes: []int{0}},
 			OfferAfter: now.Add(-time.Hour), MandatoryAfter: mandatory, Deferrals: 1,
 			Archive: st.SHA256, ArchiveSize: st.Size, Generation: 1,
 			Servers: []protocol.ServerRef{{Name: "S01/DIST1", URL: "file://" + dist}}}
@@ -181,7 +181,7 @@ func TestPcmDataDirIsNotTheAdministrators(t *testing.T) {
 	}
 }
 
-// pcm serve runs the due automated job and stops cleanly when its context
+// pcm serve runs the due system background job and stops cleanly when its context
 // ends (as SIGTERM ends it in main).
 func TestPcmServe(t *testing.T) {
 	p := newPcmLocal(t)
@@ -206,7 +206,7 @@ func TestPcmServe(t *testing.T) {
 		t.Fatalf("serve exited %d: %s", code, errb.String())
 	}
 	if b, _ := os.ReadFile(ranFile); string(b) != "S0100012\n" {
-		t.Errorf("the agent ran %q, want only the due automated job", b)
+		t.Errorf("the agent ran %q, want only the due system background job", b)
 	}
 	if !strings.Contains(errb.String(), "agent stopped") {
 		t.Errorf("serve log:\n%s", errb.String())

@@ -189,6 +189,33 @@ type RunRecord struct {
 	Reported string `json:"reported,omitempty"`
 }
 
+// RunningCommand is the mark a command leaves in the state while it runs.
+// It is written before the command starts, so that an engine killed
+// meanwhile (kill -9, a crash, power) finds it at its next start: the run
+// is then reported as interrupted, whatever the command left behind is
+// stopped first, and nothing starts the job again by itself until it is
+// offered again or its mandatory time comes.
+type RunningCommand struct {
+	Job         string    `json:"job"`
+	Generation  int       `json:"generation"`
+	Package     string    `json:"package"`
+	PackageName string    `json:"package_name"`
+	Command     string    `json:"command"` // command line name
+	Started     time.Time `json:"started"`
+	// DueAt is the offer's mandatory time when the run started (zero: not
+	// mandatory). A run started before it may run again when it comes.
+	DueAt time.Time `json:"due_at,omitempty"`
+	// PID is the command's process (on Unix also its process group); 0
+	// until it has started.
+	PID int `json:"pid,omitempty"`
+	// Proc tells the process apart from a later one that got the same
+	// number (on Linux the boot and the process's start tick); "" where
+	// the platform has nothing to tell.
+	Proc string `json:"proc,omitempty"`
+	// Agent is the process id of the engine that ran it.
+	Agent int `json:"agent"`
+}
+
 // Download is an archive download in progress (its bytes sit in a .part
 // file in the cache until they are complete and verified).
 type Download struct {
@@ -250,6 +277,14 @@ type State interface {
 	PutAccepted(ctx context.Context, a Accepted) error
 	Accepted(ctx context.Context) (Accepted, error)
 
+	// PutRunning records a command as running, before it starts and again
+	// once its process is known; DeleteRunning removes the mark when the
+	// run has ended and its outcome is stored; ListRunning returns the
+	// marks left.
+	PutRunning(ctx context.Context, r RunningCommand) error
+	DeleteRunning(ctx context.Context, job string) error
+	ListRunning(ctx context.Context) ([]RunningCommand, error)
+
 	PutDownload(ctx context.Context, d Download) error
 	ListDownloads(ctx context.Context) ([]Download, error)
 	DeleteDownload(ctx context.Context, pkg, archive string) error
@@ -284,8 +319,9 @@ type Engine struct {
 	missed    int // polls in a row that found no instruction file while offers stood
 	running   map[string]bool
 	runs      map[string]RunRecord
-	last      map[string]HistoryEntry // newest history entry per job
-	downloads map[string]Download     // by archive hash, while it downloads
+	last      map[string]HistoryEntry   // newest history entry per job
+	downloads map[string]Download       // by archive hash, while it downloads
+	stuck     map[string]RunningCommand // interrupted runs whose processes would not stop
 
 	osOnce sync.Once
 	osVer  string
@@ -316,6 +352,7 @@ func New(cfg Config, st State) (*Engine, error) {
 		last:      map[string]HistoryEntry{},
 		downloads: map[string]Download{},
 		detect:    detect.New(detect.Options{}),
+		stuck:     map[string]RunningCommand{},
 	}
 	ctx := context.Background()
 	enr, err := st.Enrollment(ctx)
@@ -351,6 +388,9 @@ func New(cfg Config, st State) (*Engine, error) {
 		if _, ok := e.last[h.Job]; !ok {
 			e.last[h.Job] = h
 		}
+	}
+	if err := e.recoverInterrupted(ctx); err != nil {
+		return nil, err
 	}
 	return e, nil
 }

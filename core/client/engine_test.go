@@ -804,14 +804,20 @@ func TestStatusThatCouldNotBeWrittenIsSentAtTheNextPoll(t *testing.T) {
 	}
 }
 
-func TestServeRunsDueAutomatedJobsUntilStopped(t *testing.T) {
+func TestServeRunsDueBackgroundJobsUntilStopped(t *testing.T) {
 	s := newSite(t)
 	marker := filepath.Join(s.out, "ran")
 	a := s.packScript("echo x >> " + marker + "\n")
 	s.distribute(0, a)
 	s.instruct(
-		s.offer("S0100010", a, func(o *protocol.Offer) { o.MandatoryAfter = s.clock.Now() }),
-		s.offer("S0100011", a, func(o *protocol.Offer) { o.MandatoryAfter = s.clock.Now(); o.Command.Automated = false }),
+		s.offer("S0100010", a, func(o *protocol.Offer) { o.MandatoryAfter = s.clock.Now(); o.Command.Background = true }),
+		s.offer("S0100011", a, func(o *protocol.Offer) {
+			o.MandatoryAfter = s.clock.Now()
+			o.Command.Automated, o.Command.Background = false, true
+		}),
+		// Automated but not a system background task: it waits for a
+		// person's window to count it down.
+		s.offer("S0100012", a, func(o *protocol.Offer) { o.MandatoryAfter = s.clock.Now() }),
 	)
 	ctx, cancel := context.WithCancel(context.Background())
 	changes := make(chan []client.Offer, 16)
@@ -836,10 +842,12 @@ func TestServeRunsDueAutomatedJobsUntilStopped(t *testing.T) {
 	if b, _ := os.ReadFile(marker); string(b) != "x\n" {
 		t.Fatalf("ran %q", b)
 	}
-	if o := find(s.eng.Offers(), "S0100011"); o.State != client.OfferDue {
-		t.Errorf("the agent touched a job that needs input: %+v", o)
+	for _, job := range []string{"S0100011", "S0100012"} {
+		if o := find(s.eng.Offers(), job); o.State != client.OfferDue {
+			t.Errorf("the agent ran %s with nobody at a window: %+v", job, o)
+		}
+		s.noStatus(job)
 	}
-	s.noStatus("S0100011")
 }
 
 func TestKeptInstructionsShowBeforeTheFirstPoll(t *testing.T) {

@@ -26,8 +26,10 @@ type execResult struct {
 	err  error
 }
 
-// execute runs the command line from root with its time-out.
-func (e *Engine) execute(ctx context.Context, enr Enrollment, o protocol.Offer, root string, progress func(Progress)) execResult {
+// execute runs the command line from root with its time-out. started is
+// called with the command's process id (and what tells it apart from a
+// later process of that number) as soon as it runs.
+func (e *Engine) execute(ctx context.Context, enr Enrollment, o protocol.Offer, root string, progress func(Progress), started func(pid int, proc string)) execResult {
 	runCtx := ctx
 	if t := o.Command.Timeout; t > 0 {
 		var cancel context.CancelFunc
@@ -47,7 +49,13 @@ func (e *Engine) execute(ctx context.Context, enr Enrollment, o protocol.Offer, 
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.WaitDelay = waitDelay
 	progress(Progress{Step: StepRun})
-	err := cmd.Run()
+	err := cmd.Start()
+	if err == nil {
+		release, proc := afterStart(cmd)
+		started(cmd.Process.Pid, proc)
+		err = cmd.Wait()
+		release()
+	}
 	res := execResult{tail: out.String()}
 	switch {
 	case ctx.Err() != nil:

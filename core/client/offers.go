@@ -200,10 +200,10 @@ func offerState(in offerInput, o protocol.Offer) Offer {
 }
 
 // dueOffers picks the offers RunDue runs, earliest due first.
-func dueOffers(offers []Offer, automatedOnly bool) []Offer {
+func dueOffers(offers []Offer, which func(Offer) bool) []Offer {
 	var due []Offer
 	for _, o := range offers {
-		if o.State == OfferDue && (!automatedOnly || !o.NeedsInput) {
+		if o.State == OfferDue && which(o) {
 			due = append(due, o)
 		}
 	}

@@ -160,11 +160,15 @@ func TestDueOffers(t *testing.T) {
 		}
 		return strings.Join(s, ",")
 	}
-	if got := jobs(dueOffers(offers, false)); got != "S0100010,S0100020,S0100030" {
+	offers[0].Command.Background = true
+	if got := jobs(dueOffers(offers, func(Offer) bool { return true })); got != "S0100010,S0100020,S0100030" {
 		t.Errorf("all due: %s", got)
 	}
-	if got := jobs(dueOffers(offers, true)); got != "S0100020,S0100030" {
+	if got := jobs(dueOffers(offers, func(o Offer) bool { return !o.NeedsInput })); got != "S0100020,S0100030" {
 		t.Errorf("automated due: %s", got)
+	}
+	if got := jobs(dueOffers(offers, Unattended)); got != "S0100030" {
+		t.Errorf("unattended due: %s", got)
 	}
 }
 

@@ -76,9 +76,22 @@ func (e *Engine) Run(ctx context.Context, job string, progress func(Progress)) (
 // automated ones, the window runs them all. It returns the entries of the
 // runs it made and the errors of those that did not complete, joined.
 func (e *Engine) RunDue(ctx context.Context, automatedOnly bool, progress func(job string, p Progress)) ([]HistoryEntry, error) {
+	which := func(o Offer) bool { return !automatedOnly || !o.NeedsInput }
+	return e.runDue(ctx, which, progress)
+}
+
+// Unattended reports whether an offer runs at its mandatory time with
+// nobody at the window: an automated command line marked as a system
+// background task (SMS's words). The agent runs those by itself; the
+// others wait until a person's window counts them down, so that the
+// person sees what is about to happen.
+func Unattended(o Offer) bool { return !o.NeedsInput && o.Command.Background }
+
+// runDue runs the due offers which picks, earliest due first.
+func (e *Engine) runDue(ctx context.Context, which func(Offer) bool, progress func(job string, p Progress)) ([]HistoryEntry, error) {
 	var hs []HistoryEntry
 	var errs []error
-	for _, o := range dueOffers(e.Offers(), automatedOnly) {
+	for _, o := range dueOffers(e.Offers(), which) {
 		if ctx.Err() != nil {
 			errs = append(errs, ctx.Err())
 			break
@@ -145,14 +158,18 @@ func (e *Engine) runJob(ctx context.Context, job string, onlyDue bool, progress 
 	if onlyDue && offer.State != OfferDue {
 		return HistoryEntry{}, fmt.Errorf("job %s: %w", job, errNotDue)
 	}
+	if err := e.leftoverGone(job); err != nil {
+		return HistoryEntry{}, err
+	}
 	if progress == nil {
 		progress = func(Progress) {}
 	}
-	return e.run(ctx, enr, offer.Offer, progress)
+	return e.run(ctx, enr, offer.Offer, offer.DueAt, progress)
 }
 
-// run does one run of offer o. The run lock is held.
-func (e *Engine) run(ctx context.Context, enr Enrollment, o protocol.Offer, progress func(Progress)) (HistoryEntry, error) {
+// run does one run of offer o, due at dueAt (zero: not mandatory). The run
+// lock is held.
+func (e *Engine) run(ctx context.Context, enr Enrollment, o protocol.Offer, dueAt time.Time, progress func(Progress)) (HistoryEntry, error) {
 	rec := e.record(o.Job, o.Generation)
 	rec.Generation = max(rec.Generation, o.Generation)
 	rec.Attempts++
@@ -192,9 +209,21 @@ func (e *Engine) run(ctx context.Context, enr Enrollment, o protocol.Offer, prog
 	h.Server = server
 	var res execResult
 	if err == nil {
-		res = e.execute(ctx, enr, o, root, progress)
-		h.ExitCode, h.OutputTail = res.exit, res.tail
-		err = res.err
+		mark := RunningCommand{Job: o.Job, Generation: o.Generation, Package: o.Package, PackageName: o.PackageName,
+			Command: o.Command.Name, Started: h.Started, DueAt: dueAt.UTC(), Agent: os.Getpid()}
+		if perr := e.st.PutRunning(ctx, mark); perr != nil {
+			// Unrecorded, a run that outlived this engine could start twice.
+			err = &runFailure{msg: fmt.Sprintf("the command was not started: %v", perr), transient: true}
+		} else {
+			res = e.execute(ctx, enr, o, root, progress, func(pid int, proc string) {
+				mark.PID, mark.Proc = pid, proc
+				if err := e.st.PutRunning(context.WithoutCancel(ctx), mark); err != nil {
+					e.log.Warn("the running command's process was not recorded", "job", o.Job, "pid", pid, "err", err)
+				}
+			})
+			h.ExitCode, h.OutputTail = res.exit, res.tail
+			err = res.err
+		}
 	}
 	h.Finished = e.cfg.Now().UTC()
 	// definite: the run has an outcome (good or bad) that running again
@@ -264,6 +293,11 @@ func (e *Engine) finishRun(ctx context.Context, enr Enrollment, o protocol.Offer
 	}
 	if err := e.st.AddHistory(wctx, h); err != nil {
 		e.log.Error("history not saved", "job", o.Job, "err", err)
+	}
+	// The outcome is stored: the running mark, if the command started,
+	// may go.
+	if err := e.st.DeleteRunning(wctx, o.Job); err != nil {
+		e.log.Error("running mark not cleared; the next start reports this run as interrupted", "job", o.Job, "err", err)
 	}
 	e.mu.Lock()
 	e.last[o.Job] = h

@@ -9,9 +9,11 @@ import (
 // DefaultInterval is how often the agent polls when no interval is given.
 const DefaultInterval = 5 * time.Minute
 
-// Serve is the headless agent's loop: poll, run the automated offers that
-// are due, and again every interval (sooner when a mandatory offer falls
-// due before then), until ctx ends. Statuses are reported by the runs
+// Serve is the agent's loop: poll, run the unattended offers (automated
+// system background tasks) that are due, and again every interval (sooner
+// when such an offer falls due before then), until ctx ends. Other due
+// offers wait for a person: a window attached to the agent counts them
+// down and runs them through Run. Statuses are reported by the runs
 // themselves; those an unreachable share did not take go at the next poll.
 // onChange, if not nil, gets the offers after each poll and each round of
 // runs. Serve returns nil when ctx ends and ErrNotEnrolled when there is no
@@ -49,7 +51,7 @@ func (e *Engine) serveOnce(ctx context.Context, onChange func([]Offer)) {
 		e.log.Warn("poll failed", "err", err)
 	}
 	notify()
-	hs, err := e.RunDue(ctx, true, nil)
+	hs, err := e.runDue(ctx, Unattended, nil)
 	if err != nil && !errors.Is(err, context.Canceled) {
 		e.log.Warn("due jobs did not all complete", "err", err)
 	}
@@ -59,12 +61,12 @@ func (e *Engine) serveOnce(ctx context.Context, onChange func([]Offer)) {
 }
 
 // nextWake is how long the agent sleeps: the interval, or less when an
-// automated mandatory offer falls due sooner.
+// unattended mandatory offer falls due sooner.
 func (e *Engine) nextWake(interval time.Duration) time.Duration {
 	now := e.cfg.Now()
 	wait := interval
 	for _, o := range e.Offers() {
-		if o.State == OfferAvailable && o.Mandatory && !o.NeedsInput {
+		if o.State == OfferAvailable && o.Mandatory && Unattended(o) {
 			if d := o.DueAt.Sub(now); d > 0 && d < wait {
 				wait = d + time.Second
 			}

@@ -23,6 +23,7 @@
 //	'I'                                   the last verified instruction file, as read
 //	'Q'                                   the newest instruction file's number accepted (client.Accepted)
 //	'V'                                   the key schema version (schemaVersion)
+//	'U' job                               a command running (under way) for that job
 //
 // Every value is one version byte (valueVersion) followed by JSON.
 package clientstore
@@ -56,6 +57,7 @@ const (
 	prefixSeq        = 'S'
 	prefixSchema     = 'V'
 	prefixAccepted   = 'Q'
+	prefixRunning    = 'U'
 )
 
 // schemaVersion is the key schema this code reads and writes.
@@ -338,6 +340,33 @@ func (s *Store) AddHistory(ctx context.Context, h client.HistoryEntry) error {
 // History implements client.State: newest first.
 func (s *Store) History(ctx context.Context) ([]client.HistoryEntry, error) {
 	return list[client.HistoryEntry](s, []byte{prefixHistory}, true)
+}
+
+func runningKey(job string) []byte { return append([]byte{prefixRunning}, job...) }
+
+// PutRunning implements client.State.
+func (s *Store) PutRunning(ctx context.Context, r client.RunningCommand) error {
+	if r.Job == "" {
+		return errors.New("running mark has no job")
+	}
+	if err := s.put(runningKey(r.Job), r); err != nil {
+		return fmt.Errorf("marking job %s as running: %w", r.Job, err)
+	}
+	return nil
+}
+
+// DeleteRunning implements client.State.
+func (s *Store) DeleteRunning(ctx context.Context, job string) error {
+	err := s.db.Update(func(txn *badger.Txn) error { return txn.Delete(runningKey(job)) })
+	if err != nil {
+		return fmt.Errorf("clearing the running mark of job %s: %w", job, err)
+	}
+	return nil
+}
+
+// ListRunning implements client.State.
+func (s *Store) ListRunning(ctx context.Context) ([]client.RunningCommand, error) {
+	return list[client.RunningCommand](s, []byte{prefixRunning}, false)
 }
 
 func downloadKey(pkg, archive string) []byte {
