@@ -1,6 +1,6 @@
 // Command smsadmin is the OpenSMS Administrator: it opens the store, creates
 // the demo site on first start, runs the watchdog in-process and shows the
-// Administrator window.
+// Administrator window over the Administrator API in process.
 package main
 
 import (
@@ -8,12 +8,13 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"time"
 
 	"fyne.io/fyne/v2/app"
 
+	adminapi "opensms/core/admin"
 	"opensms/core/demo"
+	"opensms/core/model"
 	"opensms/core/watchdog"
 	"opensms/gui/admin"
 	"opensms/gui/startup"
@@ -22,16 +23,15 @@ import (
 )
 
 func main() {
-	data := flag.String("data", defaultDataDir(), "data directory holding the store")
+	dir, dirErr := model.DefaultDataDir(model.SiteDataName)
+	data := flag.String("data", dir, "data directory holding the store")
 	flag.Parse()
+	if *data == "" {
+		fail(dirErr)
+	}
 	st, err := badgerstore.Open(*data, badgerstore.Options{})
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err) // in use: the store's error is the sentence
-		if startup.HaveDisplay() {
-			a := app.NewWithID("org.opensms.admin")
-			startup.FailWindow(a, "OpenSMS Administrator", err).ShowAndRun()
-		}
-		os.Exit(1)
+		fail(err) // in use: the store's error is the sentence
 	}
 	defer st.Close()
 	ctx := context.Background()
@@ -43,7 +43,7 @@ func main() {
 	if err := wd.Start(ctx); err != nil {
 		fmt.Fprintf(os.Stderr, "starting the watchdog: %v\n", err)
 	}
-	admin.New(app.NewWithID("org.opensms.admin"), st, wd, opener).ShowAndRun()
+	admin.New(app.NewWithID("org.opensms.admin"), adminapi.New(st, wd, opener)).ShowAndRun()
 	stopCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := wd.Stop(stopCtx); err != nil {
@@ -51,10 +51,12 @@ func main() {
 	}
 }
 
-func defaultDataDir() string {
-	dir, err := os.UserConfigDir()
-	if err != nil {
-		return "opensms-data"
+// fail says why the Administrator cannot start, in a window when there is a
+// display (a menu click leaves no terminal), and exits.
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, err)
+	if startup.HaveDisplay() {
+		startup.FailWindow(app.NewWithID("org.opensms.admin"), "OpenSMS Administrator", err).ShowAndRun()
 	}
-	return filepath.Join(dir, "opensms")
+	os.Exit(1)
 }

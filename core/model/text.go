@@ -56,6 +56,9 @@ func (p PhaseState) Title() string { return upperFirst(string(p)) }
 // Title returns the priority capitalised: "High", "Medium", "Low".
 func (p Priority) Title() string { return upperFirst(string(p)) }
 
+// Title returns the severity capitalised: "Info", "Warning", "Error".
+func (s Severity) Title() string { return upperFirst(string(s)) }
+
 // Title returns the repeat interval as SMS 1.2 listed it.
 func (r Repeat) Title() string {
 	switch r {

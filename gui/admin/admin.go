@@ -1,12 +1,15 @@
 // Package admin is the OpenSMS Administrator: a multiple-document window, as
 // SMS 1.2's was, with inner windows for Sites, Packages, Jobs, Machine Groups
 // and Events, Package Properties, Job Details and drag-and-drop job creation.
-// It depends on core only; cmd/smsadmin wires the store, the watchdog and the
-// share opener in.
+// It calls only the Administrator API (core/admin), so that it works the
+// same on the API in process and attached to a running site service;
+// cmd/smsadmin chooses which and passes it in.
 package admin
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"sync"
 
 	"fyne.io/fyne/v2"
@@ -16,17 +19,14 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"opensms/assets"
-	"opensms/core/model"
-	"opensms/core/share"
+	adminapi "opensms/core/admin"
 )
 
 // Admin is the Administrator's main window.
 type Admin struct {
-	app    fyne.App
-	win    fyne.Window
-	st     model.Store
-	wd     Watchdog
-	opener share.Opener
+	app fyne.App
+	win fyne.Window
+	api adminapi.API
 
 	ctx        context.Context
 	cancel     context.CancelFunc
@@ -54,11 +54,10 @@ const (
 
 var windowOrder = []string{titleSites, titlePackages, titleJobs, titleGroups, titleEvents}
 
-// New builds the Administrator's main window over the store. wd may be nil
-// (no live status); opener tests distribution server connections.
-func New(app fyne.App, st model.Store, wd Watchdog, opener share.Opener) *Admin {
+// New builds the Administrator's main window over the Administrator API.
+func New(app fyne.App, api adminapi.API) *Admin {
 	ctx, cancel := context.WithCancel(context.Background())
-	a := &Admin{app: app, st: st, wd: wd, opener: opener, ctx: ctx, cancel: cancel}
+	a := &Admin{app: app, api: api, ctx: ctx, cancel: cancel}
 	if len(assets.Icon) > 0 {
 		app.SetIcon(fyne.NewStaticResource("opensms.png", assets.Icon))
 	}
@@ -151,20 +150,20 @@ func (a *Admin) onExit() {
 }
 
 // onRunCycle runs one watchdog cycle off the UI goroutine; the windows learn
-// what it did from the subscription.
+// what it did from the Watch stream.
 func (a *Admin) onRunCycle() {
-	if a.wd == nil {
-		return
-	}
 	a.status.setMessage("Running a watchdog cycle…")
-	background(a, a.ctx, func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, a.wd.RunOnce(ctx)
-	}, func(_ struct{}, err error) {
-		if err != nil {
-			a.status.setMessage("The watchdog cycle failed: " + err.Error())
-			return
+	background(a, a.ctx, func(ctx context.Context) (adminapi.CycleResult, error) {
+		return a.api.RunCycle(ctx)
+	}, func(res adminapi.CycleResult, err error) {
+		switch {
+		case err != nil:
+			a.status.setMessage(sentence("the watchdog cycle failed: " + err.Error()))
+		case res.Err != "":
+			a.status.setMessage(sentence(res.Err))
+		default:
+			a.status.setMessage(fmt.Sprintf("Watchdog cycle done: %d event(s).", len(res.Events)))
 		}
-		a.status.setMessage("Watchdog cycle done.")
 		a.onRefresh()
 	})
 }
@@ -216,7 +215,8 @@ func (a *Admin) packagesOrOpen() *packagesWindow {
 	return a.packages
 }
 
-// showError tells the user what failed in one sentence.
+// showError tells the user what failed in one sentence: the API's, which
+// names what it refused and why.
 func (a *Admin) showError(err error) {
-	dialog.ShowError(err, a.win)
+	dialog.ShowError(errors.New(sentence(err.Error())), a.win)
 }

@@ -11,34 +11,47 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	adminapi "opensms/core/admin"
 	"opensms/core/model"
+	"opensms/core/watchdog"
 	"opensms/storage/badgerstore"
+	"opensms/storage/shares"
 )
 
 // newTestAdmin opens a real Badger store in a temp dir with site S01, a
 // computer, a machine group and a distribution server, and builds the
-// Administrator on Fyne's test driver, with the watchdog newWatchdog makes
-// (nil: none).
-func newTestAdmin(t testing.TB, newWatchdog func(model.Store) Watchdog) (*Admin, *badgerstore.Store) {
+// Administrator on Fyne's test driver over the API in process, with a real
+// watchdog that does not run on its own.
+func newTestAdmin(t testing.TB) (*Admin, *badgerstore.Store) {
+	a, st, _ := newTestAdminWD(t)
+	return a, st
+}
+
+// newTestAdminWD is newTestAdmin that also returns the watchdog, for tests
+// that run its cycles.
+func newTestAdminWD(t testing.TB) (*Admin, *badgerstore.Store, *watchdog.Service) {
 	t.Helper()
 	st, err := badgerstore.Open(t.TempDir(), badgerstore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	opener := shares.NewOpener()
+	wd := watchdog.New(st, opener, watchdog.Config{})
+	api := adminapi.New(st, wd, opener)
 	ctx := context.Background()
-	must(t, st.PutSite(ctx, model.Site{Code: "S01", Name: "Head Office", Share: "file:///srv/opensms/site", Created: time.Now()}))
-	must(t, st.PutServer(ctx, model.Server{Site: "S01", Name: "dist1", URL: "file:///srv/opensms/dist1", Default: true}))
-	must(t, st.PutComputers(ctx, model.Computer{Name: "PC001", Site: "S01", Platform: "linux/amd64"}))
-	must(t, st.PutGroup(ctx, model.MachineGroup{Name: "Accounting", Members: []string{"PC001"}}))
-	var wd Watchdog
-	if newWatchdog != nil {
-		wd = newWatchdog(st)
-	}
+	_, err = api.AddSite(ctx, adminapi.SiteRequest{Code: "S01", Name: "Head Office", Share: "file:///srv/opensms/site"})
+	must(t, err)
+	_, err = api.AddServer(ctx, adminapi.ServerRequest{Site: "S01", Name: "dist1", URL: "file:///srv/opensms/dist1", Default: true})
+	must(t, err)
+	_, err = api.AddComputer(ctx, adminapi.ComputerRequest{Name: "PC001", Site: "S01", Platform: "linux/amd64"})
+	must(t, err)
+	_, err = api.AddGroup(ctx, adminapi.GroupRequest{Name: "Accounting", Members: []string{"PC001"}})
+	must(t, err)
 	app := newUIApp(t)
 	var a *Admin
 	// The windows start loading while New builds them: their results wait.
 	app.locked(func() {
-		a = New(app, st, wd, nil)
+		a = New(app, api)
 		a.win.Resize(fyne.NewSize(1280, 800))
 		a.win.Show()
 	})
@@ -48,7 +61,7 @@ func newTestAdmin(t testing.TB, newWatchdog func(model.Store) Watchdog) (*Admin,
 			t.Error(err)
 		}
 	})
-	return a, st
+	return a, st, wd
 }
 
 func must(t testing.TB, err error) {
@@ -76,7 +89,7 @@ func waitFor(t testing.TB, a *Admin, what string, cond func() bool) {
 }
 
 func TestMainWindowHasItsInnerWindowsAndMenus(t *testing.T) {
-	a, _ := newTestAdmin(t, nil)
+	a, _ := newTestAdmin(t)
 	a.locked(func() {
 		for _, title := range windowOrder {
 			if a.find(title) == nil {
@@ -116,7 +129,7 @@ func TestMainWindowHasItsInnerWindowsAndMenus(t *testing.T) {
 }
 
 func TestCreatePackageThroughPackageProperties(t *testing.T) {
-	a, st := newTestAdmin(t, nil)
+	a, st := newTestAdmin(t)
 	src := t.TempDir()
 	a.locked(func() {
 		a.show(titlePackages)
@@ -168,18 +181,21 @@ func TestCreatePackageThroughPackageProperties(t *testing.T) {
 	})
 }
 
-func TestPackagePropertiesBadFieldShowsTheModelsSentenceAndStoresNothing(t *testing.T) {
-	a, st := newTestAdmin(t, nil)
-	var want string
+func TestPackagePropertiesBadFieldShowsTheAPIsSentenceAndStoresNothing(t *testing.T) {
+	a, st := newTestAdmin(t)
+	_, want := a.api.AddPackage(context.Background(), model.Package{Name: "Hello"})
+	if want == nil {
+		t.Fatal("the API takes a package without a source")
+	}
+	var pp fyne.CanvasObject
 	a.locked(func() {
 		a.packages.onNew()
-		pp := mustDialog(t, a, "New Package")
+		pp = mustDialog(t, a, "New Package")
 		test.Type(fieldOf[*widget.Entry](t, pp, "Name"), "Hello")
 		test.Tap(buttonIn(t, pp, "OK")) // no source folder
-		want = model.Package{Name: "Hello"}.Validate().Error()
-		if got := shownError(pp); got != want {
-			t.Errorf("error shown = %q, want the model's %q", got, want)
-		}
+	})
+	waitFor(t, a, "the API's sentence", func() bool { return shownError(pp) == want.Error() })
+	a.locked(func() {
 		if dialogNamed(a, "New Package") == nil {
 			t.Error("the dialog closed on a bad field")
 		}
@@ -204,7 +220,6 @@ func TestPackagePropertiesBadFieldShowsTheModelsSentenceAndStoresNothing(t *test
 			t.Error("a refused command line was added")
 		}
 	})
-	time.Sleep(100 * time.Millisecond)
 	if ps, _ := st.ListPackages(context.Background()); len(ps) != 0 {
 		t.Errorf("stored %d packages after a bad field", len(ps))
 	}

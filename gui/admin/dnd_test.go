@@ -67,7 +67,7 @@ func centre(a *Admin, o fyne.CanvasObject) fyne.Position {
 }
 
 func TestDragPackageOntoSiteComputerAndGroupMakesJobs(t *testing.T) {
-	a, st := newTestAdmin(t, nil)
+	a, st := newTestAdmin(t)
 	p, pkgRow := storedPackage(t, a, st)
 	<-a.sites.loaded
 	a.locked(func() {
@@ -108,7 +108,7 @@ func TestDragPackageOntoSiteComputerAndGroupMakesJobs(t *testing.T) {
 			pkg := fieldOf[*widget.Label](t, jd, "Package").Text
 			target := fieldOf[*widget.Label](t, jd, "Target").Text
 			command := fieldOf[*widget.Select](t, jd, "Command line").Selected
-			if !strings.HasPrefix(pkg, p.ID) || target != targetTitle(c.want) || command != "Install" {
+			if !strings.HasPrefix(pkg, p.ID) || target != c.want.Title() || command != "Install" {
 				t.Fatalf("%s: Job Details shows target %q, package %q, command %q", c.uid, target, pkg, command)
 			}
 			test.Tap(buttonIn(t, jd, "OK"))
@@ -133,7 +133,7 @@ func TestDragPackageOntoSiteComputerAndGroupMakesJobs(t *testing.T) {
 }
 
 func TestDropElsewhereDoesNothing(t *testing.T) {
-	a, st := newTestAdmin(t, nil)
+	a, st := newTestAdmin(t)
 	_, pkgRow := storedPackage(t, a, st)
 	<-a.sites.loaded
 	servers := siteRowFor(t, a, nodeID(nodeServers, "S01"))
@@ -159,39 +159,43 @@ func TestDropElsewhereDoesNothing(t *testing.T) {
 	}
 }
 
-func TestJobDetailsBadFieldShowsTheModelsSentenceAndStoresNothing(t *testing.T) {
-	a, st := newTestAdmin(t, nil)
+func TestJobDetailsBadFieldShowsTheSentenceAndStoresNothing(t *testing.T) {
+	a, st := newTestAdmin(t)
 	p, _ := storedPackage(t, a, st)
+	var jd fyne.CanvasObject
+	var ok *widget.Button
+	var offer, mandatory, deferrals *widget.Entry
 	a.locked(func() {
 		a.newJob(p, model.Target{Kind: model.TargetSite, Name: "S01"})
-		jd := mustDialog(t, a, "Job Details")
-		offer, mandatory := fieldOf[*widget.Entry](t, jd, "Offer after"), fieldOf[*widget.Entry](t, jd, "Mandatory after")
+		jd = mustDialog(t, a, "Job Details")
+		ok = buttonIn(t, jd, "OK")
+		offer, mandatory = fieldOf[*widget.Entry](t, jd, "Offer after"), fieldOf[*widget.Entry](t, jd, "Mandatory after")
+		deferrals = fieldOf[*widget.Entry](t, jd, "Deferrals allowed")
 		offer.SetText("2030-01-02 10:00")
 		mandatory.SetText("2030-01-01 10:00") // before the offer
-		ok := buttonIn(t, jd, "OK")
 		test.Tap(ok)
-		j := model.Job{Package: p.ID, Target: model.Target{Kind: model.TargetSite, Name: "S01"}}
-		j.ApplyDefaults()
-		j.Run.Command = "Install"
-		j.Run.OfferAfter, _ = parseTime("offer after", offer.Text)
-		j.Run.MandatoryAfter, _ = parseTime("mandatory after", mandatory.Text)
-		want := j.Validate()
-		if got := shownError(jd); want == nil || got != want.Error() {
-			t.Errorf("error shown = %q, want the model's %v", got, want)
-		}
+	})
+	j := model.Job{Package: p.ID, Target: model.Target{Kind: model.TargetSite, Name: "S01"}}
+	j.ApplyDefaults()
+	j.Run.Command = "Install"
+	j.Run.OfferAfter, _ = parseTime("offer after", "2030-01-02 10:00")
+	j.Run.MandatoryAfter, _ = parseTime("mandatory after", "2030-01-01 10:00")
+	want := j.Validate()
+	if want == nil {
+		t.Fatal("the model takes a mandatory time before the offer")
+	}
+	waitFor(t, a, "the model's sentence", func() bool { return shownError(jd) == want.Error() })
+	a.locked(func() {
 		mandatory.SetText("next tuesday")
-		test.Tap(ok)
+		test.Tap(ok) // read by the window: refused at once
 		if got := shownError(jd); !strings.HasPrefix(got, "mandatory after") {
 			t.Errorf("a bad date says %q", got)
 		}
 		mandatory.SetText("")
-		fieldOf[*widget.Entry](t, jd, "Deferrals allowed").SetText("-1")
+		deferrals.SetText("-1")
 		test.Tap(ok)
-		if got := shownError(jd); got != "deferrals -1 must be 0 or more" {
-			t.Errorf("negative deferrals say %q", got)
-		}
 	})
-	time.Sleep(100 * time.Millisecond)
+	waitFor(t, a, "the deferrals sentence", func() bool { return shownError(jd) == "deferrals -1 must be 0 or more" })
 	if js, _ := st.ListJobs(context.Background()); len(js) != 0 {
 		t.Errorf("%d jobs stored after bad fields", len(js))
 	}

@@ -2,7 +2,6 @@ package admin
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -10,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	adminapi "opensms/core/admin"
 	"opensms/core/model"
 	"opensms/core/watchdog"
 )
@@ -40,7 +40,7 @@ type eventsWindow struct {
 	// detail shows the selected event whole, as the list row cuts it short.
 	detail   *widget.Label
 	selected int
-	filter   model.EventFilter
+	filter   adminapi.EventFilter
 }
 
 func newEventsWindow(a *Admin) *eventsWindow {
@@ -66,7 +66,7 @@ func (w *eventsWindow) buildUI() fyne.CanvasObject {
 			if about == "" {
 				about = e.Server
 			}
-			for i, s := range []string{e.Time.Local().Format("01-02 15:04"), stateTitle(model.JobState(e.Severity)), e.Job, about, e.Message} {
+			for i, s := range []string{e.Time.Local().Format("01-02 15:04"), e.Severity.Title(), e.Job, about, e.Message} {
 				labels[i].(*widget.Label).SetText(s)
 			}
 			imp := widget.MediumImportance
@@ -114,7 +114,7 @@ func (w *eventsWindow) showDetail() {
 		return
 	}
 	e := w.events[w.selected]
-	head := []string{e.Time.Local().Format("2006-01-02 15:04:05"), stateTitle(model.JobState(e.Severity))}
+	head := []string{e.Time.Local().Format("2006-01-02 15:04:05"), e.Severity.Title()}
 	for _, s := range []string{e.Job, e.Computer, e.Server} {
 		if s != "" {
 			head = append(head, s)
@@ -124,7 +124,7 @@ func (w *eventsWindow) showDetail() {
 }
 
 func (w *eventsWindow) onFilter() {
-	w.filter = model.EventFilter{
+	w.filter = adminapi.EventFilter{
 		Job:      strings.ToUpper(strings.TrimSpace(w.job.Text)),
 		Computer: model.NormalizeComputerName(w.computer.Text),
 		Limit:    eventLimit,
@@ -139,7 +139,7 @@ func (w *eventsWindow) reload() {
 	f := w.filter
 	f.Limit = eventLimit
 	background(w.adm, w.ctx, func(ctx context.Context) ([]model.Event, error) {
-		return w.adm.st.ListEvents(ctx, f)
+		return w.adm.api.ListEvents(ctx, f)
 	}, func(es []model.Event, err error) {
 		if err != nil {
 			w.adm.status.setMessage("Reading events: " + err.Error())
@@ -159,7 +159,7 @@ func (w *eventsWindow) matches(e model.Event) bool {
 }
 
 // apply puts new events from the watchdog at the top.
-func (w *eventsWindow) apply(us []watchdog.Update) {
+func (w *eventsWindow) apply(us []adminapi.Change) {
 	var fresh []model.Event
 	for i := len(us) - 1; i >= 0; i-- {
 		if e := us[i].Event; us[i].Kind == watchdog.UpdateEvent && e != nil && w.matches(*e) {
@@ -196,14 +196,14 @@ func (w *eventsWindow) onProperties() {
 	}
 	id := w.events[w.selected].Job
 	a := w.adm
-	background(a, w.ctx, func(ctx context.Context) (model.Job, error) {
-		return a.st.GetJob(ctx, id)
-	}, func(j model.Job, err error) {
+	background(a, w.ctx, func(ctx context.Context) (adminapi.JobStatus, error) {
+		return a.api.GetJob(ctx, id)
+	}, func(j adminapi.JobStatus, err error) {
 		if err != nil {
-			a.status.setMessage(sentence(fmt.Sprintf("job %s of that event: %v", id, err)))
+			a.status.setMessage(sentence(err.Error()))
 			return
 		}
-		a.openJob(j)
+		a.openJob(j.Job)
 	})
 }
 func (w *eventsWindow) onDelete() {}

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	adminapi "opensms/core/admin"
 	"opensms/core/model"
 )
 
@@ -67,7 +68,7 @@ func (w *groupsWindow) close() { w.cancel() }
 
 func (w *groupsWindow) reload() {
 	background(w.adm, w.ctx, func(ctx context.Context) ([]model.MachineGroup, error) {
-		return w.adm.st.ListGroups(ctx)
+		return w.adm.api.ListGroups(ctx)
 	}, func(gs []model.MachineGroup, err error) {
 		if err != nil {
 			w.adm.status.setMessage("Reading machine groups: " + err.Error())
@@ -97,10 +98,10 @@ func (w *groupsWindow) onDelete() {
 			return
 		}
 		background(w.adm, w.ctx, func(ctx context.Context) (struct{}, error) {
-			return struct{}{}, w.adm.st.DeleteGroup(ctx, g.Name)
+			return struct{}{}, w.adm.api.DeleteGroup(ctx, g.Name)
 		}, func(_ struct{}, err error) {
 			if err != nil {
-				w.adm.showError(fmt.Errorf("deleting machine group %q: %w", g.Name, err))
+				w.adm.showError(err)
 				return
 			}
 			w.adm.changed()
@@ -137,28 +138,24 @@ func (d *groupDialog) show() {
 	), fyne.NewSize(480, 420), d.onOK)
 }
 
+// onOK stores the group as typed: the API checks the name, that every
+// member is a computer or a distribution server, and renames in one step.
 func (d *groupDialog) onOK() {
-	g := model.MachineGroup{Name: strings.TrimSpace(d.name.Text), Comment: strings.TrimSpace(d.comment.Text)}
-	for _, m := range strings.FieldsFunc(d.members.Text, func(r rune) bool { return r == '\n' || r == ',' || r == ' ' || r == '\t' }) {
-		g.Members = append(g.Members, model.NormalizeComputerName(m))
+	r := adminapi.GroupRequest{
+		Name:    d.name.Text,
+		Comment: d.comment.Text,
+		Members: strings.FieldsFunc(d.members.Text, func(r rune) bool { return r == '\n' || r == ',' || r == ' ' || r == '\t' }),
 	}
-	if err := g.Validate(); err != nil {
-		d.errText.SetText(err.Error())
+	if d.isNew {
+		d.store("machine group "+strings.TrimSpace(r.Name), func(ctx context.Context) error {
+			_, err := d.adm.api.AddGroup(ctx, r)
+			return err
+		})
 		return
 	}
-	old := d.group.Name
-	d.store("machine group "+g.Name, func(ctx context.Context) error {
-		if d.isNew || old != g.Name {
-			if _, err := d.adm.st.GetGroup(ctx, g.Name); err == nil {
-				return fmt.Errorf("machine group %q already exists", g.Name)
-			}
-		}
-		if err := d.adm.st.PutGroup(ctx, g); err != nil {
-			return err
-		}
-		if !d.isNew && old != g.Name {
-			return d.adm.st.DeleteGroup(ctx, old)
-		}
-		return nil
+	r.OldName = d.group.Name
+	d.store("machine group "+strings.TrimSpace(r.Name), func(ctx context.Context) error {
+		_, err := d.adm.api.UpdateGroup(ctx, r)
+		return err
 	})
 }

@@ -15,7 +15,7 @@ const helloPDF = "[PDF]\r\nVersion=1.2\r\n\r\n[Package Definition]\r\nProduct=He
 	"[Old Setup]\r\nCommandName=Old\r\nCommandLine=setup.exe\r\nUserInputRequired=TRUE\r\nSupportedPlatforms=Windows NT (x86),Windows NT (Alpha)\r\n"
 
 func TestImportPackageDefinitionFillsPackageProperties(t *testing.T) {
-	a, st := newTestAdmin(t, nil)
+	a, st := newTestAdmin(t)
 	src := t.TempDir()
 	a.locked(func() { a.importFrom(io.NopCloser(strings.NewReader(helloPDF)), "hello.pdf") })
 	waitFor(t, a, "the source folder question", func() bool { return dialogNamed(a, "Import Package Definition") != nil })
@@ -43,7 +43,7 @@ func TestImportPackageDefinitionFillsPackageProperties(t *testing.T) {
 }
 
 func TestImportRefusesABrokenFileWithASentence(t *testing.T) {
-	a, st := newTestAdmin(t, nil)
+	a, st := newTestAdmin(t)
 	broken := "[PDF]\nVersion=1.2\n[Package Definition]\nProduct=Hello\nSetupVariations=Missing\n"
 	a.locked(func() { a.importFrom(io.NopCloser(strings.NewReader(broken)), "broken.pdf") })
 	waitFor(t, a, "an error dialog", func() bool {

@@ -13,7 +13,7 @@ import (
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/widget"
 
-	"opensms/core/pdf"
+	adminapi "opensms/core/admin"
 )
 
 // onImport is File → Import Package Definition…: choose the file, then the
@@ -36,17 +36,17 @@ func (a *Admin) onImport() {
 	d.Show()
 }
 
-// importFrom parses the file off the UI goroutine and asks for the source
-// folder; r is closed.
+// importFrom has the API read the file off the UI goroutine and asks for
+// the source folder; r is closed.
 func (a *Admin) importFrom(r io.ReadCloser, name string) {
-	background(a, a.ctx, func(context.Context) (pdf.Result, error) {
+	background(a, a.ctx, func(ctx context.Context) (adminapi.Definition, error) {
 		defer r.Close()
-		res, err := pdf.Parse(r)
+		data, err := io.ReadAll(r)
 		if err != nil {
-			return res, fmt.Errorf("importing %s: %w", name, err)
+			return adminapi.Definition{}, fmt.Errorf("reading %s: %w", name, err)
 		}
-		return res, nil
-	}, func(res pdf.Result, err error) {
+		return a.api.ReadDefinition(ctx, adminapi.DefinitionRequest{Name: name, Data: data})
+	}, func(res adminapi.Definition, err error) {
 		if err != nil {
 			a.showError(err)
 			return
@@ -58,14 +58,14 @@ func (a *Admin) importFrom(r io.ReadCloser, name string) {
 // importSource asks where the imported package's files are.
 type importSource struct {
 	adm    *Admin
-	res    pdf.Result
+	res    adminapi.Definition
 	name   string
 	source *widget.Entry
 	ok     *widget.Button
 	dlg    *dialog.CustomDialog
 }
 
-func newImportSource(a *Admin, res pdf.Result, name string) *importSource {
+func newImportSource(a *Admin, res adminapi.Definition, name string) *importSource {
 	return &importSource{adm: a, res: res, name: name}
 }
 

@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
+	adminapi "opensms/core/admin"
 	"opensms/core/model"
 	"opensms/core/watchdog"
 )
@@ -23,22 +24,6 @@ var (
 	priorities = []model.Priority{model.PriorityHigh, model.PriorityMedium, model.PriorityLow}
 	repeats    = []model.Repeat{model.RepeatNever, model.RepeatDaily, model.RepeatWeekly, model.RepeatBiweekly, model.RepeatMonthly}
 )
-
-func repeatTitle(r model.Repeat) string {
-	switch r {
-	case model.RepeatDaily:
-		return "Daily"
-	case model.RepeatWeekly:
-		return "Weekly"
-	case model.RepeatBiweekly:
-		return "Every two weeks"
-	case model.RepeatMonthly:
-		return "Monthly"
-	}
-	return "Never"
-}
-
-func priorityTitle(p model.Priority) string { return stateTitle(model.JobState(p)) }
 
 // newJob opens Job Details for a package dropped on a target.
 func (a *Admin) newJob(p model.Package, t model.Target) {
@@ -57,7 +42,7 @@ func (a *Admin) newJob(p model.Package, t model.Target) {
 // openJob opens Job Details for a stored job.
 func (a *Admin) openJob(j model.Job) {
 	background(a, a.ctx, func(ctx context.Context) (model.Package, error) {
-		return a.st.GetPackage(ctx, j.Package)
+		return a.api.GetPackage(ctx, j.Package)
 	}, func(p model.Package, err error) {
 		if err != nil {
 			p = model.Package{ID: j.Package, Name: "(package not found)"}
@@ -124,11 +109,11 @@ func (jd *jobDetails) buildUI() fyne.CanvasObject {
 	j := jd.job
 	types := make([]string, len(jobTypes))
 	for i, t := range jobTypes {
-		types[i] = jobTypeTitle(t)
+		types[i] = t.Title()
 	}
-	jd.jobType = &widget.Select{Options: types, Selected: jobTypeTitle(j.Type), OnChanged: func(string) { jd.onTypeChanged() }}
-	jd.target = &widget.Label{Text: targetTitle(j.Target), TextStyle: fyne.TextStyle{Bold: true}}
-	jd.subsites = &widget.Check{Text: "Include sub-sites", Checked: j.Target.Subsites, OnChanged: func(bool) { jd.target.SetText(targetTitle(jd.currentTarget())) }}
+	jd.jobType = &widget.Select{Options: types, Selected: j.Type.Title(), OnChanged: func(string) { jd.onTypeChanged() }}
+	jd.target = &widget.Label{Text: j.Target.Title(), TextStyle: fyne.TextStyle{Bold: true}}
+	jd.subsites = &widget.Check{Text: "Include sub-sites", Checked: j.Target.Subsites, OnChanged: func(bool) { jd.target.SetText(jd.currentTarget().Title()) }}
 	if j.Target.Kind != model.TargetSite {
 		jd.subsites.Hide()
 	}
@@ -188,15 +173,15 @@ func (jd *jobDetails) buildUI() fyne.CanvasObject {
 
 	prios := make([]string, len(priorities))
 	for i, p := range priorities {
-		prios[i] = priorityTitle(p)
+		prios[i] = p.Title()
 	}
 	reps := make([]string, len(repeats))
 	for i, r := range repeats {
-		reps[i] = repeatTitle(r)
+		reps[i] = r.Title()
 	}
 	jd.startAfter = &widget.Entry{Text: formatTime(j.Schedule.StartAfter), PlaceHolder: "at once"}
-	jd.priority = &widget.Select{Options: prios, Selected: priorityTitle(j.Schedule.Priority)}
-	jd.repeat = &widget.Select{Options: reps, Selected: repeatTitle(j.Schedule.Repeat)}
+	jd.priority = &widget.Select{Options: prios, Selected: j.Schedule.Priority.Title()}
+	jd.repeat = &widget.Select{Options: reps, Selected: j.Schedule.Repeat.Title()}
 	schedule := container.NewVBox(widget.NewForm(
 		widget.NewFormItem("Start after", jd.startAfter),
 		widget.NewFormItem("Priority", jd.priority),
@@ -237,7 +222,7 @@ func (jd *jobDetails) onTypeChanged() {
 
 func (jd *jobDetails) selectedType() model.JobType {
 	for _, t := range jobTypes {
-		if jobTypeTitle(t) == jd.jobType.Selected {
+		if t.Title() == jd.jobType.Selected {
 			return t
 		}
 	}
@@ -275,7 +260,7 @@ func (jd *jobDetails) show() {
 
 func (jd *jobDetails) loadGroups() {
 	background(jd.adm, jd.ctx, func(ctx context.Context) ([]model.MachineGroup, error) {
-		return jd.adm.st.ListGroups(ctx)
+		return jd.adm.api.ListGroups(ctx)
 	}, func(gs []model.MachineGroup, err error) {
 		if err != nil {
 			return
@@ -290,7 +275,7 @@ func (jd *jobDetails) loadGroups() {
 }
 
 // collect builds the job from the form; it fails with a sentence naming the
-// field when a date or number cannot be read.
+// field when a date or number cannot be read. The API checks the rest.
 func (jd *jobDetails) collect() (model.Job, error) {
 	j := jd.job
 	j.Type = jd.selectedType()
@@ -334,77 +319,66 @@ func (jd *jobDetails) collect() (model.Job, error) {
 		return j, err
 	}
 	for _, p := range priorities {
-		if priorityTitle(p) == jd.priority.Selected {
+		if p.Title() == jd.priority.Selected {
 			j.Schedule.Priority = p
 		}
 	}
 	for _, r := range repeats {
-		if repeatTitle(r) == jd.repeat.Selected {
+		if r.Title() == jd.repeat.Selected {
 			j.Schedule.Repeat = r
-		}
-	}
-	if err := j.Validate(); err != nil {
-		return j, err
-	}
-	if j.Type == model.JobRun {
-		if _, ok := jd.pkg.Command(j.Run.Command); !ok {
-			return j, fmt.Errorf("package %s has no command line named %q", jd.pkg.ID, j.Run.Command)
 		}
 	}
 	return j, nil
 }
 
-// onOK stores the job Pending and wakes the watchdog; a bad field leaves the
-// dialog open with the sentence and stores nothing.
+// onOK stores the job Pending (the API wakes the watchdog); a bad field
+// leaves the dialog open with the sentence and stores nothing.
 func (jd *jobDetails) onOK() {
 	if jd.saving {
 		return
 	}
 	j, err := jd.collect()
 	if err != nil {
-		jd.errText.SetText(err.Error())
-		jd.tabs.SelectIndex(0)
-		if strings.HasPrefix(err.Error(), "start after") || strings.HasPrefix(err.Error(), "priority") || strings.HasPrefix(err.Error(), "repeat") {
-			jd.tabs.SelectIndex(1)
-		}
+		jd.refuse(err)
 		return
 	}
 	jd.errText.SetText("")
 	jd.saving = true
 	jd.ok.Disable()
 	a := jd.adm
-	background(a, a.ctx, func(ctx context.Context) (model.Job, error) {
+	background(a, a.ctx, func(ctx context.Context) (adminapi.JobCreated, error) {
 		if jd.isNew {
-			j.Created = time.Now()
-			j.Status.State = model.JobPending
-			return a.st.CreateJob(ctx, j)
+			return a.api.AddJob(ctx, j)
 		}
-		cur, err := a.st.GetJob(ctx, j.ID)
-		if err != nil {
-			return j, err
-		}
-		if cur.Status.State != model.JobPending {
-			return j, fmt.Errorf("job %s is %s now and can no longer be changed", j.ID, cur.Status.State)
-		}
-		j.Status = cur.Status
-		return j, a.st.UpdateJob(ctx, j)
-	}, func(saved model.Job, err error) {
+		saved, err := a.api.UpdateJob(ctx, j)
+		return adminapi.JobCreated{Job: saved}, err
+	}, func(res adminapi.JobCreated, err error) {
 		jd.saving = false
 		jd.ok.Enable()
 		if err != nil {
-			jd.errText.SetText(fmt.Sprintf("storing the job: %v", err))
+			jd.refuse(err)
 			return
 		}
+		saved := res.Job
 		jd.job = saved
-		if a.wd != nil {
-			a.wd.Wake()
-		}
-		a.status.setMessage(fmt.Sprintf("Job %s (%s → %s) is pending.", saved.ID, saved.Package, targetTitle(saved.Target)))
+		a.status.setMessage(fmt.Sprintf("Job %s (%s → %s) is pending.", saved.ID, saved.Package, saved.Target.Title()))
 		jd.dlg.Hide()
+		if len(res.Warnings) > 0 {
+			dialog.ShowInformation("Job "+saved.ID, sentence(strings.Join(res.Warnings, ".\n")), a.win)
+		}
 		if a.jobs != nil {
 			a.jobs.reload()
 		}
 	})
+}
+
+// refuse shows why the job was not stored, on the tab of the field at fault.
+func (jd *jobDetails) refuse(err error) {
+	jd.errText.SetText(err.Error())
+	jd.tabs.SelectIndex(0)
+	if s := err.Error(); strings.HasPrefix(s, "start after") || strings.HasPrefix(s, "priority") || strings.HasPrefix(s, "repeat") {
+		jd.tabs.SelectIndex(1)
+	}
 }
 
 var computerColumns = []float32{110, 80, 60, 60, 60, 120}
@@ -468,7 +442,7 @@ func (jd *jobDetails) showStatus() {
 		jd.overall.SetText("Not stored yet: OK makes it Pending.")
 		return
 	}
-	overall := stateTitle(s.State)
+	overall := s.State.Title()
 	if s.TargetsTotal > 0 {
 		overall += fmt.Sprintf(" — %d of %d computers done, %d failed", s.TargetsDone, s.TargetsTotal, s.TargetsFailed)
 	}
@@ -510,12 +484,12 @@ func (jd *jobDetails) showStatus() {
 }
 
 func phaseTitle(p model.PhaseState, archive string, size int64) string {
-	t := stateTitle(model.JobState(p))
+	t := p.Title()
 	if t == "" {
 		t = "Not started"
 	}
 	if archive != "" {
-		t += fmt.Sprintf(" (archive %.12s…, %d bytes)", archive, size)
+		t += fmt.Sprintf(" (archive %.12s…, %s)", archive, model.FormatBytes(size))
 	}
 	return t
 }
@@ -529,8 +503,8 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-// apply takes the watchdog's updates for this job.
-func (jd *jobDetails) apply(us []watchdog.Update) {
+// apply takes the Watch stream's changes of this job.
+func (jd *jobDetails) apply(us []adminapi.Change) {
 	changed := false
 	for _, u := range us {
 		if u.Kind == watchdog.UpdateJob && u.Job != nil && u.Job.ID == jd.job.ID {
@@ -546,13 +520,13 @@ func (jd *jobDetails) apply(us []watchdog.Update) {
 
 func (jd *jobDetails) loadTargets() {
 	id := jd.job.ID
-	background(jd.adm, jd.ctx, func(ctx context.Context) ([]model.TargetStatus, error) {
-		return jd.adm.st.ListTargetStatuses(ctx, id)
-	}, func(ts []model.TargetStatus, err error) {
+	background(jd.adm, jd.ctx, func(ctx context.Context) (adminapi.JobStatus, error) {
+		return jd.adm.api.GetJob(ctx, id)
+	}, func(js adminapi.JobStatus, err error) {
 		if err != nil {
 			return
 		}
-		jd.targets = ts
+		jd.targets = js.Computers
 		jd.compList.Refresh()
 	})
 }

@@ -2,7 +2,6 @@ package admin
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 
@@ -13,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	adminapi "opensms/core/admin"
 	"opensms/core/model"
 	"opensms/core/watchdog"
 )
@@ -69,7 +69,7 @@ func (w *jobsWindow) close() { w.cancel() }
 
 func (w *jobsWindow) reload() {
 	background(w.adm, w.ctx, func(ctx context.Context) ([]model.Job, error) {
-		return w.adm.st.ListJobs(ctx)
+		return w.adm.api.ListJobs(ctx)
 	}, func(js []model.Job, err error) {
 		if err != nil {
 			w.adm.status.setMessage("Reading jobs: " + err.Error())
@@ -97,8 +97,8 @@ func (w *jobsWindow) setJobs(js []model.Job) {
 	w.list.Refresh()
 }
 
-// apply takes job updates from the watchdog into the list.
-func (w *jobsWindow) apply(us []watchdog.Update) {
+// apply takes job changes from the Watch stream into the list.
+func (w *jobsWindow) apply(us []adminapi.Change) {
 	changed, added := false, false
 	for _, u := range us {
 		if u.Kind != watchdog.UpdateJob || u.Job == nil {
@@ -155,18 +155,10 @@ func (w *jobsWindow) onCancelJob() {
 		}
 		a := w.adm
 		background(a, w.ctx, func(ctx context.Context) (struct{}, error) {
-			if a.wd != nil {
-				return struct{}{}, a.wd.CancelJob(ctx, j.ID)
-			}
-			cur, err := a.st.GetJob(ctx, j.ID)
-			if err != nil {
-				return struct{}{}, err
-			}
-			cur.Cancel = true
-			return struct{}{}, a.st.UpdateJob(ctx, cur)
+			return struct{}{}, a.api.CancelJob(ctx, j.ID)
 		}, func(_ struct{}, err error) {
 			if err != nil {
-				a.showError(fmt.Errorf("canceling job %s: %w", j.ID, err))
+				a.showError(err)
 				return
 			}
 			w.reload()
@@ -174,29 +166,23 @@ func (w *jobsWindow) onCancelJob() {
 	}, w.adm.win)
 }
 
-// onDelete removes a job, which only a Pending job allows.
+// onDelete removes a job; the API says which jobs may go (one that has not
+// started, or has finished).
 func (w *jobsWindow) onDelete() {
 	j, ok := w.current()
 	if !ok {
 		return
 	}
-	if j.Status.State != model.JobPending {
-		w.adm.showError(fmt.Errorf("job %s is %s: only a pending job can be deleted; cancel it instead", j.ID, j.Status.State))
-		return
-	}
-	dialog.ShowConfirm("Delete job", fmt.Sprintf("Delete pending job %s?", j.ID), func(yes bool) {
+	dialog.ShowConfirm("Delete job", fmt.Sprintf("Delete job %s (%s)?", j.ID, j.Status.State), func(yes bool) {
 		if !yes {
 			return
 		}
 		a := w.adm
 		background(a, w.ctx, func(ctx context.Context) (struct{}, error) {
-			if a.wd != nil {
-				return struct{}{}, a.wd.DeleteJob(ctx, j.ID)
-			}
-			return struct{}{}, a.st.DeleteJob(ctx, j.ID)
+			return struct{}{}, a.api.DeleteJob(ctx, j.ID)
 		}, func(_ struct{}, err error) {
-			if err != nil && !errors.Is(err, model.ErrNotFound) {
-				a.showError(fmt.Errorf("deleting job %s: %w", j.ID, err))
+			if err != nil && adminapi.KindOf(err) != adminapi.KindNotFound {
+				a.showError(err)
 				return
 			}
 			w.selected = ""
@@ -230,7 +216,7 @@ func (r *jobRow) update(id widget.ListItemID, j model.Job) {
 	r.id, r.job = id, j
 	r.sw.FillColor = stateColor(j.Status.State)
 	r.sw.Refresh()
-	state := stateTitle(j.Status.State)
+	state := j.Status.State.Title()
 	if j.Cancel && !j.Status.State.Final() {
 		state += " (canceling)"
 	}
@@ -243,7 +229,7 @@ func (r *jobRow) update(id widget.ListItemID, j model.Job) {
 	} else if j.Status.LastError != "" {
 		progress = j.Status.LastError
 	}
-	for i, s := range []string{j.ID, state, j.Package, targetTitle(j.Target), formatTime(j.Schedule.StartAfter), priorityTitle(j.Schedule.Priority), progress} {
+	for i, s := range []string{j.ID, state, j.Package, j.Target.Title(), formatTime(j.Schedule.StartAfter), j.Schedule.Priority.Title(), progress} {
 		r.labels[i].SetText(s)
 	}
 }

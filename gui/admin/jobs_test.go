@@ -3,14 +3,13 @@ package admin
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2/test"
 
 	"opensms/core/model"
-	"opensms/core/watchdog"
-	"opensms/storage/shares"
 )
 
 // tapDialogButton taps the button with the text in the top dialog.
@@ -23,10 +22,11 @@ func tapDialogButton(t *testing.T, a *Admin, text string) {
 	test.Tap(buttonIn(t, top, text))
 }
 
-func TestJobsWindowCancelsAndDeletesOnlyPendingJobs(t *testing.T) {
-	a, st := newTestAdmin(t, func(st model.Store) Watchdog {
-		return watchdog.New(st, shares.NewOpener(), watchdog.Config{})
-	})
+// TestJobsWindowCancelsAndDeletesAsTheAPIAllows deletes a pending job,
+// cancels another and then deletes it (a finished job may go), and shows the
+// API's sentence when asked to delete an active one.
+func TestJobsWindowCancelsAndDeletesAsTheAPIAllows(t *testing.T) {
+	a, st := newTestAdmin(t)
 	ctx := context.Background()
 	p, _ := storedPackage(t, a, st)
 	mk := func() model.Job {
@@ -37,31 +37,49 @@ func TestJobsWindowCancelsAndDeletesOnlyPendingJobs(t *testing.T) {
 		must(t, err)
 		return j
 	}
-	keep, gone := mk(), mk()
+	canceled, gone, active := mk(), mk(), mk()
+	active.Status.State = model.JobActive
+	must(t, st.UpdateJob(ctx, active))
 	a.locked(a.jobs.reload)
-	waitFor(t, a, "two jobs", func() bool { return len(a.jobs.jobs) == 2 })
+	waitFor(t, a, "three jobs", func() bool { return len(a.jobs.jobs) == 3 })
 
 	a.locked(func() {
 		a.jobs.selected = gone.ID
 		a.jobs.onDelete()
 		tapDialogButton(t, a, "Yes")
 	})
-	waitFor(t, a, "the deleted job gone from the window", func() bool { return len(a.jobs.jobs) == 1 })
+	waitFor(t, a, "the deleted job gone from the window", func() bool { return len(a.jobs.jobs) == 2 })
 	if _, err := st.GetJob(ctx, gone.ID); !errors.Is(err, model.ErrNotFound) {
 		t.Errorf("deleted job still stored: %v", err)
 	}
 
 	a.locked(func() {
-		a.jobs.selected = keep.ID
+		a.jobs.selected = active.ID
+		a.jobs.onDelete()
+		tapDialogButton(t, a, "Yes")
+	})
+	want := "Job " + active.ID + " is active: cancel it before deleting it."
+	waitFor(t, a, "the refusal", func() bool { return strings.Contains(overlayText(a), want) })
+	a.locked(func() { tapDialogButton(t, a, "OK") })
+	if _, err := st.GetJob(ctx, active.ID); err != nil {
+		t.Errorf("an active job was deleted: %v", err)
+	}
+
+	a.locked(func() {
+		a.jobs.selected = canceled.ID
 		a.jobs.onCancelJob()
 		tapDialogButton(t, a, "Yes")
 	})
-	waitFor(t, a, "Canceled", func() bool { return a.jobs.jobs[0].Status.State == model.JobCanceled })
-	a.locked(func() {
-		a.jobs.onDelete() // a canceled job is not pending
-		tapDialogButton(t, a, "OK")
+	waitFor(t, a, "Canceled", func() bool {
+		j, ok := a.jobs.current()
+		return ok && j.Status.State == model.JobCanceled
 	})
-	if _, err := st.GetJob(ctx, keep.ID); err != nil {
-		t.Errorf("a canceled job was deleted: %v", err)
+	a.locked(func() {
+		a.jobs.onDelete()
+		tapDialogButton(t, a, "Yes")
+	})
+	waitFor(t, a, "the canceled job gone", func() bool { return len(a.jobs.jobs) == 1 })
+	if _, err := st.GetJob(ctx, canceled.ID); !errors.Is(err, model.ErrNotFound) {
+		t.Errorf("a canceled job was not deleted: %v", err)
 	}
 }

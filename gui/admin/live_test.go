@@ -10,8 +10,6 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"opensms/core/model"
-	"opensms/core/watchdog"
-	"opensms/storage/shares"
 )
 
 // TestWatchdogStatusReachesTheJobsWindowWithoutRefresh runs the real
@@ -25,11 +23,7 @@ func TestWatchdogStatusReachesTheJobsWindowWithoutRefresh(t *testing.T) {
 	}
 	must(t, os.WriteFile(filepath.Join(src, "install.sh"), []byte("echo hello\n"), 0o644))
 
-	var wd *watchdog.Service
-	a, st := newTestAdmin(t, func(st model.Store) Watchdog {
-		wd = watchdog.New(st, shares.NewOpener(), watchdog.Config{})
-		return wd
-	})
+	a, st, wd := newTestAdminWD(t)
 	ctx := context.Background()
 	must(t, st.PutSite(ctx, model.Site{Code: "S01", Name: "Head Office", Share: "file://" + siteShare, Created: time.Now()}))
 	must(t, st.PutServer(ctx, model.Server{Site: "S01", Name: "dist1", URL: "file://" + distShare, Default: true}))

@@ -2,11 +2,7 @@ package admin
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -19,7 +15,7 @@ import (
 
 // packageProps is SMS's Package Properties dialog: name, version, comment and
 // the Workstations…, Sharing… and Inventory… buttons. Nothing is stored until
-// OK, and only when the model accepts the package.
+// OK, and only when the API accepts the package.
 type packageProps struct {
 	adm      *Admin
 	pkg      model.Package // the working copy the sub-dialogs edit
@@ -109,18 +105,13 @@ func (pp *packageProps) collect() model.Package {
 	return p
 }
 
-// validate asks the model; its sentence names the field.
-func (pp *packageProps) validate(p model.Package) error {
-	return p.Validate()
-}
-
 // check shows the model's sentence for the form as it stands, once the user
-// has typed something.
+// has typed something; OK asks the API, which checks the source too.
 func (pp *packageProps) check() {
 	if !pp.touched {
 		return
 	}
-	if err := pp.validate(pp.collect()); err != nil {
+	if err := pp.collect().Validate(); err != nil {
 		pp.errText.SetText(err.Error())
 	} else {
 		pp.errText.SetText("")
@@ -157,25 +148,21 @@ func (pp *packageProps) onOK() {
 		return
 	}
 	p := pp.collect()
-	if err := pp.validate(p); err != nil {
-		pp.touched = true
-		pp.errText.SetText(err.Error())
-		return
-	}
+	pp.touched = true
 	pp.errText.SetText("")
 	pp.saving = true
 	pp.ok.Disable()
 	a := pp.adm
 	background(a, a.ctx, func(ctx context.Context) (model.Package, error) {
 		if pp.isNew {
-			return a.st.CreatePackage(ctx, p)
+			return a.api.AddPackage(ctx, p)
 		}
-		return p, a.st.UpdatePackage(ctx, p)
+		return a.api.UpdatePackage(ctx, p)
 	}, func(saved model.Package, err error) {
 		pp.saving = false
 		pp.ok.Enable()
 		if err != nil {
-			pp.errText.SetText(fmt.Sprintf("saving package %s: %v", p.Name, err))
+			pp.errText.SetText(err.Error())
 			return
 		}
 		pp.pkg = saved
@@ -323,7 +310,8 @@ func (ws *workstations) onRemove() {
 }
 
 // onOK hands the source and command lines back to Package Properties, after
-// the model has checked them.
+// the model has checked them; the API checks the source folder on OK there
+// (it must exist where the watchdog packs it, which may be another machine).
 func (ws *workstations) onOK() {
 	// Only this dialog's fields are checked here: the name stands in so
 	// that the model speaks about the source and the command lines.
@@ -336,34 +324,10 @@ func (ws *workstations) onOK() {
 		ws.errText.SetText(err.Error())
 		return
 	}
-	if err := checkLocalSource(p.Source); err != nil {
-		ws.errText.SetText(err.Error())
-		return
-	}
 	ws.pp.pkg.Source, ws.pp.pkg.Commands = p.Source, p.Commands
 	ws.pp.updateSummary()
 	ws.pp.check()
 	ws.dlg.Hide()
-}
-
-// checkLocalSource refuses a local source folder that is not there, as
-// smsctl package add does: a typo otherwise surfaced only when a job sent the
-// package, as a Retrying job. A UNC or smb:// source is checked by the
-// watchdog, which has the credentials.
-func checkLocalSource(src string) error {
-	if src == "" || !filepath.IsAbs(src) || strings.HasPrefix(src, `\\`) || strings.HasPrefix(src, "//") || strings.Contains(src, "://") {
-		return nil
-	}
-	fi, err := os.Stat(src)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("source folder %s does not exist", src)
-	case err != nil:
-		return fmt.Errorf("source folder %s cannot be read: %v", src, err)
-	case !fi.IsDir():
-		return fmt.Errorf("source %s is a file, not a folder", src)
-	}
-	return nil
 }
 
 // commandDialog edits one command line.

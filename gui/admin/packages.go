@@ -66,7 +66,7 @@ func (w *packagesWindow) buildUI() fyne.CanvasObject {
 
 func (w *packagesWindow) reload() {
 	background(w.adm, w.ctx, func(ctx context.Context) ([]model.Package, error) {
-		return w.adm.st.ListPackages(ctx)
+		return w.adm.api.ListPackages(ctx)
 	}, func(ps []model.Package, err error) {
 		if err != nil {
 			w.adm.status.setMessage("Reading packages: " + err.Error())
@@ -126,10 +126,10 @@ func (w *packagesWindow) onDelete() {
 			return
 		}
 		background(w.adm, w.ctx, func(ctx context.Context) (struct{}, error) {
-			return struct{}{}, w.adm.st.DeletePackage(ctx, p.ID)
+			return struct{}{}, w.adm.api.DeletePackage(ctx, p.ID)
 		}, func(_ struct{}, err error) {
 			if err != nil {
-				w.adm.showError(fmt.Errorf("deleting package %s: %w", p.ID, err))
+				w.adm.showError(err)
 				return
 			}
 			w.reload()

@@ -2,20 +2,17 @@ package admin
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"strings"
-	"time"
+	"slices"
+	"sort"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
+	adminapi "opensms/core/admin"
 	"opensms/core/model"
-	"opensms/core/share"
 )
 
 // changed re-reads the windows that show sites, computers and groups.
@@ -48,7 +45,7 @@ func (f *formDialog) open(content fyne.CanvasObject, size fyne.Size, onOK func()
 }
 
 // store runs put off the UI goroutine; on success the dialog closes and the
-// site windows reload, on failure the sentence stays in the dialog.
+// site windows reload, on failure the API's sentence stays in the dialog.
 func (f *formDialog) store(what string, put func(context.Context) error) {
 	f.ok.Disable()
 	background(f.adm, f.adm.ctx, func(ctx context.Context) (struct{}, error) {
@@ -56,13 +53,60 @@ func (f *formDialog) store(what string, put func(context.Context) error) {
 	}, func(_ struct{}, err error) {
 		f.ok.Enable()
 		if err != nil {
-			f.errText.SetText(fmt.Sprintf("saving %s: %v", what, err))
+			f.errText.SetText(err.Error())
 			return
 		}
 		f.dlg.Hide()
 		f.adm.status.setMessage("Saved " + what + ".")
 		f.adm.changed()
 	})
+}
+
+// fillSites offers the site codes the API lists in sel, after head and
+// without except; until they arrive sel offers head and what it shows.
+func (f *formDialog) fillSites(sel *widget.Select, head []string, except string) {
+	sel.Options = append([]string(nil), head...)
+	if sel.Selected != "" && sel.Selected != except && !slices.Contains(sel.Options, sel.Selected) {
+		sel.Options = append(sel.Options, sel.Selected)
+	}
+	background(f.adm, f.adm.ctx, f.adm.api.ListSites, func(sites []model.Site, err error) {
+		if err != nil {
+			f.errText.SetText(err.Error())
+			return
+		}
+		var codes []string
+		for _, s := range sites {
+			if s.Code != except {
+				codes = append(codes, s.Code)
+			}
+		}
+		sort.Strings(codes)
+		sel.Options = append(append([]string(nil), head...), codes...)
+		sel.Refresh()
+	})
+}
+
+// userText shows a stored login as it is typed: DOMAIN\user or user.
+func userText(c model.Credentials) string {
+	if c.Domain != "" {
+		return c.Domain + `\` + c.User
+	}
+	return c.User
+}
+
+// passwordEntry is a password field; a stored password is not shown (the API
+// does not send it) and stays unless something is typed.
+func passwordEntry(stored model.Secret) *widget.Entry {
+	e := widget.NewPasswordEntry()
+	if !stored.IsZero() {
+		e.PlaceHolder = "(unchanged)"
+	}
+	return e
+}
+
+// credentials is the login as typed; an empty password keeps the stored one.
+func credentials(user, password *widget.Entry) adminapi.Credentials {
+	return adminapi.Credentials{User: user.Text, Password: adminapi.Password(password.Text), KeepPassword: password.Text == ""}
 }
 
 // siteDialog adds or edits a site.
@@ -74,6 +118,9 @@ type siteDialog struct {
 	code, name, share, user, password *widget.Entry
 	parent                            *widget.Select
 }
+
+// noParent is the Parent site choice of a root site.
+const noParent = "(none)"
 
 func newSiteDialog(a *Admin, s model.Site, isNew bool) *siteDialog {
 	title := "Site Properties"
@@ -89,16 +136,7 @@ func (d *siteDialog) show() {
 		d.code.Disable()
 	}
 	d.name = &widget.Entry{Text: d.site.Name, PlaceHolder: "Branch Office"}
-	opts := []string{"(none)"}
-	if d.adm.sites != nil {
-		for code := range d.adm.sites.data.sites {
-			if code != d.site.Code {
-				opts = append(opts, code)
-			}
-		}
-	}
-	sortStrings(opts[1:])
-	d.parent = &widget.Select{Options: opts, Selected: "(none)"}
+	d.parent = &widget.Select{Selected: noParent}
 	if d.site.Parent != "" {
 		d.parent.Selected = d.site.Parent
 	}
@@ -107,12 +145,8 @@ func (d *siteDialog) show() {
 		share = displayLocation(share)
 	}
 	d.share = &widget.Entry{Text: share, PlaceHolder: `\\siteserver\SMS_SITE or smb://host/share or /srv/opensms/site`}
-	d.user = &widget.Entry{Text: d.site.Credentials.User}
-	if d.site.Credentials.Domain != "" {
-		d.user.Text = d.site.Credentials.Domain + `\` + d.user.Text
-	}
-	d.password = widget.NewPasswordEntry()
-	d.password.SetText(d.site.Credentials.Password.Reveal())
+	d.user = &widget.Entry{Text: userText(d.site.Credentials)}
+	d.password = passwordEntry(d.site.Credentials.Password)
 	d.open(widget.NewForm(
 		widget.NewFormItem("Site code", d.code),
 		widget.NewFormItem("Name", d.name),
@@ -121,59 +155,23 @@ func (d *siteDialog) show() {
 		widget.NewFormItem("User", d.user),
 		widget.NewFormItem("Password", d.password),
 	), fyne.NewSize(560, 360), d.onOK)
+	d.fillSites(d.parent, []string{noParent}, d.site.Code)
 }
 
 func (d *siteDialog) onOK() {
-	s := d.site
-	s.Code = strings.ToUpper(strings.TrimSpace(d.code.Text))
-	s.Name = strings.TrimSpace(d.name.Text)
-	s.Parent = ""
-	if d.parent.Selected != "(none)" {
-		s.Parent = d.parent.Selected
+	r := adminapi.SiteRequest{Code: d.code.Text, Name: d.name.Text, Share: d.share.Text, Credentials: credentials(d.user, d.password)}
+	if d.parent.Selected != noParent {
+		r.Parent = d.parent.Selected
 	}
-	loc, cred, err := locationAndCredentials("site share", d.share.Text, d.user.Text, d.password.Text)
-	if err != nil {
-		d.errText.SetText(err.Error())
-		return
-	}
-	s.Share, s.Credentials = loc, cred
-	if s.Created.IsZero() {
-		s.Created = time.Now()
-	}
-	if err := s.Validate(); err != nil {
-		d.errText.SetText(err.Error())
-		return
-	}
-	if d.isNew && d.adm.sites != nil {
-		if _, dup := d.adm.sites.data.sites[s.Code]; dup {
-			d.errText.SetText(fmt.Sprintf("site code %q is already used", s.Code))
-			return
+	d.store("site "+r.Code, func(ctx context.Context) error {
+		var err error
+		if d.isNew {
+			_, err = d.adm.api.AddSite(ctx, r)
+		} else {
+			_, err = d.adm.api.UpdateSite(ctx, r)
 		}
-	}
-	d.store("site "+s.Code, func(ctx context.Context) error { return d.adm.st.PutSite(ctx, s) })
-}
-
-// locationAndCredentials reads a share as typed (UNC, smb:// or a local
-// folder) and the user as DOMAIN\user or user; a user in an smb:// URL is
-// used when the User field is empty. It returns the canonical location.
-func locationAndCredentials(field, location, user, password string) (string, model.Credentials, error) {
-	var cred model.Credentials
-	l, err := model.ParseLocation(location)
-	if err != nil {
-		return "", cred, fmt.Errorf("%s: %w", field, err)
-	}
-	user = strings.TrimSpace(user)
-	if user == "" {
-		user = l.User
-		cred.Domain = l.Domain
-	}
-	if dom, u, ok := strings.Cut(user, `\`); ok {
-		cred.Domain, user = dom, u
-	}
-	cred.User = user
-	cred.Password = model.NewSecret(password)
-	l.User, l.Domain = "", ""
-	return l.String(), cred, nil
+		return err
+	})
 }
 
 // serverDialog adds or edits a distribution server, and tests the
@@ -200,14 +198,7 @@ func newServerDialog(a *Admin, s model.Server, isNew bool) *serverDialog {
 }
 
 func (d *serverDialog) show() {
-	var codes []string
-	if d.adm.sites != nil {
-		for code := range d.adm.sites.data.sites {
-			codes = append(codes, code)
-		}
-	}
-	sortStrings(codes)
-	d.site = &widget.Select{Options: codes, Selected: d.srv.Site}
+	d.site = &widget.Select{Selected: d.srv.Site}
 	if !d.isNew {
 		d.site.Disable()
 	}
@@ -220,12 +211,8 @@ func (d *serverDialog) show() {
 		u = displayLocation(u)
 	}
 	d.url = &widget.Entry{Text: u, PlaceHolder: `\\dist1\SMS_PKG or smb://dist1/SMS_PKG`}
-	d.user = &widget.Entry{Text: d.srv.Credentials.User}
-	if d.srv.Credentials.Domain != "" {
-		d.user.Text = d.srv.Credentials.Domain + `\` + d.user.Text
-	}
-	d.password = widget.NewPasswordEntry()
-	d.password.SetText(d.srv.Credentials.Password.Reveal())
+	d.user = &widget.Entry{Text: userText(d.srv.Credentials)}
+	d.password = passwordEntry(d.srv.Credentials.Password)
 	d.isDefault = &widget.Check{Text: "Default server (jobs put packages here unless told otherwise)", Checked: d.srv.Default || d.isNew}
 	d.signing = &widget.Check{Text: "Require SMB signing", Checked: d.srv.RequireSigning}
 	d.result = &widget.Label{Wrapping: fyne.TextWrapWord}
@@ -244,56 +231,47 @@ func (d *serverDialog) show() {
 			d.testing()
 		}
 	})
+	if d.isNew {
+		d.fillSites(d.site, nil, "")
+	}
 }
 
-func (d *serverDialog) collect() (model.Server, error) {
-	s := d.srv
-	s.Site = d.site.Selected
-	s.Name = strings.TrimSpace(d.name.Text)
-	loc, cred, err := locationAndCredentials("server share", d.url.Text, d.user.Text, d.password.Text)
-	if err != nil {
-		return s, err
+// request is the server as the form shows it; what the form does not show
+// (encryption) stays as stored.
+func (d *serverDialog) request() adminapi.ServerRequest {
+	return adminapi.ServerRequest{
+		Site: d.site.Selected, Name: d.name.Text, URL: d.url.Text,
+		Credentials:    credentials(d.user, d.password),
+		Default:        d.isDefault.Checked,
+		RequireSigning: d.signing.Checked, RequireEncryption: d.srv.RequireEncryption,
 	}
-	s.URL, s.Credentials = loc, cred
-	s.Default = d.isDefault.Checked
-	s.RequireSigning = d.signing.Checked
-	return s, s.Validate()
 }
 
 func (d *serverDialog) onOK() {
-	s, err := d.collect()
-	if err != nil {
-		d.errText.SetText(err.Error())
-		return
-	}
-	d.store("distribution server "+s.Name, func(ctx context.Context) error { return d.adm.st.PutServer(ctx, s) })
+	r := d.request()
+	d.store("distribution server "+r.Name, func(ctx context.Context) error {
+		var err error
+		if d.isNew {
+			_, err = d.adm.api.AddServer(ctx, r)
+		} else {
+			_, err = d.adm.api.UpdateServer(ctx, r)
+		}
+		return err
+	})
 }
 
-// testTimeout bounds Test connection: a server that does not answer in this
-// time is reported as unreachable.
-const testTimeout = 15 * time.Second
-
-// onTest connects to the share, lists it and writes and removes a small
-// file, off the UI goroutine, and says in one sentence what works or fails.
+// onTest has the API connect to the share, list it and write and remove a
+// small file, off the UI goroutine, and shows its one sentence.
 func (d *serverDialog) onTest() {
-	s, err := d.collect()
-	if err != nil {
-		d.result.Importance = widget.DangerImportance
-		d.result.SetText(err.Error())
-		return
-	}
-	if d.adm.opener == nil {
-		d.result.SetText("No share opener is configured, so the connection cannot be tested.")
-		return
-	}
-	ctx, cancel := context.WithTimeout(d.adm.ctx, testTimeout)
+	r := d.request()
+	ctx, cancel := context.WithCancel(d.adm.ctx)
 	d.testing = cancel
 	d.test.Disable()
 	d.result.Importance = widget.MediumImportance
-	d.result.SetText("Connecting to " + displayLocation(s.URL) + "…")
+	d.result.SetText("Connecting to " + displayLocation(r.URL) + "…")
 	background(d.adm, d.adm.ctx, func(context.Context) (string, error) {
 		defer cancel()
-		return testShare(ctx, d.adm.opener, s)
+		return d.adm.api.TestServer(ctx, r)
 	}, func(msg string, err error) {
 		d.test.Enable()
 		if err != nil {
@@ -304,60 +282,6 @@ func (d *serverDialog) onTest() {
 		d.result.Importance = widget.SuccessImportance
 		d.result.SetText(msg)
 	})
-}
-
-// testShare is Test connection's work: one sentence on success, one on
-// failure. It never prints the password.
-func testShare(ctx context.Context, opener share.Opener, s model.Server) (string, error) {
-	loc, err := model.ParseLocation(s.URL)
-	if err != nil {
-		return "", err
-	}
-	where := loc.UNC()
-	as := ""
-	if s.Credentials.User != "" {
-		as = " as " + s.Credentials.User
-	}
-	fsys, err := opener.Open(ctx, loc, s.Credentials)
-	if err != nil {
-		return "", explainShareError(loc, as, err)
-	}
-	defer fsys.Close()
-	entries, err := fsys.ReadDir(".")
-	if err != nil {
-		return "", explainShareError(loc, as, err)
-	}
-	probe := fmt.Sprintf(".opensms-test-%d", time.Now().UnixNano())
-	f, err := fsys.OpenFile(probe, os.O_RDWR|os.O_CREATE|os.O_EXCL)
-	if err != nil {
-		return "", fmt.Errorf("connected to %s%s and read it (%d entries), but cannot write there: %v", where, as, len(entries), err)
-	}
-	_, werr := f.Write([]byte("opensms"))
-	f.Close()
-	rerr := fsys.Remove(probe)
-	if werr != nil || rerr != nil {
-		return "", fmt.Errorf("connected to %s%s, but writing a test file failed: %v", where, as, errors.Join(werr, rerr))
-	}
-	return fmt.Sprintf("Connected to %s%s: the share holds %d entries and can be written to.", where, as, len(entries)), nil
-}
-
-func explainShareError(loc model.Location, as string, err error) error {
-	where := loc.UNC()
-	switch {
-	case loc.IsLocal() && (errors.Is(err, fs.ErrNotExist) || errors.Is(err, share.ErrNoShare)):
-		return fmt.Errorf("the folder %s does not exist", where)
-	case errors.Is(err, context.DeadlineExceeded):
-		return fmt.Errorf("%s did not answer within %s", where, testTimeout)
-	case errors.Is(err, share.ErrLogon) && as == "":
-		return fmt.Errorf("%s needs a user name: OpenSMS cannot log on to SMB shares anonymously", where)
-	case errors.Is(err, share.ErrLogon):
-		return fmt.Errorf("%s refused the login%s: check the user name and password (%v)", where, as, rootCause(err))
-	case errors.Is(err, share.ErrNoShare), errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("the server answered, but the share or folder %s does not exist", where)
-	case errors.Is(err, share.ErrUnreachable):
-		return fmt.Errorf("nothing answers at %s: the server is off, the port is wrong or a firewall is in the way (%v)", loc.Addr(), rootCause(err))
-	}
-	return fmt.Errorf("connecting to %s%s failed: %v", where, as, err)
 }
 
 // computerDialog adds or edits a computer.
@@ -379,24 +303,20 @@ func newComputerDialog(a *Admin, c model.Computer, isNew bool) *computerDialog {
 	return &computerDialog{formDialog: formDialog{adm: a, title: title}, comp: c, isNew: isNew}
 }
 
+// unknownPlatform is the Platform choice of a computer not yet seen.
+const unknownPlatform = "(unknown)"
+
 func (d *computerDialog) show() {
-	var codes []string
-	if d.adm.sites != nil {
-		for code := range d.adm.sites.data.sites {
-			codes = append(codes, code)
-		}
-	}
-	sortStrings(codes)
 	d.name = &widget.Entry{Text: d.comp.Name, PlaceHolder: "PC0001"}
 	if !d.isNew {
 		d.name.Disable()
 	}
-	d.site = &widget.Select{Options: codes, Selected: d.comp.Site}
-	plats := []string{"(unknown)"}
+	d.site = &widget.Select{Selected: d.comp.Site}
+	plats := []string{unknownPlatform}
 	for _, p := range model.Platforms {
 		plats = append(plats, string(p))
 	}
-	d.platform = &widget.Select{Options: plats, Selected: "(unknown)"}
+	d.platform = &widget.Select{Options: plats, Selected: unknownPlatform}
 	if d.comp.Platform != "" {
 		d.platform.Selected = string(d.comp.Platform)
 	}
@@ -412,46 +332,21 @@ func (d *computerDialog) show() {
 		items = append(items, widget.NewFormItem("Inventory", widget.NewLabel(fmt.Sprintf("%s %s/%s, client %s", inv.OSVersion, inv.OS, inv.Arch, inv.ClientVersion))))
 	}
 	d.open(widget.NewForm(items...), fyne.NewSize(460, 280), d.onOK)
+	d.fillSites(d.site, nil, "")
 }
 
 func (d *computerDialog) onOK() {
-	c := d.comp
-	c.Name = model.NormalizeComputerName(d.name.Text)
-	c.Site = d.site.Selected
-	c.Platform = ""
-	if d.platform.Selected != "(unknown)" {
-		c.Platform = model.Platform(d.platform.Selected)
+	r := adminapi.ComputerRequest{Name: d.name.Text, Site: d.site.Selected}
+	if d.platform.Selected != unknownPlatform {
+		r.Platform = model.Platform(d.platform.Selected)
 	}
-	if err := c.Validate(); err != nil {
-		d.errText.SetText(err.Error())
-		return
-	}
-	d.store("computer "+c.Name, func(ctx context.Context) error {
+	d.store("computer "+model.NormalizeComputerName(r.Name), func(ctx context.Context) error {
+		var err error
 		if d.isNew {
-			if _, err := d.adm.st.GetComputer(ctx, c.Name); err == nil {
-				return fmt.Errorf("computer %s already exists", c.Name)
-			}
+			_, err = d.adm.api.AddComputer(ctx, r)
+		} else {
+			_, err = d.adm.api.UpdateComputer(ctx, r)
 		}
-		return d.adm.st.PutComputers(ctx, c)
+		return err
 	})
-}
-
-// rootCause is the innermost error: the wrapping layers repeat the location
-// the sentence already names.
-func rootCause(err error) error {
-	for {
-		var next error
-		switch e := err.(type) {
-		case interface{ Unwrap() error }:
-			next = e.Unwrap()
-		case interface{ Unwrap() []error }:
-			if es := e.Unwrap(); len(es) > 0 {
-				next = es[len(es)-1] // the cause follows the sentinel
-			}
-		}
-		if next == nil {
-			return err
-		}
-		err = next
-	}
 }

@@ -119,12 +119,12 @@ func (w *sitesWindow) close() { w.cancel() }
 // reload reads sites, counts, servers and groups; computers load when their
 // folder is opened.
 func (w *sitesWindow) reload() {
-	st := w.adm.st
+	api := w.adm.api
 	background(w.adm, w.ctx, func(ctx context.Context) (siteData, error) {
 		d := siteData{sites: map[string]model.Site{}, subs: map[string][]string{}, counts: map[string]int{}, servers: map[string][]model.Server{}}
-		sites, err := st.ListSites(ctx)
+		sites, err := api.ListSites(ctx)
 		if err != nil {
-			return d, fmt.Errorf("reading sites: %w", err)
+			return d, err
 		}
 		for _, s := range sites {
 			d.sites[s.Code] = s
@@ -135,27 +135,22 @@ func (w *sitesWindow) reload() {
 				parent = ""
 			}
 			d.subs[parent] = append(d.subs[parent], s.Code)
-			if d.counts[s.Code], err = st.CountComputers(ctx, s.Code); err != nil {
-				return d, fmt.Errorf("counting computers of %s: %w", s.Code, err)
+			detail, err := api.GetSite(ctx, s.Code)
+			if err != nil {
+				return d, err
 			}
+			d.counts[s.Code], d.servers[s.Code] = detail.Computers, detail.Servers
 		}
 		for _, cs := range d.subs {
 			sort.Strings(cs)
 		}
-		servers, err := st.ListServers(ctx, "")
-		if err != nil {
-			return d, fmt.Errorf("reading distribution servers: %w", err)
-		}
-		for _, s := range servers {
-			d.servers[s.Site] = append(d.servers[s.Site], s)
-		}
-		if d.groups, err = st.ListGroups(ctx); err != nil {
-			return d, fmt.Errorf("reading machine groups: %w", err)
+		if d.groups, err = api.ListGroups(ctx); err != nil {
+			return d, err
 		}
 		return d, nil
 	}, func(d siteData, err error) {
 		if err != nil {
-			w.adm.status.setMessage(err.Error())
+			w.adm.status.setMessage(sentence(err.Error()))
 			return
 		}
 		w.data = d
@@ -181,13 +176,13 @@ func (w *sitesWindow) loadComputers(site string) {
 	}
 	w.loading[site] = true
 	background(w.adm, w.ctx, func(ctx context.Context) ([]model.Computer, error) {
-		cs, err := w.adm.st.ListComputers(ctx, site)
+		cs, err := w.adm.api.ListComputers(ctx, site)
 		sort.Slice(cs, func(i, j int) bool { return cs[i].Name < cs[j].Name })
 		return cs, err
 	}, func(cs []model.Computer, err error) {
 		w.loading[site] = false
 		if err != nil {
-			w.adm.status.setMessage(fmt.Sprintf("reading computers of %s: %v", site, err))
+			w.adm.status.setMessage(sentence(err.Error()))
 			return
 		}
 		w.comps[site] = cs
@@ -630,7 +625,7 @@ func (w *sitesWindow) onProperties() {
 		}
 	case nodeComputer:
 		background(a, w.ctx, func(ctx context.Context) (model.Computer, error) {
-			return a.st.GetComputer(ctx, key)
+			return a.api.GetComputer(ctx, key)
 		}, func(c model.Computer, err error) {
 			if err != nil {
 				a.showError(err)
@@ -649,19 +644,19 @@ func (w *sitesWindow) onProperties() {
 
 func (w *sitesWindow) onDelete() {
 	kind, key := splitNode(w.selected)
-	st := w.adm.st
+	api := w.adm.api
 	var what string
 	var del func(context.Context) error
 	switch kind {
 	case nodeSite:
-		what, del = "site "+key, func(ctx context.Context) error { return st.DeleteSite(ctx, key) }
+		what, del = "site "+key, func(ctx context.Context) error { return api.DeleteSite(ctx, key) }
 	case nodeServer:
 		site, name, _ := strings.Cut(key, "/")
-		what, del = "distribution server "+name+" of site "+site, func(ctx context.Context) error { return st.DeleteServer(ctx, site, name) }
+		what, del = "distribution server "+name+" of site "+site, func(ctx context.Context) error { return api.DeleteServer(ctx, site, name) }
 	case nodeComputer:
-		what, del = "computer "+key, func(ctx context.Context) error { return st.DeleteComputer(ctx, key) }
+		what, del = "computer "+key, func(ctx context.Context) error { return api.DeleteComputer(ctx, key) }
 	case nodeGroup:
-		what, del = "machine group "+key, func(ctx context.Context) error { return st.DeleteGroup(ctx, key) }
+		what, del = "machine group "+key, func(ctx context.Context) error { return api.DeleteGroup(ctx, key) }
 	default:
 		return
 	}
@@ -673,7 +668,7 @@ func (w *sitesWindow) onDelete() {
 			return struct{}{}, del(ctx)
 		}, func(_ struct{}, err error) {
 			if err != nil {
-				w.adm.showError(fmt.Errorf("deleting %s: %w", what, err))
+				w.adm.showError(err)
 				return
 			}
 			w.adm.status.setMessage("Deleted " + what + ".")

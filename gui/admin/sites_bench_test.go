@@ -51,7 +51,7 @@ func openSites(t testing.TB, a *Admin) {
 // holding 10,000 computers, up to the Computers folder's first page on
 // screen.
 func BenchmarkSitesWindowOpen(b *testing.B) {
-	a, st := newTestAdmin(b, nil)
+	a, st := newTestAdmin(b)
 	fillComputers(b, st, benchComputers)
 	b.ResetTimer()
 	for b.Loop() {
@@ -64,7 +64,7 @@ func TestSitesWindowOpensUnderASecondWith10000Computers(t *testing.T) {
 	if testing.Short() {
 		t.Skip("fills a store with 10,000 computers")
 	}
-	a, st := newTestAdmin(t, nil)
+	a, st := newTestAdmin(t)
 	fillComputers(t, st, benchComputers)
 	start := time.Now()
 	openSites(t, a)

@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
+	adminapi "opensms/core/admin"
 	"opensms/core/watchdog"
 )
 
@@ -22,6 +23,7 @@ type statusBar struct {
 	message   *tapLabel
 	transfers *fyne.Container
 
+	alive     bool // the watchdog runs (it may be idle between cycles)
 	nextCycle time.Time
 	running   time.Time                    // when the cycle in progress started; zero when idle
 	inFlight  map[string]watchdog.Transfer // job + server
@@ -47,18 +49,21 @@ func (s *statusBar) buildUI() fyne.CanvasObject {
 	return container.NewBorder(widget.NewSeparator(), nil, s.next, s.transfers, s.message)
 }
 
-// start loads the watchdog's state and follows it until the Administrator
-// closes. A ticker keeps "in N s" current.
+// start loads the watchdog's state and follows the Watch stream until the
+// Administrator closes. A ticker keeps "in N s" current.
 func (s *statusBar) start() {
 	a := s.adm
-	if a.wd == nil {
-		return
-	}
-	s.nextCycle = a.wd.NextCycle()
-	for _, t := range a.wd.Transfers() {
-		s.inFlight[t.Job+"\x00"+t.Server] = t
-	}
-	s.redraw()
+	background(a, a.ctx, a.api.Watchdog, func(st adminapi.WatchdogState, err error) {
+		if err != nil {
+			s.setMessage(sentence("reading the watchdog's state: " + err.Error()))
+			return
+		}
+		s.alive, s.nextCycle = st.Running, st.NextCycle
+		for _, t := range st.Transfers {
+			s.inFlight[t.Job+"\x00"+t.Server] = t
+		}
+		s.redraw()
+	})
 	a.follow(a.ctx, s.apply)
 	a.goroutines.Add(1)
 	go func() {
@@ -70,17 +75,13 @@ func (s *statusBar) start() {
 			case <-a.ctx.Done():
 				return
 			case <-tick.C:
-				next := a.wd.NextCycle()
-				a.do(a.ctx, func() {
-					s.nextCycle = next
-					s.redrawNext()
-				})
+				a.do(a.ctx, s.redrawNext)
 			}
 		}
 	}()
 }
 
-func (s *statusBar) apply(us []watchdog.Update) {
+func (s *statusBar) apply(us []adminapi.Change) {
 	for _, u := range us {
 		switch {
 		case u.Kind == watchdog.UpdateTransfer && u.Transfer != nil:
@@ -93,7 +94,7 @@ func (s *statusBar) apply(us []watchdog.Update) {
 			}
 		case u.Kind == watchdog.UpdateCycle && u.Cycle != nil:
 			if !u.Cycle.Next.IsZero() {
-				s.nextCycle = u.Cycle.Next
+				s.alive, s.nextCycle = true, u.Cycle.Next
 			}
 			s.running = time.Time{}
 			if u.Cycle.Duration == 0 && u.Cycle.Err == "" {
@@ -142,6 +143,10 @@ func (l *tapLabel) Tapped(*fyne.PointEvent) {
 func (s *statusBar) redrawNext() {
 	if !s.running.IsZero() {
 		s.next.SetText("Watchdog cycle running since " + s.running.Format("15:04:05"))
+		return
+	}
+	if !s.alive {
+		s.next.SetText("Watchdog: not running")
 		return
 	}
 	if s.nextCycle.IsZero() {

@@ -239,38 +239,6 @@ func swatch() *canvas.Rectangle {
 	return r
 }
 
-func stateTitle(s model.JobState) string {
-	if s == "" {
-		return ""
-	}
-	return strings.ToUpper(string(s[:1])) + string(s[1:])
-}
-
-func jobTypeTitle(t model.JobType) string {
-	switch t {
-	case model.JobShare:
-		return "Share Package On Server"
-	case model.JobRemove:
-		return "Remove Package From Server"
-	}
-	return "Run Command On Workstation"
-}
-
-func targetTitle(t model.Target) string {
-	switch t.Kind {
-	case model.TargetSite:
-		if t.Subsites {
-			return "Site " + t.Name + " and its sub-sites"
-		}
-		return "Site " + t.Name
-	case model.TargetGroup:
-		return "Machine group " + t.Name
-	case model.TargetComputer:
-		return "Computer " + t.Name
-	}
-	return t.Name
-}
-
 func colorRGBA(r, g, b uint32, a uint8) color.Color {
 	return color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: a}
 }

@@ -6,47 +6,40 @@ import (
 
 	"fyne.io/fyne/v2"
 
-	"opensms/core/watchdog"
+	adminapi "opensms/core/admin"
 )
 
-// Watchdog is what the Administrator needs of the watchdog service; cmd/smsadmin
-// passes the real *watchdog.Service.
-type Watchdog interface {
-	RunOnce(ctx context.Context) error
-	Wake()
-	Subscribe(buf int) (<-chan watchdog.Update, func())
-	NextCycle() time.Time
-	Transfers() []watchdog.Transfer
-	CancelJob(ctx context.Context, id string) error
-	DeleteJob(ctx context.Context, id string) error
-}
-
-// redrawEvery is how long updates are coalesced before widgets redraw: the
+// redrawEvery is how long changes are coalesced before widgets redraw: the
 // watchdog may publish hundreds of transfer updates a second.
 const redrawEvery = 200 * time.Millisecond
 
-// follow subscribes to the watchdog and hands the updates that arrived to
-// apply on the UI goroutine, at most once per redrawEvery, until ctx ends.
-// The goroutine it starts ends with ctx and unsubscribes.
-func (a *Admin) follow(ctx context.Context, apply func([]watchdog.Update)) {
-	if a.wd == nil {
+// follow watches the API's stream of changes and hands the ones that
+// arrived to apply on the UI goroutine, at most once per redrawEvery, until
+// ctx ends. The goroutine it starts ends with ctx or with the stream.
+func (a *Admin) follow(ctx context.Context, apply func([]adminapi.Change)) {
+	ch, err := a.api.Watch(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			a.status.setMessage(sentence("live status is off: " + err.Error()))
+		}
 		return
 	}
-	ch, unsubscribe := a.wd.Subscribe(256)
 	a.goroutines.Add(1)
 	go func() {
 		defer a.goroutines.Done()
-		defer unsubscribe()
 		timer := time.NewTimer(time.Hour)
 		timer.Stop()
 		defer timer.Stop()
-		var pending []watchdog.Update
+		var pending []adminapi.Change
 		for {
 			select {
 			case <-ctx.Done():
 				return
 			case u, ok := <-ch:
 				if !ok {
+					if len(pending) > 0 {
+						a.do(ctx, func() { apply(pending) })
+					}
 					return
 				}
 				if len(pending) == 0 {
