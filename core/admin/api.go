@@ -65,6 +65,16 @@ type API interface {
 	UpdatePackage(ctx context.Context, p model.Package) (model.Package, error)
 	AddCommand(ctx context.Context, pkg string, c model.CommandLine) (model.Package, error)
 	RemoveCommand(ctx context.Context, pkg, name string) (model.Package, error)
+	// AddDetectionRule appends a detection rule to package pkg; when the
+	// package's rules are combined by a written expression, the new rule is
+	// ANDed to it.
+	AddDetectionRule(ctx context.Context, pkg string, r model.DetectionRule) (model.Package, error)
+	// RemoveDetectionRule removes rule n (1 is the first) and takes it out
+	// of the package's expression, renumbering the rules after it.
+	RemoveDetectionRule(ctx context.Context, pkg string, n int) (model.Package, error)
+	// SetDetectionLogic sets how the rules combine, e.g. "1 AND (2 OR 3)";
+	// "" means every rule must hold.
+	SetDetectionLogic(ctx context.Context, pkg, logic string) (model.Package, error)
 	// DeletePackage refuses a package that a job which has not finished
 	// uses, naming the job.
 	DeletePackage(ctx context.Context, id string) error
@@ -89,6 +99,10 @@ type API interface {
 	CancelJob(ctx context.Context, id string) error
 	// DeleteJob deletes a job that is Pending or has finished.
 	DeleteJob(ctx context.Context, id string) error
+	// RerunJob offers a Run Command job again, under a new generation, to
+	// the computers r chooses; a finished job becomes Active again and the
+	// event log says who asked.
+	RerunJob(ctx context.Context, r RerunRequest) (Rerun, error)
 
 	// SiteKey returns the fingerprint of a site's signing key (site "" =
 	// the home site), making the key on first use.

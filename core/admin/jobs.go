@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -120,7 +121,7 @@ func (l *Local) AddJob(ctx context.Context, j model.Job) (_ JobCreated, err erro
 	if err := l.checkJob(ctx, &j); err != nil {
 		return JobCreated{}, err
 	}
-	warnings, err := l.warnings(ctx, j.Target)
+	warnings, err := l.warnings(ctx, j)
 	if err != nil {
 		return JobCreated{}, err
 	}
@@ -132,14 +133,19 @@ func (l *Local) AddJob(ctx context.Context, j model.Job) (_ JobCreated, err erro
 	return JobCreated{Job: created, Warnings: warnings}, nil
 }
 
-// warnings says what a job aimed at t will leave out: members of a target
-// group that are not computers, and a target with no computer yet.
-func (l *Local) warnings(ctx context.Context, t model.Target) ([]string, error) {
+// warnings says what a job will leave out: members of a target group that
+// are not computers, a target with no computer yet, and target computers
+// that cannot run the job's command line.
+func (l *Local) warnings(ctx context.Context, j model.Job) ([]string, error) {
 	var out []string
-	n := 0
-	switch t.Kind {
+	var comps []model.Computer
+	switch t := j.Target; t.Kind {
 	case model.TargetComputer:
-		return nil, nil
+		c, err := l.st.GetComputer(ctx, t.Name)
+		if err != nil {
+			return nil, fmt.Errorf("looking up computer %s: %w", t.Name, err)
+		}
+		comps = append(comps, c)
 	case model.TargetSite:
 		codes := []string{t.Name}
 		if t.Subsites {
@@ -156,11 +162,11 @@ func (l *Local) warnings(ctx context.Context, t model.Target) ([]string, error) 
 			}
 		}
 		for _, c := range codes {
-			k, err := l.st.CountComputers(ctx, c)
+			cs, err := l.st.ListComputers(ctx, c)
 			if err != nil {
-				return nil, fmt.Errorf("counting the computers of site %s: %w", c, err)
+				return nil, fmt.Errorf("listing the computers of site %s: %w", c, err)
 			}
-			n += k
+			comps = append(comps, cs...)
 		}
 	case model.TargetGroup:
 		g, err := l.st.GetGroup(ctx, t.Name)
@@ -168,21 +174,71 @@ func (l *Local) warnings(ctx context.Context, t model.Target) ([]string, error) 
 			return nil, err
 		}
 		for _, m := range g.Members {
-			_, err := l.st.GetComputer(ctx, m)
+			c, err := l.st.GetComputer(ctx, m)
 			switch {
 			case errors.Is(err, model.ErrNotFound):
 				out = append(out, fmt.Sprintf("%s in machine group %s is not a computer: the job leaves it out", m, g.Name))
 			case err != nil:
 				return nil, fmt.Errorf("looking up computer %s: %w", m, err)
 			default:
-				n++
+				comps = append(comps, c)
 			}
 		}
 	}
-	if n == 0 {
-		out = append(out, fmt.Sprintf("%s has no computers yet: the job reaches those that join while it lasts", t.Title()))
+	if len(comps) == 0 {
+		out = append(out, fmt.Sprintf("%s has no computers yet: the job reaches those that join while it lasts", j.Target.Title()))
+	}
+	if j.Type != model.JobRun || len(comps) == 0 {
+		return out, nil
+	}
+	p, err := l.st.GetPackage(ctx, j.Package)
+	if err != nil {
+		return nil, fmt.Errorf("reading package %s: %w", j.Package, err)
+	}
+	if c, ok := p.Command(j.Run.Command); ok {
+		if w := notApplicable(c, comps); w != "" {
+			out = append(out, w)
+		}
 	}
 	return out, nil
+}
+
+// notApplicable says how many of comps cannot run command line c, and
+// why: their platforms, a few names of each. "" when all can (a computer
+// whose platform is not known yet counts as able: its client decides).
+func notApplicable(c model.CommandLine, comps []model.Computer) string {
+	byPlatform := map[model.Platform][]string{}
+	n := 0
+	for _, k := range comps {
+		if k.Platform != "" && !c.RunsOn(k.Platform) {
+			byPlatform[k.Platform] = append(byPlatform[k.Platform], k.Name)
+			n++
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	platforms := slices.Sorted(maps.Keys(byPlatform))
+	parts := make([]string, len(platforms))
+	for i, p := range platforms {
+		names := byPlatform[p]
+		slices.Sort(names)
+		shown := strings.Join(names[:min(len(names), 3)], ", ")
+		if len(names) > 3 {
+			shown += ", …"
+		}
+		verb := "is"
+		if len(names) > 1 {
+			verb = "are"
+		}
+		parts[i] = fmt.Sprintf("%d %s %s (%s)", len(names), verb, p, shown)
+	}
+	total := "1 target computer"
+	if len(comps) > 1 {
+		total = fmt.Sprintf("%d target computers", len(comps))
+	}
+	return fmt.Sprintf("%d of %s cannot run command line %q, which runs on %s: %s; they will not be offered the job and will read not applicable",
+		n, total, c.Name, c.PlatformText(), strings.Join(parts, ", "))
 }
 
 // UpdateJob implements API.

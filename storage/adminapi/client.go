@@ -263,6 +263,26 @@ func (c *Client) ImportDefinition(ctx context.Context, r admin.ImportRequest) (a
 	return do[admin.Definition](ctx, c, http.MethodPost, "/v1/definitions/import", r)
 }
 
+// AddDetectionRule implements admin.API.
+func (c *Client) AddDetectionRule(ctx context.Context, pkg string, r model.DetectionRule) (model.Package, error) {
+	return do[model.Package](ctx, c, http.MethodPost, "/v1/packages/"+seg(pkg)+"/detection", r)
+}
+
+// RemoveDetectionRule implements admin.API.
+func (c *Client) RemoveDetectionRule(ctx context.Context, pkg string, n int) (model.Package, error) {
+	return do[model.Package](ctx, c, http.MethodDelete, "/v1/packages/"+seg(pkg)+"/detection/"+strconv.Itoa(n), nil)
+}
+
+// SetDetectionLogic implements admin.API.
+func (c *Client) SetDetectionLogic(ctx context.Context, pkg, logic string) (model.Package, error) {
+	return do[model.Package](ctx, c, http.MethodPut, "/v1/packages/"+seg(pkg)+"/detection-logic", detectionLogic{Logic: logic})
+}
+
+// RerunJob implements admin.API.
+func (c *Client) RerunJob(ctx context.Context, r admin.RerunRequest) (admin.Rerun, error) {
+	return do[admin.Rerun](ctx, c, http.MethodPost, "/v1/jobs/"+seg(r.Job)+"/rerun", r)
+}
+
 // ListJobs implements admin.API.
 func (c *Client) ListJobs(ctx context.Context) ([]model.Job, error) {
 	return do[[]model.Job](ctx, c, http.MethodGet, "/v1/jobs", nil)

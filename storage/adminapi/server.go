@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os/user"
 	"strconv"
 	"time"
 
@@ -175,6 +176,19 @@ func (h handlers) routes(mux *http.ServeMux) {
 	mux.Handle("DELETE /v1/packages/{id}/commands/{name}", call(func(r *http.Request, _ done) (model.Package, error) {
 		return a.RemoveCommand(r.Context(), r.PathValue("id"), r.PathValue("name"))
 	}))
+	mux.Handle("POST /v1/packages/{id}/detection", call(func(r *http.Request, req model.DetectionRule) (model.Package, error) {
+		return a.AddDetectionRule(r.Context(), r.PathValue("id"), req)
+	}))
+	mux.Handle("DELETE /v1/packages/{id}/detection/{n}", call(func(r *http.Request, _ done) (model.Package, error) {
+		n, err := strconv.Atoi(r.PathValue("n"))
+		if err != nil {
+			return model.Package{}, &admin.Error{Kind: admin.KindInvalid, Sentence: fmt.Sprintf("detection rule %q is not a rule number", r.PathValue("n"))}
+		}
+		return a.RemoveDetectionRule(r.Context(), r.PathValue("id"), n)
+	}))
+	mux.Handle("PUT /v1/packages/{id}/detection-logic", call(func(r *http.Request, req detectionLogic) (model.Package, error) {
+		return a.SetDetectionLogic(r.Context(), r.PathValue("id"), req.Logic)
+	}))
 	mux.Handle("DELETE /v1/packages/{id}", call(func(r *http.Request, _ done) (done, error) {
 		return done{}, a.DeletePackage(r.Context(), r.PathValue("id"))
 	}))
@@ -198,6 +212,17 @@ func (h handlers) routes(mux *http.ServeMux) {
 	mux.Handle("DELETE /v1/jobs/{id}", call(func(r *http.Request, _ done) (done, error) {
 		return done{}, a.DeleteJob(r.Context(), r.PathValue("id"))
 	}))
+	mux.Handle("POST /v1/jobs/{id}/rerun", call(func(r *http.Request, req admin.RerunRequest) (admin.Rerun, error) {
+		req.Job = r.PathValue("id")
+		// Who asked is the socket's peer, not what the request says.
+		if p, err := localapi.PeerFrom(r.Context()); err == nil && p.UID != "" {
+			req.By = p.UID
+			if u, err := user.LookupId(p.UID); err == nil {
+				req.By = u.Username
+			}
+		}
+		return a.RerunJob(r.Context(), req)
+	}))
 
 	// The site key and events.
 	mux.Handle("GET /v1/sitekey", call(func(r *http.Request, _ done) (admin.SiteKey, error) {
@@ -220,6 +245,11 @@ func (h handlers) routes(mux *http.ServeMux) {
 // sentence is a one-sentence answer (TestServer's).
 type sentence struct {
 	Sentence string `json:"sentence"`
+}
+
+// detectionLogic is the body of the detection-logic route.
+type detectionLogic struct {
+	Logic string `json:"logic"`
 }
 
 // members is the body of the member routes.
