@@ -8,13 +8,13 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 
 	"opensms/assets"
 	"opensms/core/client"
+	"opensms/core/model"
 	"opensms/gui/pcm"
 	"opensms/gui/startup"
 	"opensms/storage/clientstore"
@@ -22,10 +22,14 @@ import (
 )
 
 func main() {
-	cfgDir, _ := os.UserConfigDir()
-	data := flag.String("data", filepath.Join(cfgDir, "opensms-client"), "the client's data directory (its own store, never the Administrator's)")
+	dir, dirErr := model.DefaultDataDir(model.ClientDataName)
+	data := flag.String("data", dir, "the client's data directory (its own store, never the Administrator's)")
 	flag.Parse()
-	if err := run(*data); err != nil {
+	err := dirErr
+	if *data != "" {
+		err = run(*data)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "pcm:", err)
 		if startup.HaveDisplay() {
 			startup.FailWindow(app.NewWithID("org.opensms.pcm"), "Package Command Manager", err).ShowAndRun()

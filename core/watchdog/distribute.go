@@ -259,9 +259,9 @@ func (s *Service) pushArchive(ctx context.Context, j *model.Job) (serverOp, erro
 			if err != nil {
 				return r, err
 			}
-			r.summary = fmt.Sprintf("archive %s is on server %s (%s written", short(sha), serverKey(srv), humanBytes(pr.Written))
+			r.summary = fmt.Sprintf("archive %s is on server %s (%s written", short(sha), serverKey(srv), model.FormatBytes(pr.Written))
 			if pr.Resumed > 0 {
-				r.summary += fmt.Sprintf(", %s resumed from an interrupted copy", humanBytes(pr.Resumed))
+				r.summary += fmt.Sprintf(", %s resumed from an interrupted copy", model.FormatBytes(pr.Resumed))
 			}
 			r.summary += ")"
 			return r, nil
@@ -298,7 +298,7 @@ func (s *Service) shareTree(pkg model.Package) (serverOp, error) {
 				moved = done
 				progress(done, total)
 			})
-			return opResult{written: moved, summary: fmt.Sprintf("package %s is shared from %s on server %s (%s)", pkg.ID, dst, serverKey(srv), humanBytes(moved))}, err
+			return opResult{written: moved, summary: fmt.Sprintf("package %s is shared from %s on server %s (%s)", pkg.ID, dst, serverKey(srv), model.FormatBytes(moved))}, err
 		},
 	}, nil
 }

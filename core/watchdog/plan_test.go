@@ -201,11 +201,3 @@ func TestTallyAndExpiry(t *testing.T) {
 		t.Error("expiry is not strictly after ExpiresAfter")
 	}
 }
-
-func TestHumanBytes(t *testing.T) {
-	for n, want := range map[int64]string{0: "0 B", 1023: "1023 B", 1024: "1 KB", 1536: "1.5 KB", 64 << 20: "64 MB", 3 << 30: "3 GB"} {
-		if got := humanBytes(n); got != want {
-			t.Errorf("humanBytes(%d) = %q, want %q", n, got, want)
-		}
-	}
-}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"opensms/core/model"
 	"opensms/core/pack"
@@ -46,9 +45,9 @@ func (s *Service) send(ctx context.Context, w *world, j *model.Job) bool {
 	if err := s.saveJob(ctx, j); err != nil {
 		return false
 	}
-	msg := fmt.Sprintf("job %s: package %s is unchanged since archive %s was made; reusing it (%s)", j.ID, pkg.ID, short(a.SHA256), humanBytes(a.Size))
+	msg := fmt.Sprintf("job %s: package %s is unchanged since archive %s was made; reusing it (%s)", j.ID, pkg.ID, short(a.SHA256), model.FormatBytes(a.Size))
 	if packed {
-		msg = fmt.Sprintf("job %s: packed package %s into archive %s (%d files, %s compressed to %s)", j.ID, pkg.ID, short(a.SHA256), a.Files, humanBytes(a.SourceBytes), humanBytes(a.Size))
+		msg = fmt.Sprintf("job %s: packed package %s into archive %s (%d files, %s compressed to %s)", j.ID, pkg.ID, short(a.SHA256), a.Files, model.FormatBytes(a.SourceBytes), model.FormatBytes(a.Size))
 	}
 	s.event(ctx, model.Event{Severity: model.SevInfo, Job: j.ID, Package: pkg.ID, Message: msg})
 	return true
@@ -149,18 +148,4 @@ func short(sha string) string {
 		return sha[:12]
 	}
 	return sha
-}
-
-// humanBytes prints a size in B, KB, MB or GB (powers of 1024).
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit && exp < 3; m /= unit {
-		div *= unit
-		exp++
-	}
-	return strings.TrimSuffix(fmt.Sprintf("%.1f", float64(n)/float64(div)), ".0") + " " + string("KMGT"[exp]) + "B"
 }

@@ -99,19 +99,8 @@ func whenShort(t time.Time) string {
 	return l.Format("Jan 2 15:04")
 }
 
-// size shows a byte count the way file managers do.
-func size(n int64) string {
-	const unit = 1000
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit && exp < 4; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTP"[exp])
-}
+// size shows a byte count as everywhere in OpenSMS (model.FormatBytes).
+func size(n int64) string { return model.FormatBytes(n) }
 
 func yesNo(b bool) string {
 	if b {

@@ -33,12 +33,12 @@ func TestProgressOf(t *testing.T) {
 		frac  float64
 		label string
 	}{
-		{Progress{Step: StepDownload, Done: 500, Total: 1000, Server: "DIST1"}, 0.125, "Step 1 of 4: Downloading from DIST1 (500 B of 1.0 kB)"},
-		{Progress{Step: StepVerify, Done: 1000, Total: 1000}, 0.5, "Step 2 of 4: Verifying (1.0 kB of 1.0 kB)"},
+		{Progress{Step: StepDownload, Done: 500, Total: 1000, Server: "DIST1"}, 0.125, "Step 1 of 4: Downloading from DIST1 (500 B of 1000 B)"},
+		{Progress{Step: StepVerify, Done: 1000, Total: 1000}, 0.5, "Step 2 of 4: Verifying (1000 B of 1000 B)"},
 		{Progress{Step: StepUnpack, Done: 3}, 0.5, "Step 3 of 4: Unpacking (3 files)"},
 		{Progress{Step: StepUnpack, Done: 3, Total: 6}, 0.625, "Step 3 of 4: Unpacking (3 of 6 files)"},
 		{Progress{Step: StepRun, Output: "x"}, 0.75, "Step 4 of 4: Running"},
-		{Progress{Step: StepDownload, Done: 2000, Total: 1000}, 0.25, "Step 1 of 4: Downloading (2.0 kB of 1.0 kB)"},
+		{Progress{Step: StepDownload, Done: 2000, Total: 1000}, 0.25, "Step 1 of 4: Downloading (2 KB of 1000 B)"},
 	} {
 		frac, label := progressOf(c.p)
 		if frac != c.frac || label != c.label {
@@ -68,7 +68,7 @@ func TestCountdownAndDeferralTexts(t *testing.T) {
 }
 
 func TestSize(t *testing.T) {
-	for n, want := range map[int64]string{0: "0 B", 999: "999 B", 1000: "1.0 kB", 123456: "123.5 kB", 5 << 30: "5.4 GB"} {
+	for n, want := range map[int64]string{0: "0 B", 999: "999 B", 1024: "1 KB", 123456: "120.6 KB", 5 << 30: "5 GB"} {
 		if got := size(n); got != want {
 			t.Errorf("size(%d) = %q, want %q", n, got, want)
 		}

@@ -215,7 +215,7 @@ func TestOffersExecuteHistoryTrayAndNotification(t *testing.T) {
 		t.Error("Execute enabled with nothing selected")
 	}
 	h.m.offerTable.Select(cellID(0, 0))
-	if h.m.dComment.Text != "A tool." || h.m.dServers.Text != "DIST1, DIST2" || h.m.dSize.Text != "123.5 kB" {
+	if h.m.dComment.Text != "A tool." || h.m.dServers.Text != "DIST1, DIST2" || h.m.dSize.Text != "120.6 KB" {
 		t.Errorf("details %q %q %q", h.m.dComment.Text, h.m.dServers.Text, h.m.dSize.Text)
 	}
 	tap(t, h.m.execute)
