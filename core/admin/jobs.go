@@ -241,7 +241,8 @@ func notApplicable(c model.CommandLine, comps []model.Computer) string {
 		n, total, c.Name, c.PlatformText(), strings.Join(parts, ", "))
 }
 
-// UpdateJob implements API.
+// UpdateJob implements API. The watchdog makes the final check that the
+// job is still Pending in the same step as the write.
 func (l *Local) UpdateJob(ctx context.Context, j model.Job) (_ model.Job, err error) {
 	defer fail(&err)
 	j.ID = strings.ToUpper(strings.TrimSpace(j.ID))
@@ -252,15 +253,11 @@ func (l *Local) UpdateJob(ctx context.Context, j model.Job) (_ model.Job, err er
 	if s := cur.Status.State; s != model.JobPending && s != "" {
 		return j, &Error{Kind: KindInUse, Sentence: fmt.Sprintf("job %s is %s now and can no longer be changed", j.ID, s)}
 	}
-	j.Status, j.Created, j.RepeatOf = cur.Status, cur.Created, cur.RepeatOf
+	j.Status = cur.Status
 	if err := l.checkJob(ctx, &j); err != nil {
 		return j, err
 	}
-	if err := l.st.UpdateJob(ctx, j); err != nil {
-		return j, fmt.Errorf("changing job %s: %w", j.ID, err)
-	}
-	l.wd.Wake()
-	return j, nil
+	return l.wd.ChangePendingJob(ctx, j)
 }
 
 // CancelJob implements API.

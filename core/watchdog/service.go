@@ -314,6 +314,33 @@ func (s *Service) CancelJob(ctx context.Context, id string) error {
 	return nil
 }
 
+// ChangePendingJob stores j in place of the job of its ID while that job is
+// still Pending, keeping its status, creation time and origin. The check
+// and the write are one step against CancelJob and the cycle's own job
+// writes, so an edit never lands on a job the cycle has just activated; a
+// job that has moved on is refused with an error wrapping model.ErrInUse.
+func (s *Service) ChangePendingJob(ctx context.Context, j model.Job) (model.Job, error) {
+	s.jobMu.Lock()
+	cur, err := s.st.GetJob(ctx, j.ID)
+	if err != nil {
+		s.jobMu.Unlock()
+		return j, fmt.Errorf("changing job %s: %w", j.ID, err)
+	}
+	if st := cur.Status.State; st != model.JobPending && st != "" {
+		s.jobMu.Unlock()
+		return j, inUseError(fmt.Sprintf("job %s is %s now and can no longer be changed", j.ID, st))
+	}
+	j.Status, j.Created, j.RepeatOf = cur.Status, cur.Created, cur.RepeatOf
+	err = s.st.UpdateJob(ctx, j)
+	s.jobMu.Unlock()
+	if err != nil {
+		return j, fmt.Errorf("changing job %s: %w", j.ID, err)
+	}
+	s.publishJob(j)
+	s.Wake()
+	return j, nil
+}
+
 // DeleteJob deletes a job that is Pending, or one that has finished. An
 // active job must be canceled first: it may have offers out and transfers
 // in flight. The refusal wraps model.ErrInUse.
