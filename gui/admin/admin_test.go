@@ -31,6 +31,25 @@ func newTestAdmin(t testing.TB) (*Admin, *badgerstore.Store) {
 // that run its cycles.
 func newTestAdminWD(t testing.TB) (*Admin, *badgerstore.Store, *watchdog.Service) {
 	t.Helper()
+	return openTestAdmin(t, func(ctx context.Context, api adminapi.API) error {
+		_, err := api.AddSite(ctx, adminapi.SiteRequest{Code: "S01", Name: "Head Office", Share: "file:///srv/opensms/site"})
+		if err == nil {
+			_, err = api.AddServer(ctx, adminapi.ServerRequest{Site: "S01", Name: "dist1", URL: "file:///srv/opensms/dist1", Default: true})
+		}
+		if err == nil {
+			_, err = api.AddComputer(ctx, adminapi.ComputerRequest{Name: "PC001", Site: "S01", Platform: "linux/amd64"})
+		}
+		if err == nil {
+			_, err = api.AddGroup(ctx, adminapi.GroupRequest{Name: "Accounting", Members: []string{"PC001"}})
+		}
+		return err
+	})
+}
+
+// openTestAdmin opens a real Badger store in a temp dir, has seed fill it
+// through the API, and builds the Administrator over the API in process.
+func openTestAdmin(t testing.TB, seed func(context.Context, adminapi.API) error) (*Admin, *badgerstore.Store, *watchdog.Service) {
+	t.Helper()
 	st, err := badgerstore.Open(t.TempDir(), badgerstore.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -38,15 +57,10 @@ func newTestAdminWD(t testing.TB) (*Admin, *badgerstore.Store, *watchdog.Service
 	opener := shares.NewOpener()
 	wd := watchdog.New(st, opener, watchdog.Config{})
 	api := adminapi.New(st, wd, opener)
-	ctx := context.Background()
-	_, err = api.AddSite(ctx, adminapi.SiteRequest{Code: "S01", Name: "Head Office", Share: "file:///srv/opensms/site"})
-	must(t, err)
-	_, err = api.AddServer(ctx, adminapi.ServerRequest{Site: "S01", Name: "dist1", URL: "file:///srv/opensms/dist1", Default: true})
-	must(t, err)
-	_, err = api.AddComputer(ctx, adminapi.ComputerRequest{Name: "PC001", Site: "S01", Platform: "linux/amd64"})
-	must(t, err)
-	_, err = api.AddGroup(ctx, adminapi.GroupRequest{Name: "Accounting", Members: []string{"PC001"}})
-	must(t, err)
+	if err := seed(context.Background(), api); err != nil {
+		st.Close()
+		t.Fatal(err)
+	}
 	app := newUIApp(t)
 	var a *Admin
 	// The windows start loading while New builds them: their results wait.
