@@ -76,13 +76,8 @@ func (c *cmdLineFlags) build() (model.CommandLine, error) {
 		return cl, usagef("--timeout %s is negative", c.timeout)
 	}
 	if flagSet(c.fs, "success-codes") {
-		cl.SuccessCodes = []int{}
-		for _, s := range strings.Split(c.codes, ",") {
-			n, err := strconv.Atoi(strings.TrimSpace(s))
-			if err != nil {
-				return cl, usagef("--success-codes %q: %q is not a whole number", c.codes, s)
-			}
-			cl.SuccessCodes = append(cl.SuccessCodes, n)
+		if cl.SuccessCodes, err = model.ParseExitCodes(c.codes); err != nil {
+			return cl, usagef("--success-codes %q: %v", c.codes, err)
 		}
 	}
 	return cl, nil

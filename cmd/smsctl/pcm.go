@@ -184,7 +184,7 @@ type enrollment struct {
 }
 
 func enrollView(enr client.Enrollment) enrollment {
-	return enrollment{SiteShare: enr.SiteShare, User: userName(enr.Credentials), SiteCode: enr.SiteCode, SiteName: enr.SiteName,
+	return enrollment{SiteShare: enr.SiteShare, User: enr.Credentials.Login(), SiteCode: enr.SiteCode, SiteName: enr.SiteName,
 		Fingerprint: enr.Fingerprint, Computer: enr.Computer, Enrolled: enr.Enrolled}
 }
 
@@ -192,7 +192,7 @@ func enrollFields(enr client.Enrollment) []field {
 	return []field{
 		{"site", enr.SiteCode + " (" + enr.SiteName + ")"},
 		{"site share", enr.SiteShare},
-		{"user", orDash(userName(enr.Credentials))},
+		{"user", orDash(enr.Credentials.Login())},
 		{"fingerprint", enr.Fingerprint},
 		{"computer", enr.Computer},
 		{"enrolled", when(enr.Enrolled)},

@@ -38,13 +38,6 @@ func orDash(s string) string {
 	return s
 }
 
-func userName(c model.Credentials) string {
-	if c.Domain != "" && c.User != "" {
-		return c.Domain + `\` + c.User
-	}
-	return c.User
-}
-
 func ints(ns []int) string {
 	s := make([]string, len(ns))
 	for i, n := range ns {

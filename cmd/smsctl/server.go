@@ -50,7 +50,7 @@ func serverList(fs *flag.FlagSet) runFunc {
 			return err
 		}
 		return list(e, servers, []string{"SITE", "NAME", "URL", "DEFAULT", "USER"}, func(s model.Server) []string {
-			return []string{s.Site, s.Name, s.URL, yesNo(s.Default), orDash(userName(s.Credentials))}
+			return []string{s.Site, s.Name, s.URL, yesNo(s.Default), orDash(s.Credentials.Login())}
 		})
 	})
 }

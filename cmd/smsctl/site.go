@@ -71,7 +71,7 @@ func siteShow(fs *flag.FlagSet) runFunc {
 			{"name", s.Name},
 			{"parent", orDash(s.Parent)},
 			{"share", s.Share},
-			{"user", orDash(userName(s.Credentials))},
+			{"user", orDash(s.Credentials.Login())},
 			{"password", setOrNot(s.Credentials.Password)},
 			{"servers", orDash(strings.Join(names, ", "))},
 			{"computers", strconv.Itoa(d.Computers)},

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 )
 
@@ -147,4 +148,27 @@ func DefaultDataDir(name string) (string, error) {
 		return "", fmt.Errorf("cannot find the user's config directory (%v); give --data DIR", err)
 	}
 	return filepath.Join(cfg, name), nil
+}
+
+// Login returns the credentials' user as typed: DOMAIN\user, or user.
+func (c Credentials) Login() string {
+	if c.Domain != "" && c.User != "" {
+		return c.Domain + `\` + c.User
+	}
+	return c.User
+}
+
+// ParseExitCodes reads exit codes separated by commas, semicolons or
+// spaces, as a command line's success and reboot codes are typed: "0, 1".
+// Nothing typed is no codes (the defaults apply).
+func ParseExitCodes(s string) ([]int, error) {
+	var cs []int
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' || r == ' ' || r == '\t' }) {
+		n, err := strconv.Atoi(f)
+		if err != nil {
+			return nil, invalidf("%q is not a whole number", f)
+		}
+		cs = append(cs, n)
+	}
+	return cs, nil
 }

@@ -2,6 +2,8 @@ package model
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -78,4 +80,26 @@ func TestDefaultDataDir(t *testing.T) {
 	if _, err := DefaultDataDir(ClientDataName); err == nil || !strings.Contains(err.Error(), "give --data DIR") {
 		t.Errorf("without a config dir: %v", err)
 	}
+}
+
+func TestParseExitCodes(t *testing.T) {
+	for in, want := range map[string]string{"": "[]", "0": "[0]", "0,1": "[0 1]", " 0; 3010 1641 ": "[0 3010 1641]", "-1,2": "[-1 2]"} {
+		got, err := ParseExitCodes(in)
+		if err != nil || fmt.Sprint(nonNilInts(got)) != want {
+			t.Errorf("ParseExitCodes(%q) = %v, %v; want %s", in, got, err, want)
+		}
+	}
+	if _, err := ParseExitCodes("0,x"); err == nil || err.Error() != `"x" is not a whole number` || !errors.Is(err, ErrInvalid) {
+		t.Errorf("ParseExitCodes(0,x): %v", err)
+	}
+	if got := (Credentials{Domain: "CORP", User: "bob"}).Login(); got != `CORP\bob` {
+		t.Errorf("Login = %q", got)
+	}
+}
+
+func nonNilInts(s []int) []int {
+	if s == nil {
+		return []int{}
+	}
+	return s
 }
