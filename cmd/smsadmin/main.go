@@ -1,41 +1,71 @@
-// Command smsadmin is the OpenSMS Administrator: it opens the store, creates
-// the demo site on first start, runs the watchdog in-process and shows the
-// Administrator window over the Administrator API in process.
+// Command smsadmin is the OpenSMS Administrator. When a site service
+// (smsctl watchdog serve) answers for the data directory it attaches to it;
+// otherwise it opens the store, creates the demo site on first start, runs
+// the watchdog in-process and shows the window over the API in process.
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 
-	adminapi "opensms/core/admin"
+	coreadmin "opensms/core/admin"
 	"opensms/core/demo"
 	"opensms/core/model"
 	"opensms/core/watchdog"
 	"opensms/gui/admin"
 	"opensms/gui/startup"
+	"opensms/storage/adminapi"
 	"opensms/storage/badgerstore"
+	"opensms/storage/localapi"
 	"opensms/storage/shares"
 )
+
+// version is this build's version, which the site service compares with
+// its own. Release builds set it with -ldflags "-X main.version=…"; it is
+// written only by the linker.
+var version = "dev"
 
 func main() {
 	dir, dirErr := model.DefaultDataDir(model.SiteDataName)
 	data := flag.String("data", dir, "data directory holding the store")
 	flag.Parse()
+	a := app.NewWithID("org.opensms.admin")
 	if *data == "" {
-		fail(dirErr)
+		fail(a, dirErr)
 	}
-	st, err := badgerstore.Open(*data, badgerstore.Options{})
+	adm, stop, err := start(context.Background(), a, *data)
 	if err != nil {
-		fail(err) // in use: the store's error is the sentence
+		fail(a, err) // in use, another user's service, another version: the error is the sentence
 	}
-	defer st.Close()
-	ctx := context.Background()
-	if _, err := demo.Ensure(ctx, st, *data); err != nil {
+	adm.ShowAndRun()
+	stop()
+}
+
+// start builds the Administrator for data: attached to the site service
+// when one answers, else over the store with the watchdog in this process.
+// stop ends what start began (the watchdog, the store, the connection).
+func start(ctx context.Context, a fyne.App, data string) (*admin.Admin, func(), error) {
+	client, err := adminapi.Attach(ctx, data, version)
+	if err == nil {
+		adm := admin.New(a, client)
+		adm.SetWhere(admin.Where{Attached: true, Since: client.Started()})
+		return adm, client.Close, nil
+	}
+	if !errors.Is(err, localapi.ErrNoService) {
+		return nil, nil, err
+	}
+	st, err := badgerstore.Open(data, badgerstore.Options{})
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := demo.Ensure(ctx, st, data); err != nil {
 		fmt.Fprintf(os.Stderr, "creating the demo site: %v\n", err)
 	}
 	opener := shares.NewOpener()
@@ -43,20 +73,25 @@ func main() {
 	if err := wd.Start(ctx); err != nil {
 		fmt.Fprintf(os.Stderr, "starting the watchdog: %v\n", err)
 	}
-	admin.New(app.NewWithID("org.opensms.admin"), adminapi.New(st, wd, opener)).ShowAndRun()
-	stopCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if err := wd.Stop(stopCtx); err != nil {
-		fmt.Fprintln(os.Stderr, err)
+	adm := admin.New(a, coreadmin.New(st, wd, opener))
+	adm.SetWhere(admin.Where{})
+	stop := func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := wd.Stop(stopCtx); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+		}
+		st.Close()
 	}
+	return adm, stop, nil
 }
 
 // fail says why the Administrator cannot start, in a window when there is a
 // display (a menu click leaves no terminal), and exits.
-func fail(err error) {
+func fail(a fyne.App, err error) {
 	fmt.Fprintln(os.Stderr, err)
 	if startup.HaveDisplay() {
-		startup.FailWindow(app.NewWithID("org.opensms.admin"), "OpenSMS Administrator", err).ShowAndRun()
+		startup.FailWindow(a, "OpenSMS Administrator", err).ShowAndRun()
 	}
 	os.Exit(1)
 }

@@ -41,6 +41,9 @@ type Admin struct {
 	jobs     *jobsWindow
 	groups   *groupsWindow
 	events   *eventsWindow
+
+	where Where    // attached to a site service, or the watchdog in this window
+	lost  []func() // Watch streams to re-open once the site service is back
 }
 
 // Window titles, also the names in the Window menu.
@@ -132,7 +135,8 @@ func (a *Admin) updateMenu() {
 		&fyne.MenuItem{Label: "Exit", IsQuit: true, Action: a.onExit, Shortcut: shortcutQuit},
 	)
 	view := fyne.NewMenu("View", &fyne.MenuItem{Label: "Refresh", Action: a.onRefresh, Icon: theme.ViewRefreshIcon(), Shortcut: shortcutRefresh})
-	tools := fyne.NewMenu("Tools", &fyne.MenuItem{Label: "Run watchdog cycle now", Action: a.onRunCycle, Icon: theme.MediaPlayIcon(), Shortcut: shortcutCycle})
+	tools := fyne.NewMenu("Tools", &fyne.MenuItem{Label: "Run watchdog cycle now", Action: a.onRunCycle, Icon: theme.MediaPlayIcon(), Shortcut: shortcutCycle},
+		&fyne.MenuItem{Label: "Site key…", Action: a.onSiteKey})
 	win := fyne.NewMenu("Window",
 		&fyne.MenuItem{Label: "Tile", Action: a.tile},
 		&fyne.MenuItem{Label: "Cascade", Action: a.cascade},

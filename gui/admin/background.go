@@ -15,7 +15,8 @@ const redrawEvery = 200 * time.Millisecond
 
 // follow watches the API's stream of changes and hands the ones that
 // arrived to apply on the UI goroutine, at most once per redrawEvery, until
-// ctx ends. The goroutine it starts ends with ctx or with the stream.
+// ctx ends. The goroutine it starts ends with ctx or with the stream; a
+// stream that ends by itself is re-opened when the Administrator reconnects.
 func (a *Admin) follow(ctx context.Context, apply func([]adminapi.Change)) {
 	ch, err := a.api.Watch(ctx)
 	if err != nil {
@@ -40,6 +41,9 @@ func (a *Admin) follow(ctx context.Context, apply func([]adminapi.Change)) {
 					if len(pending) > 0 {
 						a.do(ctx, func() { apply(pending) })
 					}
+					// Only a site service's stream ends while its window
+					// is open: the service went away.
+					a.do(ctx, func() { a.streamLost(func() { a.follow(ctx, apply) }) })
 					return
 				}
 				if len(pending) == 0 {

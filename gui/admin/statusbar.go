@@ -19,6 +19,7 @@ import (
 type statusBar struct {
 	adm *Admin
 
+	where     *widget.Label // attached to the site service, or the watchdog runs here
 	next      *widget.Label
 	message   *tapLabel
 	transfers *fyne.Container
@@ -46,7 +47,9 @@ func (s *statusBar) buildUI() fyne.CanvasObject {
 	s.message.Truncation = fyne.TextTruncateEllipsis
 	s.message.ExtendBaseWidget(s.message)
 	s.transfers = container.NewHBox()
-	return container.NewBorder(widget.NewSeparator(), nil, s.next, s.transfers, s.message)
+	s.where = widget.NewLabel(Where{}.text())
+	left := container.NewHBox(s.where, widget.NewSeparator(), s.next)
+	return container.NewBorder(widget.NewSeparator(), nil, left, s.transfers, s.message)
 }
 
 // start loads the watchdog's state and follows the Watch stream until the
