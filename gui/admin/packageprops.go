@@ -238,10 +238,6 @@ func (ws *workstations) buildUI() fyne.CanvasObject {
 		},
 		UpdateItem: func(id widget.ListItemID, o fyne.CanvasObject) {
 			c := ws.commands[id]
-			ps := make([]string, len(c.Platforms))
-			for i, p := range c.Platforms {
-				ps[i] = string(p)
-			}
 			auto := ""
 			if c.Automated {
 				auto = "automated"
@@ -249,7 +245,7 @@ func (ws *workstations) buildUI() fyne.CanvasObject {
 			if c.Background {
 				auto = strings.TrimPrefix(auto+", background", ", ")
 			}
-			for i, s := range []string{c.Name, c.Command, strings.Join(ps, " "), auto} {
+			for i, s := range []string{c.Name, c.Command, c.PlatformText(), auto} {
 				o.(*fyne.Container).Objects[i].(*widget.Label).SetText(s)
 			}
 		},
@@ -336,6 +332,7 @@ type commandDialog struct {
 	index int // -1: a new command line
 
 	name, command       *widget.Entry
+	anyPlatform         *widget.Check // above the platform list; when checked the list is off
 	platforms           []*widget.Check
 	automated, bg       *widget.Check
 	success, soft, hard *widget.Entry
@@ -368,6 +365,8 @@ func (cd *commandDialog) buildUI() fyne.CanvasObject {
 		cd.platforms = append(cd.platforms, ch)
 		checks = append(checks, ch)
 	}
+	cd.anyPlatform = &widget.Check{Text: "Any platform (every computer, whatever it runs)", Checked: c.AnyPlatform, OnChanged: cd.onAnyPlatform}
+	cd.onAnyPlatform(c.AnyPlatform)
 	cd.automated = &widget.Check{Text: "Automated (needs no user input)", Checked: c.Automated}
 	cd.bg = &widget.Check{Text: "System background task (may run with nobody logged on)", Checked: c.Background}
 	cd.success = &widget.Entry{Text: formatCodes(c.SuccessCodes), PlaceHolder: "0"}
@@ -378,7 +377,7 @@ func (cd *commandDialog) buildUI() fyne.CanvasObject {
 	return container.NewVBox(widget.NewForm(
 		widget.NewFormItem("Name", cd.name),
 		widget.NewFormItem("Command", cd.command),
-		widget.NewFormItem("Platforms", container.NewGridWithColumns(3, checks...)),
+		widget.NewFormItem("Platforms", container.NewVBox(cd.anyPlatform, container.NewGridWithColumns(3, checks...))),
 		widget.NewFormItem("", cd.automated),
 		widget.NewFormItem("", cd.bg),
 		widget.NewFormItem("Success codes", cd.success),
@@ -410,8 +409,9 @@ func (cd *commandDialog) collect() (model.CommandLine, error) {
 		Automated:  cd.automated.Checked,
 		Background: cd.bg.Checked,
 	}
+	c.AnyPlatform = cd.anyPlatform.Checked
 	for i, ch := range cd.platforms {
-		if ch.Checked {
+		if ch.Checked && !c.AnyPlatform {
 			c.Platforms = append(c.Platforms, model.Platforms[i])
 		}
 	}
@@ -430,6 +430,18 @@ func (cd *commandDialog) collect() (model.CommandLine, error) {
 	}
 	c.ApplyDefaults()
 	return c, c.Validate()
+}
+
+// onAnyPlatform turns the platform list off while "Any platform" is
+// checked: the two cannot both hold, and the ticks stay for unchecking.
+func (cd *commandDialog) onAnyPlatform(on bool) {
+	for _, ch := range cd.platforms {
+		if on {
+			ch.Disable()
+		} else {
+			ch.Enable()
+		}
+	}
 }
 
 func (cd *commandDialog) onOK() {
@@ -463,8 +475,6 @@ type inventory struct {
 	dlg   *dialog.ConfirmDialog
 }
 
-var ruleKinds = []model.RuleKind{model.RuleFileExists, model.RuleFileSize, model.RuleSHA256, model.RuleVersion}
-
 func newInventory(pp *packageProps) *inventory {
 	return &inventory{pp: pp, rules: append([]model.DetectionRule(nil), pp.pkg.Detection...)}
 }
@@ -481,22 +491,9 @@ func (iv *inventory) buildUI() fyne.CanvasObject {
 }
 
 func (iv *inventory) redraw() {
-	kinds := make([]string, len(ruleKinds))
-	for i, k := range ruleKinds {
-		kinds[i] = string(k)
-	}
 	var rows []fyne.CanvasObject
 	for i := range iv.rules {
-		r := &iv.rules[i]
-		idx := i
-		kind := &widget.Select{Options: kinds, Selected: string(r.Kind), OnChanged: func(s string) { iv.rules[idx].Kind = model.RuleKind(s) }}
-		path := &widget.Entry{Text: r.Path, PlaceHolder: "path on the client", OnChanged: func(s string) { iv.rules[idx].Path = s }}
-		value := &widget.Entry{Text: r.Value, PlaceHolder: "size, sha256 or version", OnChanged: func(s string) { iv.rules[idx].Value = s }}
-		remove := &widget.Button{Text: "Remove", OnTapped: func() {
-			iv.rules = append(iv.rules[:idx:idx], iv.rules[idx+1:]...)
-			iv.redraw()
-		}}
-		rows = append(rows, container.NewBorder(nil, nil, kind, remove, container.NewGridWithColumns(2, path, value)))
+		rows = append(rows, iv.ruleRow(i))
 	}
 	if len(rows) == 0 {
 		rows = append(rows, widget.NewLabel("No detection rules."))
@@ -512,9 +509,7 @@ func (iv *inventory) show() {
 		}
 		var keep []model.DetectionRule
 		for _, r := range iv.rules {
-			if strings.TrimSpace(r.Path) != "" {
-				r.Path = strings.TrimSpace(r.Path)
-				r.Value = strings.TrimSpace(r.Value)
+			if r, ok := tidyRule(r); ok {
 				keep = append(keep, r)
 			}
 		}
@@ -522,6 +517,79 @@ func (iv *inventory) show() {
 		iv.pp.updateSummary()
 		iv.pp.check()
 	}, iv.pp.adm.win)
-	iv.dlg.Resize(fyne.NewSize(640, 360))
+	iv.dlg.Resize(fyne.NewSize(820, 380))
 	iv.dlg.Show()
+}
+
+// ruleRow is one rule's line: its kind, the fields that kind uses, and
+// Remove. Changing the kind redraws the line with the new kind's fields.
+func (iv *inventory) ruleRow(idx int) fyne.CanvasObject {
+	r := &iv.rules[idx]
+	kinds := make([]string, len(model.RuleKinds))
+	for i, k := range model.RuleKinds {
+		kinds[i] = string(k)
+	}
+	kind := &widget.Select{Options: kinds, Selected: string(r.Kind), OnChanged: func(s string) {
+		if iv.rules[idx].Kind != model.RuleKind(s) {
+			iv.rules[idx].Kind = model.RuleKind(s)
+			iv.redraw()
+		}
+	}}
+	entry := func(text, hint string, set func(string)) *widget.Entry {
+		return &widget.Entry{Text: text, PlaceHolder: hint, OnChanged: set}
+	}
+	var fields []fyne.CanvasObject
+	switch r.Kind {
+	case model.RuleRegistry:
+		if r.View == "" {
+			r.View = model.RegistryView64
+		}
+		view := &widget.Select{Options: []string{"64-bit", "32-bit"}, Selected: string(r.View) + "-bit", OnChanged: func(s string) {
+			iv.rules[idx].View = model.RegistryView(strings.TrimSuffix(s, "-bit"))
+		}}
+		fields = []fyne.CanvasObject{
+			entry(r.Key, `HKLM\Software\Vendor\App`, func(s string) { iv.rules[idx].Key = s }),
+			entry(r.ValueName, "value name (empty: default)", func(s string) { iv.rules[idx].ValueName = s }),
+			entry(r.Value, "data (empty: exists)", func(s string) { iv.rules[idx].Value = s }),
+			view,
+		}
+	case model.RuleMSI:
+		fields = []fyne.CanvasObject{
+			entry(r.ProductCode, "MSI product code {GUID}", func(s string) { iv.rules[idx].ProductCode = s }),
+		}
+	default:
+		fields = []fyne.CanvasObject{
+			entry(r.Path, "path on the client", func(s string) { iv.rules[idx].Path = s }),
+			entry(r.Value, "size, sha256 or version", func(s string) { iv.rules[idx].Value = s }),
+		}
+	}
+	remove := &widget.Button{Text: "Remove", OnTapped: func() {
+		iv.rules = append(iv.rules[:idx:idx], iv.rules[idx+1:]...)
+		iv.redraw()
+	}}
+	return container.NewBorder(nil, nil, kind, remove, container.NewGridWithColumns(len(fields), fields...))
+}
+
+// tidyRule keeps what a rule's kind uses, trimmed and written as the model
+// wants it (HKEY_LOCAL_MACHINE as HKLM, a product code in braces and upper
+// case); ok is false for a rule left empty, which is dropped. What does not
+// parse stays as typed, for the package's check to name.
+func tidyRule(r model.DetectionRule) (model.DetectionRule, bool) {
+	out := model.DetectionRule{Kind: r.Kind}
+	switch r.Kind {
+	case model.RuleRegistry:
+		out.Key, out.ValueName, out.Value, out.View = strings.TrimSpace(r.Key), r.ValueName, r.Value, r.View
+		if k, err := model.ParseRegistryKey(out.Key); err == nil {
+			out.Key = k
+		}
+		return out, out.Key != ""
+	case model.RuleMSI:
+		out.ProductCode = strings.TrimSpace(r.ProductCode)
+		if c, err := model.ParseProductCode(out.ProductCode); err == nil {
+			out.ProductCode = c
+		}
+		return out, out.ProductCode != ""
+	}
+	out.Path, out.Value = strings.TrimSpace(r.Path), strings.TrimSpace(r.Value)
+	return out, out.Path != ""
 }
