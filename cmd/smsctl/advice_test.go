@@ -22,7 +22,7 @@ func TestShareFailuresSayWhatToDo(t *testing.T) {
 		name, url, user string
 		want            string
 	}{
-		{"wrong password", smb.URL("SITE"), "", "check the user name (--user or the URL's user@) and the password"},
+		{"wrong password", smb.URL("SITE"), "", "check the user name and the password (--user or the URL's user@; --password-env or --password-stdin)"},
 		{"nothing listens", "smb://127.0.0.1:1/SITE", "u", "check the server's name and port and that it is on, then try again"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

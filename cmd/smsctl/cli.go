@@ -488,20 +488,17 @@ type adviceError struct {
 func (a adviceError) Error() string { return a.err.Error() + "; " + a.advice }
 func (a adviceError) Unwrap() error { return a.err }
 
-// withShareAdvice tells the user what to do about a share that refused the
-// login or did not answer, unless the error already says it: the SMB layer
-// names what failed, not what the person at the prompt can change.
+// withShareAdvice adds share.Advice to an error of the client engine (the
+// admin API adds it itself), with the flags that carry the login.
 func withShareAdvice(err error) error {
-	if strings.Contains(err.Error(), "; check ") || strings.Contains(err.Error(), ": check ") {
+	switch a := share.Advice(err); a {
+	case "":
 		return err
+	case share.AdviceLogon:
+		return adviceError{err, a + " (--user or the URL's user@; --password-env or --password-stdin)"}
+	default:
+		return adviceError{err, a}
 	}
-	switch {
-	case errors.Is(err, share.ErrLogon):
-		return adviceError{err, "check the user name (--user or the URL's user@) and the password (--password-env or --password-stdin)"}
-	case errors.Is(err, share.ErrUnreachable):
-		return adviceError{err, "check the server's name and port and that it is on, then try again"}
-	}
-	return err
 }
 
 func isHelpFlag(s string) bool {

@@ -6,34 +6,19 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"strings"
 	"time"
 
 	"opensms/core/model"
 	"opensms/core/share"
 )
 
-// The one advice for a share that refuses the login or does not answer:
-// the SMB layer names what failed, not what the administrator can change.
-const (
-	adviceAuth        = "check the user name and the password"
-	adviceUnreachable = "check the server's name and port and that it is on, then try again"
-)
-
 // withAdvice is err's sentence with what to do about a share that refused
-// or did not answer, unless the sentence already says what to check.
+// or did not answer (share.Advice).
 func withAdvice(err error) string {
-	s := err.Error()
-	if strings.Contains(s, "; check ") || strings.Contains(s, ": check ") {
-		return s
+	if a := share.Advice(err); a != "" {
+		return err.Error() + "; " + a
 	}
-	switch {
-	case errors.Is(err, share.ErrLogon):
-		return s + "; " + adviceAuth
-	case errors.Is(err, share.ErrUnreachable):
-		return s + "; " + adviceUnreachable
-	}
-	return s
+	return err.Error()
 }
 
 // TestTimeout bounds Test connection: a server that does not answer in this
@@ -87,7 +72,7 @@ func explainShare(loc model.Location, as string, err error) error {
 	case errors.Is(err, share.ErrLogon) && as == "":
 		s = fmt.Sprintf("%s needs a user name: OpenSMS cannot log on to SMB shares anonymously", where)
 	case errors.Is(err, share.ErrLogon):
-		s = fmt.Sprintf("%s refused the login%s: %s (%v)", where, as, adviceAuth, rootCause(err))
+		s = fmt.Sprintf("%s refused the login%s: %s (%v)", where, as, share.AdviceLogon, rootCause(err))
 	case errors.Is(err, share.ErrNoShare), errors.Is(err, fs.ErrNotExist):
 		s = fmt.Sprintf("the server answered, but the share or folder %s does not exist", where)
 	case errors.Is(err, share.ErrUnreachable):
