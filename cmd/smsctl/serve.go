@@ -56,6 +56,12 @@ func serveSite(ctx context.Context, e *env, cfg watchdog.Config) error {
 		ctx, stopped = asService(ctx, serviceName(siteServicePrefix, abs))
 		defer stopped()
 	}
+	// A second service would find the store locked; say what holds it.
+	if c, err := adminapi.Attach(ctx, dir, e.buildVersion()); err == nil {
+		since := c.Started()
+		c.Close()
+		return fmt.Errorf("the site service for %s is already running (since %s)", dir, since.Local().Format("2006-01-02 15:04:05"))
+	}
 	st, err := e.store()
 	if err != nil {
 		return err

@@ -154,6 +154,10 @@ func TestSiteServiceServesAttachedConsolesAndStopsCleanly(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("run-once attached: %s", r)
 	}
+	r = runHere(&env{}, "--data", c.data, "watchdog", "serve")
+	if r.code != 1 || !strings.Contains(r.stderr, "the site service for "+c.data+" is already running (since ") {
+		t.Fatalf("a second service: %s", r)
+	}
 	r = runHere(&env{}, "--data", c.data, "key", "show")
 	if r.code != 0 || len(strings.TrimSpace(r.stdout)) < 16 {
 		t.Fatalf("key show attached: %s", r)
