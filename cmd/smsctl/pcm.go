@@ -1,10 +1,10 @@
 package main
 
-// The Package Command Manager without a window: the headless client agent.
-// Every verb is a thin shell over core/client's Engine, the same one the
-// PCM window drives. The client keeps its own store (storage/clientstore)
-// in --data, which defaults to the user's config directory +
-// /opensms-client, so that it never opens the Administrator's.
+// The Package Command Manager without a window. Every verb is a thin shell
+// over core/client's Engine, the same one the PCM window drives: the
+// client agent's (`pcm serve`, see pcmserve.go) when one answers, else one
+// in this process (see pcmattach.go). The client keeps its own store
+// (storage/clientstore) in --data, never in the Administrator's.
 
 import (
 	"context"
@@ -26,7 +26,7 @@ import (
 // clientVersion is reported in the inventory.
 const clientVersion = "smsctl-pcm/1"
 
-const pcmDataHelp = "--data DIR is the client's own data directory (default: the user's config directory + /opensms-client)"
+const pcmDataHelp = "--data DIR is the client's own data directory (default: the client agent's when it runs, else the user's config directory + /opensms-client; root's is " + "the machine-wide one)"
 
 func init() {
 	register(command{Name: "pcm", Summary: "the Package Command Manager without a window: enrol, list, run, serve", Verbs: []verb{
@@ -38,8 +38,10 @@ func init() {
 		{Name: "run", Args: "JOBID", NArgs: -1, Summary: "run an offered job now (again, if it ran), or with --due every automated mandatory job whose time has come", Setup: pcmRun,
 			Usage: "JOBID | --due [--json] [--slow-link]"},
 		{Name: "defer", Args: "JOBID", NArgs: 1, Summary: "postpone a mandatory job, as Later does in the window", Setup: pcmDefer},
-		{Name: "serve", Summary: "run the agent until SIGINT or SIGTERM: poll, run due automated jobs, report; logs to standard error", Setup: pcmServe,
+		{Name: "serve", Summary: "run the client agent until SIGINT or SIGTERM: poll, run due system background jobs, report, serve the PCM API on DATA/pcm.sock; logs to standard error", Setup: pcmServe,
 			Usage: "[--interval 5m] [--slow-link]"},
+		{Name: "install-service", Summary: "install the client agent for --data (default: the machine-wide one) as a system service (systemd, Windows service) and start it",
+			Usage: "[--print]", Setup: installServiceVerb(pcmServicePrefix, "OpenSMS client agent", func() []string { return []string{"pcm", "serve"} })},
 		{Name: "history", Summary: "list what ran on this computer, newest first", Setup: pcmHistory, Usage: "[--json]"},
 		{Name: "show", Summary: "show the enrolment: site, key fingerprint and computer name", Setup: pcmShow},
 	}})
@@ -60,10 +62,15 @@ func addPcmFlags(fs *flag.FlagSet, withSlowLink bool) *pcmFlags {
 	return p
 }
 
-// pcmDataDir is --data or the client's default, never the Administrator's.
+// pcmDataDir is where the engine's store is when this process runs it:
+// --data, else root's machine-wide directory (the agent's), else the
+// user's own; never the Administrator's.
 func pcmDataDir(e *env) (string, error) {
 	if e.dataDir != "" {
 		return e.dataDir, nil
+	}
+	if isRoot() {
+		return client.MachineDataDir(), nil
 	}
 	return model.DefaultDataDir(model.ClientDataName)
 }
@@ -128,7 +135,7 @@ func pcmEnroll(fs *flag.FlagSet) runFunc {
 				return usagef("--name: %v", err)
 			}
 		}
-		eng, closeEng, err := openEngine(e, p, nil, *name)
+		eng, closeEng, err := openPcm(ctx, e, p, *name)
 		if err != nil {
 			return err
 		}
@@ -202,7 +209,7 @@ func enrollFields(enr client.Enrollment) []field {
 func pcmShow(fs *flag.FlagSet) runFunc {
 	p := addPcmFlags(fs, false)
 	return func(ctx context.Context, e *env, _ []string) error {
-		eng, closeEng, err := openEngine(e, p, nil, "")
+		eng, closeEng, err := openPcm(ctx, e, p, "")
 		if err != nil {
 			return err
 		}
@@ -217,8 +224,8 @@ func pcmShow(fs *flag.FlagSet) runFunc {
 
 // openPolled opens the client's engine and polls it (see pollOrWarn); the
 // caller closes the engine, also when the poll's error is returned.
-func openPolled(ctx context.Context, e *env, p *pcmFlags) (*client.Engine, func() error, error) {
-	eng, closeEng, err := openEngine(e, p, nil, "")
+func openPolled(ctx context.Context, e *env, p *pcmFlags) (pcmEngine, func() error, error) {
+	eng, closeEng, err := openPcm(ctx, e, p, "")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -231,7 +238,7 @@ func openPolled(ctx context.Context, e *env, p *pcmFlags) (*client.Engine, func(
 
 // pollOrWarn polls; when the site cannot be reached it warns and goes on
 // with the offers kept from the last good poll, which were verified.
-func pollOrWarn(ctx context.Context, e *env, eng *client.Engine) error {
+func pollOrWarn(ctx context.Context, e *env, eng pcmEngine) error {
 	_, err := eng.Poll(ctx)
 	switch {
 	case err == nil:
@@ -404,30 +411,10 @@ func pcmDefer(fs *flag.FlagSet) runFunc {
 	}
 }
 
-func pcmServe(fs *flag.FlagSet) runFunc {
-	interval := fs.Duration("interval", client.DefaultInterval, "time between two polls")
-	p := addPcmFlags(fs, true)
-	return func(ctx context.Context, e *env, _ []string) error {
-		if *interval <= 0 {
-			return usagef("--interval %v must be positive", *interval)
-		}
-		var h slog.Handler = slog.NewTextHandler(e.stderr, nil)
-		if e.json {
-			h = slog.NewJSONHandler(e.stderr, nil)
-		}
-		eng, closeEng, err := openEngine(e, p, slog.New(h), "")
-		if err != nil {
-			return err
-		}
-		defer closeEng()
-		return engineErr(eng.Serve(ctx, *interval, nil))
-	}
-}
-
 func pcmHistory(fs *flag.FlagSet) runFunc {
 	p := addPcmFlags(fs, false)
 	return func(ctx context.Context, e *env, _ []string) error {
-		eng, closeEng, err := openEngine(e, p, nil, "")
+		eng, closeEng, err := openPcm(ctx, e, p, "")
 		if err != nil {
 			return err
 		}

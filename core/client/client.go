@@ -214,6 +214,8 @@ type RunningCommand struct {
 	Proc string `json:"proc,omitempty"`
 	// Agent is the process id of the engine that ran it.
 	Agent int `json:"agent"`
+	// Attempts counts this run among the job's runs in its generation.
+	Attempts int `json:"attempts"`
 }
 
 // Download is an archive download in progress (its bytes sit in a .part
@@ -322,6 +324,9 @@ type Engine struct {
 	last      map[string]HistoryEntry   // newest history entry per job
 	downloads map[string]Download       // by archive hash, while it downloads
 	stuck     map[string]RunningCommand // interrupted runs whose processes would not stop
+
+	watchMu  sync.Mutex
+	watchers map[chan Event]struct{}
 
 	osOnce sync.Once
 	osVer  string

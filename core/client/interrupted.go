@@ -64,6 +64,7 @@ func (e *Engine) storeInterrupted(ctx context.Context, m RunningCommand) error {
 		Generation: m.Generation, Started: m.Started, Finished: now, State: model.TargetFailed, Error: msg}
 	if rec.Generation == m.Generation {
 		rec.State = model.TargetFailed
+		rec.Attempts = max(rec.Attempts, m.Attempts)
 		rec.Ran = rec.Ran || !early
 		if enr := e.enr; enr != nil {
 			rec.Pending = &protocol.Status{

@@ -43,6 +43,7 @@ func (e *Engine) Poll(ctx context.Context) ([]Offer, error) {
 	e.mu.Lock()
 	e.polled, e.pollErr = e.cfg.Now(), err
 	e.mu.Unlock()
+	e.publishOffers()
 	return e.Offers(), err
 }
 

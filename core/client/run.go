@@ -102,7 +102,7 @@ func (e *Engine) runDue(ctx context.Context, which func(Offer) bool, progress fu
 			pf = func(p Progress) { progress(job, p) }
 		}
 		h, err := e.runJob(ctx, o.Job, true, pf)
-		if errors.Is(err, errNotDue) || errors.Is(err, ErrRunning) {
+		if errors.Is(err, ErrNotDue) || errors.Is(err, ErrRunning) {
 			continue // something else ran it meanwhile
 		}
 		if !h.Started.IsZero() {
@@ -115,7 +115,16 @@ func (e *Engine) runDue(ctx context.Context, which func(Offer) bool, progress fu
 	return hs, errors.Join(errs...)
 }
 
-var errNotDue = errors.New("job is no longer due")
+// ErrNotDue: RunIfDue found the job no longer due (it ran meanwhile, or
+// was deferred or withdrawn).
+var ErrNotDue = errors.New("job is no longer due")
+
+// RunIfDue runs an offered job only if it is due once the run lock is
+// held: what a window's countdown runs when it ends, so that two windows
+// counting the same job down run it once.
+func (e *Engine) RunIfDue(ctx context.Context, job string, progress func(Progress)) (HistoryEntry, error) {
+	return e.runJob(ctx, job, true, progress)
+}
 
 // runJob finds the offer, marks it running and runs it; with onlyDue it
 // runs it only if it is still due once the run lock is held.
@@ -156,15 +165,24 @@ func (e *Engine) runJob(ctx context.Context, job string, onlyDue bool, progress 
 		return HistoryEntry{}, fmt.Errorf("job %s: %w", job, ErrNotOffered)
 	}
 	if onlyDue && offer.State != OfferDue {
-		return HistoryEntry{}, fmt.Errorf("job %s: %w", job, errNotDue)
+		return HistoryEntry{}, fmt.Errorf("job %s: %w", job, ErrNotDue)
 	}
 	if err := e.leftoverGone(job); err != nil {
 		return HistoryEntry{}, err
 	}
-	if progress == nil {
-		progress = func(Progress) {}
+	caller := progress
+	progress = func(p Progress) {
+		if caller != nil {
+			caller(p)
+		}
+		e.publish(Event{Kind: EventProgress, Job: job, Progress: &p})
 	}
-	return e.run(ctx, enr, offer.Offer, offer.DueAt, progress)
+	e.publishOffers() // it shows as running now
+	h, err := e.run(ctx, enr, offer.Offer, offer.DueAt, progress)
+	if !h.Started.IsZero() {
+		e.publish(Event{Kind: EventFinished, Job: job, Result: &h})
+	}
+	return h, err
 }
 
 // run does one run of offer o, due at dueAt (zero: not mandatory). The run
@@ -210,7 +228,7 @@ func (e *Engine) run(ctx context.Context, enr Enrollment, o protocol.Offer, dueA
 	var res execResult
 	if err == nil {
 		mark := RunningCommand{Job: o.Job, Generation: o.Generation, Package: o.Package, PackageName: o.PackageName,
-			Command: o.Command.Name, Started: h.Started, DueAt: dueAt.UTC(), Agent: os.Getpid()}
+			Command: o.Command.Name, Started: h.Started, DueAt: dueAt.UTC(), Agent: os.Getpid(), Attempts: rec.Attempts}
 		if perr := e.st.PutRunning(ctx, mark); perr != nil {
 			// Unrecorded, a run that outlived this engine could start twice.
 			err = &runFailure{msg: fmt.Sprintf("the command was not started: %v", perr), transient: true}
@@ -537,5 +555,6 @@ func (e *Engine) Defer(ctx context.Context, job string) (int, error) {
 		return 0, err
 	}
 	e.log.Info("job deferred", "job", job, "until", rec.DeferredUntil, "left", o.DeferralsLeft-1)
+	e.publishOffers()
 	return o.DeferralsLeft - 1, nil
 }

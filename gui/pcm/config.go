@@ -28,6 +28,12 @@ type Config struct {
 	Clock Clock
 	// Icon is the window and tray icon. Default: a computer from the theme.
 	Icon fyne.Resource
+	// Attached, when set, says in the status bar that the window is
+	// attached to the client agent (e.g. "attached to the client agent
+	// since 08:30"): packages then run with the computer's rights, and the
+	// window leaves system background tasks to the agent, counting down
+	// only the mandatory jobs that wait for the user.
+	Attached string
 	// NoTray keeps the window out of the system tray: closing it then
 	// quits. Set it where no tray can show (see TrayLikely), or the user
 	// would close the window and have no way back to it.

@@ -9,6 +9,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"opensms/core/client"
 	"opensms/core/model"
 	"opensms/core/share"
 )
@@ -270,4 +271,23 @@ func stateText(o Offer) string {
 		return s
 	}
 	return capitalise(string(o.State))
+}
+
+// unattended reports whether an offer is an automated system background
+// task, which the client agent runs at its mandatory time by itself.
+func unattended(o Offer) bool { return client.Unattended(o) }
+
+// runsText says who runs an offer at its mandatory time: the agent by
+// itself (a system background task), or this window after a countdown the
+// user sees.
+func runsText(o Offer, attached bool) string {
+	switch {
+	case unattended(o) && attached:
+		return "As a system background task: the client agent runs it at its mandatory time, even with nobody logged on"
+	case unattended(o):
+		return "As a system background task: at its mandatory time, even with nobody logged on, once the client agent runs"
+	case o.NeedsInput:
+		return "Waits for you: it needs your input, so it runs only when you start it or after a countdown in this window"
+	}
+	return "Waits for you: it runs when you start it, or at its mandatory time after a countdown in this window"
 }

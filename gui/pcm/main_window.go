@@ -61,7 +61,7 @@ type mainWindow struct {
 	hDetail    *widget.Label
 	hOutput    *widget.TextGrid
 
-	dTitle, dComment, dCommand, dSize, dServers, dMandatory, dLast *widget.Label
+	dTitle, dComment, dCommand, dSize, dServers, dMandatory, dRuns, dLast *widget.Label
 
 	step   *widget.Label
 	bar    *widget.ProgressBar
@@ -128,7 +128,7 @@ func (m *mainWindow) buildUI() {
 
 	newValue := func() *widget.Label { return &widget.Label{Wrapping: fyne.TextWrapWord, Selectable: true} }
 	m.dTitle = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord, Text: "Select an offer to see its details."}
-	m.dComment, m.dCommand, m.dSize, m.dServers, m.dMandatory, m.dLast = newValue(), newValue(), newValue(), newValue(), newValue(), newValue()
+	m.dComment, m.dCommand, m.dSize, m.dServers, m.dMandatory, m.dRuns, m.dLast = newValue(), newValue(), newValue(), newValue(), newValue(), newValue(), newValue()
 	field := func(name string) *widget.Label {
 		return &widget.Label{Text: name, TextStyle: fyne.TextStyle{Bold: true}}
 	}
@@ -138,6 +138,7 @@ func (m *mainWindow) buildUI() {
 		field("Size"), m.dSize,
 		field("Servers"), m.dServers,
 		field("Mandatory"), m.dMandatory,
+		field("Runs"), m.dRuns,
 		field("Last run"), m.dLast,
 	))
 
@@ -349,6 +350,9 @@ func (m *mainWindow) updateStatus() {
 	}
 	n := pendingCount(m.offers)
 	parts = append(parts, fmt.Sprintf("%d offered, %d pending", len(m.offers), n))
+	if m.p.cfg.Attached != "" {
+		parts = append(parts, m.p.cfg.Attached)
+	}
 	m.status.SetText(strings.Join(parts, " · "))
 	title := windowTitle
 	if n > 0 {
@@ -440,7 +444,7 @@ func (m *mainWindow) showDetails() {
 	o, ok := m.selectedOffer()
 	if !ok {
 		m.dTitle.SetText("Select an offer to see its details.")
-		for _, l := range []*widget.Label{m.dComment, m.dCommand, m.dSize, m.dServers, m.dMandatory, m.dLast} {
+		for _, l := range []*widget.Label{m.dComment, m.dCommand, m.dSize, m.dServers, m.dMandatory, m.dRuns, m.dLast} {
 			l.SetText("")
 		}
 		m.execute.Disable()
@@ -456,6 +460,7 @@ func (m *mainWindow) showDetails() {
 	}
 	m.dServers.SetText(orDash(strings.Join(names, ", ")))
 	m.dMandatory.SetText(mandatoryText(o))
+	m.dRuns.SetText(runsText(o, m.p.cfg.Attached != ""))
 	m.dLast.SetText(lastRunText(o.Last))
 	if m.running == "" {
 		m.execute.Enable()
@@ -688,6 +693,9 @@ func (m *mainWindow) checkDue() {
 	for _, o := range m.offers {
 		if o.State != OfferDue || o.Job == m.running || slices.Contains(m.runQueue, o.Job) {
 			continue
+		}
+		if m.p.cfg.Attached != "" && unattended(o) {
+			continue // the agent runs it by itself
 		}
 		m.countdown = newCountdownDialog(m, o)
 		m.countdown.show()
