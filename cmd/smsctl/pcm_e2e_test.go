@@ -11,6 +11,8 @@ import (
 
 	"opensms/core/client"
 	"opensms/core/model"
+	"opensms/core/pack"
+	"opensms/core/pack/packtest"
 	"opensms/storage/sambatest"
 )
 
@@ -177,5 +179,35 @@ func TestPcmEndToEndHardenedServers(t *testing.T) {
 			}
 			s.complete(t, id, "hardened")
 		})
+	}
+}
+
+// An archive swapped on the distribution servers for a valid one of the
+// same size (whose script would leave the effect) is refused by its hash:
+// nothing runs, and the run says so.
+func TestPcmTamperedArchiveRefused(t *testing.T) {
+	s := newPcmSite(t)
+	id := s.job(t, "signed")
+	s.admin.ok("watchdog", "run-once")
+	var view struct {
+		Job model.Job `json:"job"`
+	}
+	s.admin.okJSON(&view, "job", "status", id)
+	evil := t.TempDir()
+	os.WriteFile(filepath.Join(evil, "install.sh"), []byte("echo evil > "+filepath.Join(s.out, "signed")+"\n"), 0o644)
+	sub := packtest.Substitute(t, evil, view.Job.Status.ArchiveSize)
+	for _, dir := range []string{s.dist1.Dir("DIST1"), s.site.Dir("DIST2")} {
+		arc := filepath.Join(dir, view.Job.Package, view.Job.Status.Archive+pack.ArchiveExt)
+		if err := os.WriteFile(arc, sub, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.client.ok("pcm", "enroll", "--site-share", s.site.URL("SITE"), "--password-env", "SMB_PW", "--name", "PC001", "--trust", s.fp)
+	r := s.client.run("pcm", "run", "--due")
+	if r.code == 0 || !strings.Contains(r.stderr+r.stdout, "does not match the signed hash") {
+		t.Fatalf("pcm run --due with the archive swapped: %s", r)
+	}
+	if _, err := os.Stat(filepath.Join(s.out, "signed")); err == nil {
+		t.Fatal("the swapped archive ran")
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"opensms/core/client"
 	"opensms/core/model"
 	"opensms/core/pack"
+	"opensms/core/pack/packtest"
 	"opensms/core/protocol"
 	"opensms/storage/clientstore"
 	"opensms/storage/sambatest"
@@ -320,13 +321,15 @@ func TestEndToEndTamperedInstructionsRefused(t *testing.T) {
 func TestEndToEndErrorsAreSentences(t *testing.T) {
 	site := newTestSite(t, "PC001")
 	site.instruct(site.offer("S0100003", "Team Tool", nil))
-	// The archive on the distribution share is not what the site signed.
-	arc := filepath.Join(site.srv.Dir(distShare), site.pkg, site.archive+pack.ArchiveExt)
-	junk := make([]byte, site.size)
-	if _, err := rand.Read(junk); err != nil {
+	// The archive on the distribution share is not what the site signed:
+	// a valid one of the same size whose script would leave the marker,
+	// so only the hash check stands between it and running.
+	evil := t.TempDir()
+	if err := os.WriteFile(filepath.Join(evil, "install.sh"), []byte("echo evil > '"+site.marker+"'\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(arc, junk, 0o644); err != nil {
+	arc := filepath.Join(site.srv.Dir(distShare), site.pkg, site.archive+pack.ArchiveExt)
+	if err := os.WriteFile(arc, packtest.Substitute(t, evil, site.size), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	clock := newFakeClock(time.Now())
@@ -339,7 +342,7 @@ func TestEndToEndErrorsAreSentences(t *testing.T) {
 	h.until("the failed run", func() bool { return h.m.running == "" && bannerShown(h.m) })
 	got := h.m.bannerText.Text
 	t.Logf("verification: %s", got)
-	if !strings.HasPrefix(got, "Could not run Team Tool 1.0: ") || strings.Contains(got, "\n") || !strings.HasSuffix(got, ".") {
+	if !strings.HasPrefix(got, "Could not run Team Tool 1.0: ") || !strings.Contains(got, "signed hash") || strings.Contains(got, "\n") || !strings.HasSuffix(got, ".") {
 		t.Errorf("banner %q", got)
 	}
 	if _, err := os.Stat(site.marker); err == nil {
