@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -31,9 +32,15 @@ type pcmSite struct {
 
 func newPcmSite(t *testing.T) *pcmSite { return newHardenedPcmSite(t, sambatest.Plain) }
 
-// newHardenedPcmSite is newPcmSite with both smbd hardened by p.
+// newHardenedPcmSite is newPcmSite with both smbd hardened by p and, when
+// hardened, slow to write as a busy server is (every write waits for the
+// disk, one thread does them): Samba then answers writes with interim
+// responses, which are not signed.
 func newHardenedPcmSite(t *testing.T, p sambatest.Profile) *pcmSite {
 	opt := sambatest.Options{User: "opensms", Password: "pcm-e2e-" + fmt.Sprint(os.Getpid()), Profile: p}
+	if p != sambatest.Plain {
+		opt.Global = []string{"sync always = yes", "aio max threads = 1"}
+	}
 	siteOpt, distOpt := opt, opt
 	siteOpt.Shares, distOpt.Shares = []string{"SITE", "DIST2"}, []string{"DIST1"}
 	s := &pcmSite{site: sambatest.Start(t, siteOpt), dist1: sambatest.Start(t, distOpt), out: t.TempDir()}
@@ -51,8 +58,16 @@ func newHardenedPcmSite(t *testing.T, p sambatest.Profile) *pcmSite {
 
 // job makes a package whose script writes effect into s.out, and a
 // mandatory job of it for PC001; it returns the job's ID.
-func (s *pcmSite) job(t *testing.T, effect string) string {
+func (s *pcmSite) job(t *testing.T, effect string) string { return s.jobWith(t, effect, 0) }
+
+// jobWith is job with a package that also holds payload random bytes.
+func (s *pcmSite) jobWith(t *testing.T, effect string, payload int) string {
 	src := t.TempDir()
+	if payload > 0 {
+		b := make([]byte, payload)
+		rand.Read(b)
+		os.WriteFile(filepath.Join(src, "payload.bin"), b, 0o644)
+	}
 	script := fmt.Sprintf("echo \"$OPENSMS_JOB ran on $OPENSMS_COMPUTER\" > %s\necho installed\n", filepath.Join(s.out, effect))
 	os.WriteFile(filepath.Join(src, "install.sh"), []byte(script), 0o644)
 	pkg := strings.TrimSpace(s.admin.ok("package", "add", "--name", "Hello "+effect, "--version", "1.0", "--source", src,
@@ -169,7 +184,9 @@ func TestPcmEndToEndHardenedServers(t *testing.T) {
 	for _, p := range sambatest.Profiles {
 		t.Run(p.String(), func(t *testing.T) {
 			s := newHardenedPcmSite(t, p)
-			id := s.job(t, "hardened")
+			// Big enough that Samba answers writes asynchronously, with
+			// unsigned interim answers.
+			id := s.jobWith(t, "hardened", 24<<20)
 			if out := s.admin.ok("watchdog", "run-once"); !strings.Contains(out, "offered to 1 computer") {
 				t.Fatalf("run-once did not offer the job:\n%s", out)
 			}

@@ -16,7 +16,7 @@ import (
 func TestShareSentenceNamesTheCause(t *testing.T) {
 	const pw = "QaSecretPw77"
 	auth := fmt.Errorf(`connecting to \\127.0.0.1:34619\SITE: logging on to \\127.0.0.1:34619\SITE as opensms: wrong user name or password: %w: %w (response error: The attempted logon is invalid.)`, share.ErrLogon, share.ErrAuth)
-	signing := fmt.Errorf(`connecting to \\127.0.0.1:34619\SITE: an answer from the server failed its signature check: the server does not sign though this server entry requires signing, or something on the way changed it; let the server sign (Samba: server signing = mandatory; Windows: RequireSecuritySignature) or clear Require signing: %w`, share.ErrSecurity)
+	signing := fmt.Errorf(`connecting to \\127.0.0.1:34619\SITE: an answer from the server failed its signature check while signing is required (by the server, or by this server entry's Require signing): the server did not sign it, or something on the way changed it; a server that does not sign must be made to (Samba: server signing = mandatory; Windows: RequireSecuritySignature), or Require signing cleared here: %w`, share.ErrSecurity)
 	down := fmt.Errorf(`connecting to \\127.0.0.1:34619\SITE: %w: dial tcp 127.0.0.1:34619: connect: connection refused`, share.ErrUnreachable)
 	noShare := fmt.Errorf(`connecting to \\127.0.0.1:34619\NOPE: %w`, share.ErrNoShare)
 	other := errors.New("site.json is not signed")

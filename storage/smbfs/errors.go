@@ -82,7 +82,7 @@ func classify(ctx context.Context, err error) error {
 	if errors.As(err, &ie) {
 		switch ie.Message {
 		case "packet failed signature verification":
-			return fmt.Errorf("an answer from the server failed its signature check: the server does not sign though this server entry requires signing, or something on the way changed it; let the server sign (Samba: server signing = mandatory; Windows: RequireSecuritySignature) or clear Require signing: %w", share.ErrSecurity)
+			return fmt.Errorf("an answer from the server failed its signature check while signing is required (by the server, or by this server entry's Require signing): the server did not sign it, or something on the way changed it; a server that does not sign must be made to (Samba: server signing = mandatory; Windows: RequireSecuritySignature), or Require signing cleared here: %w", share.ErrSecurity)
 		case "guest account doesn't support signing", "anonymous account doesn't support signing":
 			return fmt.Errorf("the server let the user in only as a guest, who cannot sign: it does not know the user or the password: %w: %w", share.ErrLogon, share.ErrAuth)
 		}

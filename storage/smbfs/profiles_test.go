@@ -113,7 +113,11 @@ func TestProfiles(t *testing.T) {
 // required: with signing mandatory and Samba's default aio, writes work,
 // and the tap shows the interim answers were there.
 func TestSigningWithAsyncIO(t *testing.T) {
-	srv := sambatest.Start(t, sambatest.Options{Profile: sambatest.SigningMandatory})
+	// A server slow to write, as a busy one is: every write waits for the
+	// disk, and one thread does them all, so writes outlast the half
+	// millisecond after which Samba answers with an interim response.
+	srv := sambatest.Start(t, sambatest.Options{Profile: sambatest.SigningMandatory,
+		Global: []string{"sync always = yes", "aio max threads = 1"}})
 	tp := newTap(t, srv.Location(dist).Addr())
 	loc := srv.Location(dist)
 	loc.Port = tp.port()
