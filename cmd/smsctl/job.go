@@ -26,6 +26,7 @@ func init() {
 		{Name: "status", Args: "ID", NArgs: 1, Summary: "show a job: its state, sub-statuses, servers and computers", Setup: jobStatus},
 		{Name: "cancel", Args: "ID", NArgs: 1, Summary: "cancel a job that has not finished", Setup: jobCancel},
 		{Name: "rm", Args: "ID", NArgs: 1, Summary: "remove a job that is pending or finished", Setup: jobRm},
+		rerunVerb,
 	}})
 }
 
@@ -156,22 +157,29 @@ func jobList(fs *flag.FlagSet) runFunc {
 			return err
 		}
 		return list(e, jobs, []string{"ID", "TYPE", "PACKAGE", "TARGET", "STATE", "SENDING", "WORKING", "COMPUTERS", "PRIORITY", "START AFTER"}, func(j model.Job) []string {
-			return []string{j.ID, j.Type.String(), j.Package, j.Target.String(), j.Status.State.String(),
+			return []string{j.ID, j.Type.String(), j.Package, j.Target.String(), stateLine(j.Status),
 				orDash(string(j.Status.Sending)), orDash(string(j.Status.Working)), computersDone(j.Status),
 				string(j.Schedule.Priority), when(j.Schedule.StartAfter)}
 		})
 	})
 }
 
+// computersDone says how many of a Run Command job's computers have a
+// result: "1/3" (how they stand is in stateLine).
 func computersDone(s model.JobStatus) string {
 	if s.TargetsTotal == 0 {
 		return "-"
 	}
-	out := fmt.Sprintf("%d/%d", s.TargetsDone, s.TargetsTotal)
-	if s.TargetsFailed > 0 {
-		out += fmt.Sprintf(" (%d failed)", s.TargetsFailed)
+	return fmt.Sprintf("%d/%d", s.TargetsDone, s.TargetsTotal)
+}
+
+// stateLine is a job's state with its computers' outcomes beside it:
+// "failed (1 failed, 1 not applicable)".
+func stateLine(s model.JobStatus) string {
+	if o := s.Outcomes(); o != "" {
+		return s.State.String() + " (" + o + ")"
 	}
-	return out
+	return s.State.String()
 }
 
 func jobStatus(fs *flag.FlagSet) runFunc {
@@ -187,7 +195,7 @@ func jobStatus(fs *flag.FlagSet) runFunc {
 			{"package", j.Package},
 			{"command", orDash(j.Run.Command)},
 			{"target", j.Target.String()},
-			{"state", s.State.String()},
+			{"state", stateLine(s)},
 			{"sending", orDash(string(s.Sending))},
 			{"working", orDash(string(s.Working))},
 			{"archive", orDash(archiveLine(s))},
@@ -237,7 +245,10 @@ func serverLine(ss model.ServerStatus) string {
 }
 
 func computerLine(t model.TargetStatus) string {
-	parts := []string{orDash(string(t.State))}
+	parts := []string{t.Outcome()}
+	if t.Gen() > 1 {
+		parts = append(parts, fmt.Sprintf("run %d", t.Gen()))
+	}
 	if t.ExitCode != nil {
 		parts = append(parts, fmt.Sprintf("exit code %d", *t.ExitCode))
 	}

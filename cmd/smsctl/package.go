@@ -16,7 +16,7 @@ import (
 )
 
 func init() {
-	register(command{Name: "package", Summary: "manage packages and their command lines", Verbs: []verb{
+	register(command{Name: "package", Summary: "manage packages, their command lines and detection rules", Verbs: append([]verb{
 		{Name: "add", Summary: "add a package and print its new ID", Setup: packageAdd,
 			Usage: "--name NAME --version V --source DIR [--comment TEXT] [--command-name NAME --command CMD --platform P,P|any [--automated] ...]"},
 		{Name: "command add", Args: "ID", NArgs: 1, Summary: "add a command line to a package", Setup: packageCommandAdd,
@@ -27,7 +27,7 @@ func init() {
 		{Name: "list", Summary: "list packages", Setup: packageList},
 		{Name: "show", Args: "ID", NArgs: 1, Summary: "show a package and its command lines", Setup: packageShow},
 		{Name: "rm", Args: "ID", NArgs: 1, Summary: "remove a package that no unfinished job uses", Setup: packageRm},
-	}})
+	}, detectVerbs...)})
 }
 
 // cmdLineFlags are one command line's flags, shared by package add and
@@ -238,6 +238,7 @@ func packageShow(fs *flag.FlagSet) runFunc {
 			}
 			fields = append(fields, field{"command " + strconv.Quote(c.Name), desc})
 		}
+		fields = append(fields, detectionFields(p)...)
 		return e.show(p, fields)
 	})
 }
