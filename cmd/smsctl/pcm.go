@@ -286,7 +286,7 @@ func lastText(h *client.HistoryEntry) string {
 	if h == nil {
 		return "never"
 	}
-	s := when(h.Started) + " " + string(h.State)
+	s := when(h.Started) + " " + h.Outcome()
 	if h.ExitCode != nil {
 		s += fmt.Sprintf(" (exit %d)", *h.ExitCode)
 	}
@@ -378,7 +378,7 @@ func (r *runPrinter) progress(job string, p client.Progress) {
 }
 
 func (r *runPrinter) summary(h client.HistoryEntry) {
-	line := fmt.Sprintf("%s: %s", h.Job, h.State)
+	line := fmt.Sprintf("%s: %s", h.Job, h.Outcome())
 	if h.ExitCode != nil {
 		line += fmt.Sprintf(", exit code %d", *h.ExitCode)
 	}
@@ -430,7 +430,7 @@ func pcmHistory(fs *flag.FlagSet) runFunc {
 			if h.ExitCode != nil {
 				exit = fmt.Sprint(*h.ExitCode)
 			}
-			rows = append(rows, []string{when(h.Started), h.Job, h.Package, h.Command, string(h.State), exit, orDash(string(h.Reboot)), orDash(h.Error)})
+			rows = append(rows, []string{when(h.Started), h.Job, h.Package, h.Command, h.Outcome(), exit, orDash(string(h.Reboot)), orDash(h.Error)})
 		}
 		return e.table(hs, []string{"STARTED", "JOB", "PACKAGE", "COMMAND", "STATE", "EXIT", "REBOOT", "ERROR"}, rows)
 	}

@@ -233,12 +233,15 @@ func notApplicable(c model.CommandLine, comps []model.Computer) string {
 		}
 		parts[i] = fmt.Sprintf("%d %s %s (%s)", len(names), verb, p, shown)
 	}
-	total := "1 target computer"
+	total, they := "1 target computer", "they"
 	if len(comps) > 1 {
 		total = fmt.Sprintf("%d target computers", len(comps))
 	}
-	return fmt.Sprintf("%d of %s cannot run command line %q, which runs on %s: %s; they will not be offered the job and will read not applicable",
-		n, total, c.Name, c.PlatformText(), strings.Join(parts, ", "))
+	if n == 1 {
+		they = "it"
+	}
+	return fmt.Sprintf("%d of %s cannot run command line %q, which runs on %s: %s; %s will not be offered the job and will read not applicable",
+		n, total, c.Name, c.PlatformText(), strings.Join(parts, ", "), they)
 }
 
 // UpdateJob implements API. The watchdog makes the final check that the

@@ -248,6 +248,15 @@ type HistoryEntry struct {
 	AlreadyInstalled bool `json:"already_installed,omitempty"`
 }
 
+// Outcome says how the run ended in a few words: "complete", "failed",
+// "complete, already installed".
+func (h HistoryEntry) Outcome() string {
+	if h.AlreadyInstalled {
+		return string(h.State) + ", already installed"
+	}
+	return string(h.State)
+}
+
 // State is what the engine persists. storage/clientstore implements it on
 // Badger; every method is safe for concurrent use. Getters return an error
 // wrapping model.ErrNotFound when there is nothing.

@@ -83,7 +83,7 @@ func (s *Service) applicability(ctx context.Context, w *world, rj *runJob) {
 			continue
 		}
 		if ts.Move(model.TargetNotApplicable, w.now) == nil {
-			ts.LastError = fmt.Sprintf("not applicable: %s is %s, and command line %q runs on %s", c, p, cmd.Name, cmd.PlatformText())
+			ts.LastError = fmt.Sprintf("%s is %s, and command line %q runs on %s", c, p, cmd.Name, cmd.PlatformText())
 			rj.dirty[c] = true
 			n++
 		}

@@ -78,7 +78,10 @@ func (s *Service) rerunLocked(ctx context.Context, id string, r Rerun) (model.Jo
 	}
 	want := model.NormalizeComputerName(r.Computer)
 	var chosen []model.TargetStatus
-	for _, ts := range list {
+	all := map[string]*model.TargetStatus{}
+	for i := range list {
+		ts := &list[i]
+		all[ts.Computer] = ts
 		var pick bool
 		switch r.Scope {
 		case RerunFailed:
@@ -92,7 +95,7 @@ func (s *Service) rerunLocked(ctx context.Context, id string, r Rerun) (model.Jo
 		}
 		if pick {
 			ts.Rerun(now)
-			chosen = append(chosen, ts)
+			chosen = append(chosen, *ts)
 		}
 	}
 	if len(chosen) == 0 {
@@ -107,8 +110,12 @@ func (s *Service) rerunLocked(ctx context.Context, id string, r Rerun) (model.Jo
 	if err := s.st.PutTargetStatuses(ctx, chosen...); err != nil {
 		return j, 0, fmt.Errorf("running job %s again: %w", id, err)
 	}
+	tally(&j.Status, all) // the counts say "waiting" for them at once
 	j.Status.Reruns++
 	j.Status.LastError = ""
+	// The fix may be in the package's source: Send looks at it again (an
+	// unchanged source keeps its archive, so nothing is pushed again).
+	j.Status.Sending = model.PhaseNone
 	j.Status.Updated = now
 	if err := s.st.UpdateJob(ctx, j); err != nil {
 		return j, 0, fmt.Errorf("running job %s again: %w", id, err)

@@ -41,6 +41,11 @@ func (s *Service) send(ctx context.Context, w *world, j *model.Job) bool {
 		return false
 	}
 	j.Status.Sending = model.PhaseComplete
+	if j.Status.Archive != "" && j.Status.Archive != a.SHA256 {
+		// A new archive (the source changed before a re-run): the servers
+		// hold the old one, so every one is pushed to again.
+		j.Status.Servers, j.Status.Working = nil, model.PhaseNone
+	}
 	j.Status.Archive, j.Status.ArchiveSize = a.SHA256, a.Size
 	if err := s.saveJob(ctx, j); err != nil {
 		return false
