@@ -17,10 +17,17 @@ import (
 // detectVerbs are registered with the package noun (see package.go).
 var detectVerbs = []verb{
 	{Name: "detect add", Args: "ID", NArgs: 1, Summary: "add a detection rule: how a client tells the package is installed", Setup: detectAdd,
-		Usage: "ID --kind file-exists|size|sha256|version --path PATH [--value V]\n\n" +
+		Usage: "ID --kind file-exists|size|sha256|version --path PATH [--value V]\n" +
+			"   or: ID --kind registry --key KEY [--value-name NAME] [--value DATA] [--view 64|32]\n" +
+			"   or: ID --kind msi --product-code {GUID}\n\n" +
 			"PATH may hold environment variables, expanded on the client: %ProgramFiles%\\App\\app.exe, $HOME/.app.\n" +
 			"V is the size in bytes, the SHA-256 in hex, or a version (2.1.0.5), optionally after =, !=, <, <=, >, >=;\n" +
 			"a version rule reads a Windows program's file version, or the first line of any other file.\n" +
+			"A registry rule (Windows) reads value NAME (none: the key's default value) of KEY, e.g.\n" +
+			"HKLM\\Software\\Vendor\\App, in the 64-bit registry or the 32-bit one (WOW6432Node); DATA is the data\n" +
+			"expected (none: the value exists): text as written, a number in decimal or 0x hex, other types in hex.\n" +
+			"An msi rule (Windows) holds when Windows Installer has the product installed for the computer.\n" +
+			"Elsewhere, registry and msi rules are not applicable: never installed.\n" +
 			"Rules must all hold unless 'package detect logic' says otherwise."},
 	{Name: "detect list", Args: "ID", NArgs: 1, Summary: "list a package's detection rules and how they combine", Setup: detectList},
 	{Name: "detect rm", Args: "ID N", NArgs: 2, Summary: "remove detection rule N (1 is the first)", Setup: detectRm},
@@ -28,14 +35,30 @@ var detectVerbs = []verb{
 }
 
 func detectAdd(fs *flag.FlagSet) runFunc {
-	kind := fs.String("kind", "", "rule `kind`: file-exists, size, sha256 or version")
+	kind := fs.String("kind", "", "rule `kind`: file-exists, size, sha256, version, registry or msi")
 	path := fs.String("path", "", "the file's `PATH` on the client")
-	value := fs.String("value", "", "the size, SHA-256 or version `V` expected")
+	value := fs.String("value", "", "the size, SHA-256, version or registry data `V` expected")
+	w := registryMSIFlags{
+		key:     fs.String("key", "", "registry `KEY` with its hive, e.g. HKLM\\Software\\Vendor\\App"),
+		name:    fs.String("value-name", "", "registry value `NAME` (default: the key's default value)"),
+		view:    fs.String("view", string(model.RegistryView64), "registry `view` on 64-bit Windows: 64, or 32 for WOW6432Node"),
+		product: fs.String("product-code", "", "MSI product `code`, {GUID}"),
+	}
 	return withAPI(func(ctx context.Context, e *env, api admin.API, args []string) error {
-		if err := requireFlags(fs, "kind", "path"); err != nil {
+		if err := requireFlags(fs, "kind"); err != nil {
 			return err
 		}
 		r := model.DetectionRule{Kind: model.RuleKind(strings.ToLower(strings.TrimSpace(*kind))), Path: *path, Value: strings.TrimSpace(*value)}
+		switch r.Kind {
+		case model.RuleRegistry, model.RuleMSI:
+			if err := w.fill(fs, &r); err != nil {
+				return err
+			}
+		default:
+			if err := requireFlags(fs, "path"); err != nil {
+				return err
+			}
+		}
 		p, err := api.AddDetectionRule(ctx, args[0], r)
 		if err != nil {
 			return err
