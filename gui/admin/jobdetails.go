@@ -3,6 +3,7 @@ package admin
 import (
 	"context"
 	"fmt"
+	"os/user"
 	"strconv"
 	"strings"
 	"time"
@@ -92,6 +93,8 @@ type jobDetails struct {
 	compList *widget.List
 	// targetErr shows the selected computer's last error whole.
 	targetErr *widget.Label
+	// rerun offers the job again to the computers that failed it.
+	rerun *widget.Button
 
 	tabs    *container.AppTabs
 	errText *widget.Label
@@ -407,7 +410,7 @@ func (jd *jobDetails) buildStatus() fyne.CanvasObject {
 			if !t.NextAction.IsZero() {
 				next = t.NextAction.Local().Format("01-02 15:04")
 			}
-			for i, s := range []string{t.Computer, string(t.State), exit, string(t.Reboot), strconv.Itoa(t.Attempts), next, t.LastError} {
+			for i, s := range []string{t.Computer, t.Outcome(), exit, string(t.Reboot), strconv.Itoa(t.Attempts), next, t.LastError} {
 				o.(*fyne.Container).Objects[i].(*widget.Label).SetText(s)
 			}
 		},
@@ -421,6 +424,8 @@ func (jd *jobDetails) buildStatus() fyne.CanvasObject {
 		jd.targetErr.SetText(t.Computer + ": " + t.LastError)
 	}
 	jd.compList.ExtendBaseWidget(jd.compList)
+	jd.rerun = &widget.Button{Text: "Run again on failed computers", OnTapped: jd.onRerun}
+	jd.rerun.Disable()
 	top := container.NewVBox(
 		widget.NewForm(
 			widget.NewFormItem("Overall", jd.overall),
@@ -429,7 +434,7 @@ func (jd *jobDetails) buildStatus() fyne.CanvasObject {
 		),
 		&widget.Label{Text: "Distribution servers", TextStyle: fyne.TextStyle{Bold: true}},
 		jd.servers,
-		&widget.Label{Text: "Computers", TextStyle: fyne.TextStyle{Bold: true}},
+		container.NewBorder(nil, nil, &widget.Label{Text: "Computers", TextStyle: fyne.TextStyle{Bold: true}}, jd.rerun),
 		header(computerColumns, "Computer", "State", "Exit", "Reboot", "Tries", "Next action", "Last error"),
 	)
 	return container.NewBorder(top, jd.targetErr, nil, nil, jd.compList)
@@ -443,8 +448,13 @@ func (jd *jobDetails) showStatus() {
 		return
 	}
 	overall := s.State.Title()
-	if s.TargetsTotal > 0 {
-		overall += fmt.Sprintf(" — %d of %d computers done, %d failed", s.TargetsDone, s.TargetsTotal, s.TargetsFailed)
+	if o := s.Outcomes(); o != "" {
+		overall += " — " + o
+	}
+	if s.TargetsFailed > 0 && jd.job.Type == model.JobRun && s.State != model.JobCanceled {
+		jd.rerun.Enable()
+	} else {
+		jd.rerun.Disable()
 	}
 	if s.LastError != "" {
 		overall += " — " + s.LastError
@@ -529,4 +539,35 @@ func (jd *jobDetails) loadTargets() {
 		jd.targets = js.Computers
 		jd.compList.Refresh()
 	})
+}
+
+// onRerun offers the job again to the computers that failed it, under a
+// new generation: their PCM offers it again, and a finished job becomes
+// Active again. The event log says who asked.
+func (jd *jobDetails) onRerun() {
+	id, n := jd.job.ID, jd.job.Status.TargetsFailed
+	msg := fmt.Sprintf("Offer job %s again to the %d computers that failed it? Their Package Command Manager offers it again; a mandatory job runs again by itself.", id, n)
+	if n == 1 {
+		msg = fmt.Sprintf("Offer job %s again to the computer that failed it? Its Package Command Manager offers it again; a mandatory job runs again by itself.", id)
+	}
+	dialog.ShowConfirm("Run again on failed computers", msg, func(yes bool) {
+		if !yes {
+			return
+		}
+		a := jd.adm
+		background(a, jd.ctx, func(ctx context.Context) (adminapi.Rerun, error) {
+			r := adminapi.RerunRequest{Job: id, Scope: watchdog.RerunFailed}
+			if u, err := user.Current(); err == nil {
+				r.By = u.Username
+			}
+			return a.api.RerunJob(ctx, r)
+		}, func(res adminapi.Rerun, err error) {
+			if err != nil {
+				a.showError(err)
+				return
+			}
+			a.status.setMessage(fmt.Sprintf("Job %s runs again on %d computer(s).", id, res.Computers))
+			jd.loadTargets()
+		})
+	}, jd.adm.win)
 }

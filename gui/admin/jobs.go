@@ -214,19 +214,14 @@ func (r *jobRow) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleR
 
 func (r *jobRow) update(id widget.ListItemID, j model.Job) {
 	r.id, r.job = id, j
-	r.sw.FillColor = stateColor(j.Status.State)
+	r.sw.FillColor = jobColor(j.Status)
 	r.sw.Refresh()
 	state := j.Status.State.Title()
 	if j.Cancel && !j.Status.State.Final() {
 		state += " (canceling)"
 	}
-	progress := ""
-	if s := j.Status; s.TargetsTotal > 0 {
-		progress = fmt.Sprintf("%d/%d done", s.TargetsDone, s.TargetsTotal)
-		if s.TargetsFailed > 0 {
-			progress += fmt.Sprintf(", %d failed", s.TargetsFailed)
-		}
-	} else if j.Status.LastError != "" {
+	progress := j.Status.Outcomes()
+	if progress == "" && j.Status.LastError != "" {
 		progress = j.Status.LastError
 	}
 	for i, s := range []string{j.ID, state, j.Package, j.Target.Title(), formatTime(j.Schedule.StartAfter), j.Schedule.Priority.Title(), progress} {

@@ -3,6 +3,7 @@ package admin
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -472,6 +473,7 @@ type inventory struct {
 	pp    *packageProps
 	rules []model.DetectionRule
 	box   *fyne.Container
+	logic *widget.Entry // how the rules combine; empty: all must hold
 	dlg   *dialog.ConfirmDialog
 }
 
@@ -481,13 +483,19 @@ func newInventory(pp *packageProps) *inventory {
 
 func (iv *inventory) buildUI() fyne.CanvasObject {
 	iv.box = container.NewVBox()
+	iv.logic = &widget.Entry{Text: iv.pp.pkg.DetectionLogic, PlaceHolder: "every rule holds; or combine them by number: 1 AND (2 OR NOT 3)"}
 	iv.redraw()
 	add := &widget.Button{Text: "Add rule", OnTapped: func() {
 		iv.rules = append(iv.rules, model.DetectionRule{Kind: model.RuleFileExists})
+		if iv.logic.Text != "" {
+			iv.logic.SetText(fmt.Sprintf("(%s) AND %d", iv.logic.Text, len(iv.rules)))
+		}
 		iv.redraw()
 	}}
-	intro := &widget.Label{Text: "The package counts as installed when every rule holds.", Wrapping: fyne.TextWrapWord}
-	return container.NewBorder(intro, add, nil, nil, container.NewVScroll(iv.box))
+	intro := &widget.Label{Text: "The package counts as installed when its rules hold: every one, or as the expression below combines them. " +
+		"Paths may use the client's environment variables: %ProgramFiles%\\App\\app.exe, $HOME/.app.", Wrapping: fyne.TextWrapWord}
+	bottom := container.NewVBox(add, widget.NewForm(widget.NewFormItem("Installed when", iv.logic)))
+	return container.NewBorder(intro, bottom, nil, nil, container.NewVScroll(iv.box))
 }
 
 func (iv *inventory) redraw() {
@@ -514,6 +522,7 @@ func (iv *inventory) show() {
 			}
 		}
 		iv.pp.pkg.Detection = keep
+		iv.pp.pkg.DetectionLogic = strings.TrimSpace(iv.logic.Text)
 		iv.pp.updateSummary()
 		iv.pp.check()
 	}, iv.pp.adm.win)
@@ -564,10 +573,15 @@ func (iv *inventory) ruleRow(idx int) fyne.CanvasObject {
 		}
 	}
 	remove := &widget.Button{Text: "Remove", OnTapped: func() {
+		// The expression names rules by number: take this one out of it.
+		if l, err := model.ParseDetectionLogic(iv.logic.Text, len(iv.rules)); err == nil && iv.logic.Text != "" {
+			iv.logic.SetText(l.WithoutRule(idx + 1).String())
+		}
 		iv.rules = append(iv.rules[:idx:idx], iv.rules[idx+1:]...)
 		iv.redraw()
 	}}
-	return container.NewBorder(nil, nil, kind, remove, container.NewGridWithColumns(len(fields), fields...))
+	num := &widget.Label{Text: strconv.Itoa(idx+1) + "."}
+	return container.NewBorder(nil, nil, container.NewHBox(num, kind), remove, container.NewGridWithColumns(len(fields), fields...))
 }
 
 // tidyRule keeps what a rule's kind uses, trimmed and written as the model

@@ -232,6 +232,16 @@ func stateColor(s model.JobState) color.Color {
 	return color.NRGBA{R: 0x61, G: 0x61, B: 0x61, A: 0xff}
 }
 
+// jobColor colours a job as the Jobs window shows it: its state's colour,
+// but amber for a finished job some computers failed, so that it does not
+// read as clean green.
+func jobColor(s model.JobStatus) color.Color {
+	if s.State == model.JobComplete && s.HasFailures() {
+		return color.NRGBA{R: 0xfb, G: 0xc0, B: 0x2d, A: 0xff}
+	}
+	return stateColor(s.State)
+}
+
 // swatch is a small coloured square.
 func swatch() *canvas.Rectangle {
 	r := &canvas.Rectangle{CornerRadius: 3}
