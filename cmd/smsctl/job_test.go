@@ -161,8 +161,19 @@ func TestJobThroughSmsctl(t *testing.T) {
 	}
 
 	// The client reports through the share's folder.
+	// Its inventory registers its key first; its status is signed with it.
+	_, pcKey, _ := ed25519.GenerateKey(nil)
+	inv, err := protocol.EncodeInventory(pcKey, protocol.Inventory{Format: protocol.InventoryFormat,
+		Inventory: model.Inventory{Computer: "PC001", Site: "S01", OS: "linux", Arch: "amd64", Time: time.Now()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(filepath.Join(smb.Dir("SITE"), "inventory"), 0o755)
+	if err := os.WriteFile(filepath.Join(smb.Dir("SITE"), "inventory", "PC001.json"), inv, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	code := 0
-	st, err := protocol.EncodeStatus(protocol.Status{Format: protocol.StatusFormat, Job: id, Computer: "PC001", Generation: 1,
+	st, err := protocol.EncodeStatus(pcKey, protocol.Status{Format: protocol.StatusFormat, Job: id, Computer: "PC001", Generation: 1,
 		State: model.TargetComplete, ExitCode: &code, Attempts: 1, Written: time.Now()})
 	if err != nil {
 		t.Fatal(err)

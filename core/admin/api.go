@@ -41,6 +41,10 @@ type API interface {
 	AddComputer(ctx context.Context, r ComputerRequest) (model.Computer, error)
 	UpdateComputer(ctx context.Context, r ComputerRequest) (model.Computer, error)
 	DeleteComputer(ctx context.Context, name string) error
+	// ApproveComputer lets a computer that joined by itself (its client
+	// reported to the site share without an administrator adding it)
+	// receive offers, under the key it registered.
+	ApproveComputer(ctx context.Context, name string) (model.Computer, error)
 
 	// Machine groups. Members are computers or distribution servers, and
 	// must exist.

@@ -261,6 +261,20 @@ func (l *Local) DeleteComputer(ctx context.Context, name string) (err error) {
 	return l.st.DeleteComputer(ctx, model.NormalizeComputerName(name))
 }
 
+// ApproveComputer implements API.
+func (l *Local) ApproveComputer(ctx context.Context, name string) (_ model.Computer, err error) {
+	defer fail(&err)
+	c, err := l.st.GetComputer(ctx, model.NormalizeComputerName(name))
+	if err != nil {
+		return c, err
+	}
+	if !c.AwaitingApproval {
+		return c, fmt.Errorf("%w: computer %s is not awaiting approval", model.ErrInvalid, c.Name)
+	}
+	c.AwaitingApproval = false
+	return c, l.st.PutComputers(ctx, c)
+}
+
 // ListGroups implements API.
 func (l *Local) ListGroups(ctx context.Context) (_ []model.MachineGroup, err error) {
 	defer fail(&err)

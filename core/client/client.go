@@ -13,6 +13,8 @@ package client
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -165,6 +167,11 @@ type Enrollment struct {
 	Fingerprint string    `json:"fingerprint"`
 	Computer    string    `json:"computer"`
 	Enrolled    time.Time `json:"enrolled"`
+	// Key is this computer's own signing key, made at its first enrolment
+	// and kept across enrolments: status and inventory files are signed
+	// with it. Like the password, the State keeps it sealed, apart from
+	// the record.
+	Key ed25519.PrivateKey `json:"-"`
 }
 
 // RunRecord is what the engine remembers per job: which generation it ran
@@ -372,6 +379,16 @@ func New(cfg Config, st State) (*Engine, error) {
 	enr, err := st.Enrollment(ctx)
 	switch {
 	case err == nil:
+		if len(enr.Key) != ed25519.PrivateKeySize {
+			// Enrolled before computers had keys: make one now; the site
+			// registers it with the next inventory.
+			if enr.Key, err = newComputerKey(); err == nil {
+				err = st.PutEnrollment(ctx, enr)
+			}
+			if err != nil {
+				return nil, fmt.Errorf("making this computer's key: %w", err)
+			}
+		}
 		e.enr = &enr
 		e.ins = e.cachedInstructions(ctx, enr)
 	case !errors.Is(err, model.ErrNotFound):
@@ -446,4 +463,10 @@ func (e *Engine) History(ctx context.Context) ([]HistoryEntry, error) {
 		return nil, fmt.Errorf("reading history: %w", err)
 	}
 	return h, nil
+}
+
+// newComputerKey makes a computer's own signing key.
+func newComputerKey() (ed25519.PrivateKey, error) {
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	return priv, err
 }

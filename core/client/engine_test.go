@@ -231,7 +231,8 @@ func (s *site) status(job string) protocol.Status {
 	if err != nil {
 		s.t.Fatalf("status of %s: %v", job, err)
 	}
-	st, err := protocol.DecodeStatus(data)
+	enr, _ := s.eng.Enrolled()
+	st, err := protocol.DecodeStatus(enr.Key.Public().(ed25519.PublicKey), data)
 	if err != nil {
 		s.t.Fatalf("status of %s: %v", job, err)
 	}

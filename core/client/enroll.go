@@ -100,6 +100,12 @@ func (e *Engine) Enroll(ctx context.Context, siteShare string, cred model.Creden
 		Computer:    computer,
 		Enrolled:    e.cfg.Now(),
 	}
+	// The computer keeps its key across enrolments: the site registered it.
+	if old, ok := e.Enrolled(); ok && len(old.Key) == ed25519.PrivateKeySize {
+		enr.Key = old.Key
+	} else if enr.Key, err = newComputerKey(); err != nil {
+		return Enrollment{}, fmt.Errorf("making this computer's key: %w", err)
+	}
 	// The inventory goes first: a site share this computer cannot write to
 	// is better found now than when a status must be written.
 	if err := e.writeInventory(ctx, fsys, enr); err != nil {
@@ -140,7 +146,7 @@ func (e *Engine) Inventory(enr Enrollment) protocol.Inventory {
 
 // writeInventory writes inventory/<COMPUTER>.json atomically.
 func (e *Engine) writeInventory(ctx context.Context, fsys share.FS, enr Enrollment) error {
-	data, err := protocol.EncodeInventory(e.Inventory(enr))
+	data, err := protocol.EncodeInventory(enr.Key, e.Inventory(enr))
 	if err != nil {
 		return err
 	}

@@ -330,9 +330,14 @@ func (e *Engine) flushPending(ctx context.Context, fsys share.FS) {
 	}
 }
 
-// writeStatus writes status/<COMPUTER>/<JOBID>.json atomically.
+// writeStatus writes status/<COMPUTER>/<JOBID>.json atomically, signed
+// with this computer's key.
 func (e *Engine) writeStatus(ctx context.Context, fsys share.FS, st protocol.Status) error {
-	data, err := protocol.EncodeStatus(st)
+	enr, ok := e.Enrolled()
+	if !ok {
+		return ErrNotEnrolled
+	}
+	data, err := protocol.EncodeStatus(enr.Key, st)
 	if err != nil {
 		return err
 	}

@@ -152,6 +152,13 @@ type Computer struct {
 	Platform  Platform   `json:"platform"`
 	LastSeen  time.Time  `json:"last_seen,omitzero"`
 	Inventory *Inventory `json:"inventory,omitempty"`
+	// PublicKey is the computer's own key (ed25519.PublicKey), registered
+	// the first time its client reported (trust on first use): the site
+	// takes its status and inventory only when signed by it.
+	PublicKey []byte `json:"public_key,omitempty"`
+	// AwaitingApproval: the computer reported itself without the
+	// administrator having added it; it gets no offers until approved.
+	AwaitingApproval bool `json:"awaiting_approval,omitempty"`
 }
 
 // Inventory is what a client reports about itself.

@@ -240,21 +240,25 @@ func checkOffer(o Offer) error {
 	return nil
 }
 
-// EncodeStatus writes a client's status file: plain JSON, not signed (a
-// client holds no site key), indented for people reading the share.
-func EncodeStatus(s Status) ([]byte, error) {
+// EncodeStatus signs a client's status file with the computer's key.
+func EncodeStatus(priv ed25519.PrivateKey, s Status) ([]byte, error) {
 	s = normalStatus(s)
 	if err := checkStatus(s); err != nil {
 		return nil, fmt.Errorf("status of job %s on %s: %w", printable(s.Job), printable(s.Computer), err)
 	}
-	return encodePlain(s)
+	return signPlain(priv, StatusFormat, s)
 }
 
-// DecodeStatus reads and checks a status file. Errors wrap ErrFormat.
-func DecodeStatus(data []byte) (Status, error) {
+// DecodeStatus checks that a status file is signed by pub, the key
+// registered for its computer, and reads it. Errors wrap ErrUnsigned,
+// ErrBadSignature, ErrWrongKey or ErrFormat.
+func DecodeStatus(pub ed25519.PublicKey, data []byte) (Status, error) {
 	var s Status
 	subj := subjectOf(StatusFormat)
-	if err := decodePlain(subj, data, &s); err != nil {
+	if len(data) > MaxPlainSize {
+		return Status{}, errorf(ErrFormat, "%s %d bytes, more than the %d allowed", subj.is(), len(data), MaxPlainSize)
+	}
+	if err := Open(pub, StatusFormat, data, &s); err != nil {
 		return Status{}, err
 	}
 	if err := checkFormat(subj, s.Format, StatusFormat); err != nil {
@@ -303,20 +307,40 @@ func checkStatus(s Status) error {
 	return checkTimes(s.Started, s.Finished, s.Written)
 }
 
-// EncodeInventory writes a client's inventory file: plain JSON, indented.
-func EncodeInventory(inv Inventory) ([]byte, error) {
+// EncodeInventory signs a client's inventory file with the computer's key
+// and puts the public half in it.
+func EncodeInventory(priv ed25519.PrivateKey, inv Inventory) ([]byte, error) {
+	if len(priv) == ed25519.PrivateKeySize {
+		inv.PublicKey = priv.Public().(ed25519.PublicKey)
+	}
 	inv = normalInventory(inv)
 	if err := checkInventory(inv); err != nil {
 		return nil, fmt.Errorf("inventory of %s: %w", printable(inv.Computer), err)
 	}
-	return encodePlain(inv)
+	return signPlain(priv, InventoryFormat, inv)
 }
 
-// DecodeInventory reads and checks an inventory file. Errors wrap ErrFormat.
+// DecodeInventory reads an inventory file and checks that it is signed by
+// the key it carries. That proves only that the writer holds the key: the
+// caller compares the key with the one registered for the computer.
+// Errors wrap ErrUnsigned, ErrBadSignature or ErrFormat.
 func DecodeInventory(data []byte) (Inventory, error) {
-	var inv Inventory
 	subj := subjectOf(InventoryFormat)
-	if err := decodePlain(subj, data, &inv); err != nil {
+	if len(data) > MaxPlainSize {
+		return Inventory{}, errorf(ErrFormat, "%s %d bytes, more than the %d allowed", subj.is(), len(data), MaxPlainSize)
+	}
+	_, payload, err := unwrap(InventoryFormat, data)
+	if err != nil {
+		return Inventory{}, err
+	}
+	var inv Inventory
+	if err := decodePayload(subj, payload, &inv); err != nil {
+		return Inventory{}, err
+	}
+	if len(inv.PublicKey) != ed25519.PublicKeySize {
+		return Inventory{}, errorf(ErrUnsigned, "%s carries no computer key (its client is older than this site): update the client", subj.is())
+	}
+	if _, err := verify(ed25519.PublicKey(inv.PublicKey), InventoryFormat, data, func([]byte) subject { return subj }); err != nil {
 		return Inventory{}, err
 	}
 	if err := checkFormat(subj, inv.Format, InventoryFormat); err != nil {
@@ -354,28 +378,17 @@ func checkInventory(inv Inventory) error {
 	return checkTimes(inv.Time)
 }
 
-func encodePlain(v any) ([]byte, error) {
-	b, err := json.MarshalIndent(v, "", "  ")
+// signPlain signs a file a client writes, refusing one larger than the
+// collector reads.
+func signPlain(priv ed25519.PrivateKey, format string, v any) ([]byte, error) {
+	b, err := Sign(priv, format, v)
 	if err != nil {
 		return nil, err
 	}
-	if len(b) >= MaxPlainSize {
-		return nil, fmt.Errorf("the file would be %d bytes, more than the %d a reader accepts", len(b), MaxPlainSize)
+	if len(b) > MaxPlainSize {
+		return nil, fmt.Errorf("%s would be %d bytes, more than the %d a reader accepts", subjectOf(format).name, len(b), MaxPlainSize)
 	}
-	return append(b, '\n'), nil
-}
-
-func decodePlain(subj subject, data []byte, v any) error {
-	if len(data) > MaxPlainSize {
-		return errorf(ErrFormat, "%s %d bytes, more than the %d allowed", subj.is(), len(data), MaxPlainSize)
-	}
-	if len(bytes.TrimSpace(data)) == 0 {
-		return errorf(ErrFormat, "%s empty", subj.is())
-	}
-	if err := json.Unmarshal(data, v); err != nil {
-		return errorf(ErrFormat, "%s not valid JSON (damaged or cut short): %v", subj.is(), err)
-	}
-	return nil
+	return b, nil
 }
 
 // checkTimes refuses times that JSON cannot carry once they are in UTC

@@ -330,16 +330,32 @@ func sampleStatus() Status {
 	}
 }
 
-func TestStatus(t *testing.T) {
-	data, err := EncodeStatus(sampleStatus())
+// signEdited signs the JSON of v after replacing from with to in it, as a
+// client that wrote nonsense would: the signature holds, the content not.
+func signEdited(t *testing.T, priv ed25519.PrivateKey, format string, v any, from, to string) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, _ := EncodeStatus(sampleStatus())
+	out, err := Sign(priv, format, json.RawMessage(strings.Replace(string(b), from, to, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestStatus(t *testing.T) {
+	pub, priv := testKey(3)
+	data, err := EncodeStatus(priv, sampleStatus())
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := EncodeStatus(priv, sampleStatus())
 	if !bytes.Equal(data, again) {
 		t.Fatal("EncodeStatus is not deterministic")
 	}
-	got, err := DecodeStatus(data)
+	got, err := DecodeStatus(pub, data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -348,7 +364,7 @@ func TestStatus(t *testing.T) {
 		t.Fatalf("DecodeStatus = %+v, want %+v", got, want)
 	}
 
-	edit := func(from, to string) []byte { return bytes.Replace(data, []byte(from), []byte(to), 1) }
+	edit := func(from, to string) []byte { return signEdited(t, priv, StatusFormat, want, from, to) }
 	for _, tc := range []struct {
 		name string
 		data []byte
@@ -364,46 +380,82 @@ func TestStatus(t *testing.T) {
 		{"empty", nil, "empty"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := DecodeStatus(tc.data)
+			_, err := DecodeStatus(pub, tc.data)
 			if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), tc.msg) {
 				t.Fatalf("DecodeStatus = %v, want ErrFormat saying %q", err, tc.msg)
 			}
 		})
 	}
+	// Who wrote it: only the computer's own key counts.
+	_, other := testKey(4)
+	forged, _ := EncodeStatus(other, sampleStatus())
+	plain, _ := json.Marshal(want)
+	for _, tc := range []struct {
+		name string
+		data []byte
+		want error
+	}{
+		{"signed by another computer", forged, ErrWrongKey},
+		{"plain JSON", plain, ErrUnsigned},
+		{"edited after signing", bytes.Replace(data, []byte(`"signature": "`), []byte(`"signature": "AA`), 1), ErrBadSignature},
+	} {
+		if _, err := DecodeStatus(pub, tc.data); !errors.Is(err, tc.want) {
+			t.Errorf("%s: DecodeStatus = %v, want %v", tc.name, err, tc.want)
+		}
+	}
 	bad := sampleStatus()
 	bad.State = "weird"
-	if _, err := EncodeStatus(bad); err == nil {
+	if _, err := EncodeStatus(priv, bad); err == nil {
 		t.Fatal("EncodeStatus wrote an unknown state")
 	}
 }
 
 func TestInventory(t *testing.T) {
+	pub, priv := testKey(5)
 	inv := Inventory{Inventory: model.Inventory{
 		Computer: "pc001", Site: "S01", OS: "windows", Arch: "amd64", OSVersion: "10.0.26100",
 		ClientVersion: "0.1", FreeDisk: 1 << 40, Time: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC),
 	}}
-	data, err := EncodeInventory(inv)
+	data, err := EncodeInventory(priv, inv)
 	if err != nil {
 		t.Fatal(err)
-	}
-	if !bytes.Contains(data, []byte(`"computer": "PC001"`)) || !bytes.Contains(data, []byte(`"format": "opensms-inventory/1"`)) {
-		t.Fatalf("inventory JSON is not flat or not canonical:\n%s", data)
 	}
 	got, err := DecodeInventory(data)
 	if err != nil {
 		t.Fatal(err)
 	}
+	inv.PublicKey = pub
 	if !reflect.DeepEqual(got, normalInventory(inv)) {
 		t.Fatalf("DecodeInventory = %+v", got)
 	}
+	payload, _ := json.Marshal(got)
+	if !bytes.Contains(payload, []byte(`"computer":"PC001"`)) || !bytes.Contains(payload, []byte(`"format":"opensms-inventory/1"`)) {
+		t.Fatalf("inventory JSON is not flat or not canonical:\n%s", payload)
+	}
 	for _, bad := range [][]byte{
-		bytes.Replace(data, []byte("PC001"), []byte("PC/001"), 1),
-		bytes.Replace(data, []byte(InventoryFormat), []byte("opensms-inventory/2"), 1),
-		bytes.Replace(data, []byte(`"S01"`), []byte(`"S0001"`), 1),
+		signEdited(t, priv, InventoryFormat, got, "PC001", "PC/001"),
+		signEdited(t, priv, InventoryFormat, got, InventoryFormat, "opensms-inventory/2"),
+		signEdited(t, priv, InventoryFormat, got, `"S01"`, `"S0001"`),
 		append(bytes.Repeat([]byte("\n"), MaxPlainSize+1), data...),
 	} {
 		if _, err := DecodeInventory(bad); !errors.Is(err, ErrFormat) {
 			t.Errorf("DecodeInventory(%.60q) = %v, want ErrFormat", bad, err)
+		}
+	}
+	// Signed by a key other than the one it carries, or not signed.
+	_, other := testKey(6)
+	swapped := signEdited(t, other, InventoryFormat, got, "", "")
+	plain, _ := json.Marshal(got)
+	for _, tc := range []struct {
+		name string
+		data []byte
+		want error
+	}{
+		{"signed by another key", swapped, ErrWrongKey},
+		{"plain JSON", plain, ErrUnsigned},
+	} {
+		if _, err := DecodeInventory(tc.data); !errors.Is(err, tc.want) {
+			t.Errorf("%s: DecodeInventory = %v, want %v", tc.name, err, tc.want)
 		}
 	}
 }

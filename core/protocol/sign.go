@@ -201,13 +201,22 @@ func verify(pub ed25519.PublicKey, format string, data []byte, name func(payload
 		return nil, errorf(ErrUnsigned, "%s not signed: the signature is missing", subj.is())
 	}
 	if want := Fingerprint(pub); env.Key != want {
-		return nil, errorf(ErrWrongKey, "%s signed by key %s, not the pinned site key %s", subj.is(), printable(env.Key), want)
+		return nil, errorf(ErrWrongKey, "%s signed by key %s, not the %s %s", subj.is(), printable(env.Key), keyName(format), want)
 	}
 	sig, err := base64.StdEncoding.Strict().DecodeString(env.Signature)
 	if err != nil || len(sig) != ed25519.SignatureSize || !ed25519.Verify(pub, signedMessage(format, payload), sig) {
 		return nil, errorf(ErrBadSignature, "%s changed after signing: the signature does not match", subj.was())
 	}
 	return payload, nil
+}
+
+// keyName says whose key was expected, for error sentences.
+func keyName(format string) string {
+	switch format {
+	case StatusFormat, InventoryFormat:
+		return "key registered for the computer"
+	}
+	return "pinned site key"
 }
 
 // decodePayload decodes verified JSON into v.

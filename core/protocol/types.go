@@ -92,7 +92,8 @@ type Instructions struct {
 	Offers     []Offer   `json:"offers"`
 }
 
-// Status is status/<COMPUTER>/<JOBID>.json, written by the client.
+// Status is status/<COMPUTER>/<JOBID>.json, written by the client and
+// signed with the computer's own key.
 type Status struct {
 	Format     string            `json:"format"`
 	Job        string            `json:"job"`
@@ -112,8 +113,12 @@ type Status struct {
 	Written          time.Time `json:"written"`
 }
 
-// Inventory is inventory/<COMPUTER>.json, written by the client.
+// Inventory is inventory/<COMPUTER>.json, written by the client and
+// signed with the computer's own key, whose public half it carries: the
+// site registers that key the first time it sees the computer, and takes
+// status and inventory from it only under that key.
 type Inventory struct {
 	Format string `json:"format"`
 	model.Inventory
+	PublicKey []byte `json:"public_key"` // ed25519.PublicKey
 }

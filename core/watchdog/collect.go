@@ -1,7 +1,9 @@
 package watchdog
 
 import (
+	"bytes"
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -274,7 +276,7 @@ func (s *Service) collectStatuses(ctx context.Context, w *world, runs []*runJob,
 		if r.err != nil {
 			r.folder.failed = true
 		}
-		s.applyStatusFile(ctx, r)
+		s.applyStatusFile(ctx, w, r)
 	}
 	for _, f := range folders {
 		if f.failed {
@@ -352,14 +354,21 @@ func owesOnly(jobs string, owing []owed) bool {
 
 // applyStatusFile decodes a status file read by collectStatuses and
 // applies it, or says once why it cannot be used.
-func (s *Service) applyStatusFile(ctx context.Context, r *statusRead) {
+func (s *Service) applyStatusFile(ctx context.Context, w *world, r *statusRead) {
 	rj, ts := r.o.rj, r.o.ts
 	j := rj.job
 	key := "status/" + j.ID + "/" + ts.Computer
 	err := r.err
+	pub := w.computers[ts.Computer].PublicKey
+	if err == nil && len(pub) != ed25519.PublicKeySize {
+		// The client sends its inventory, and with it its key, before it
+		// polls; a status from a computer whose key the site has not seen
+		// was written by someone else.
+		err = fmt.Errorf("no key is registered for %s yet, so its status cannot be checked", ts.Computer)
+	}
 	if err == nil {
 		var st protocol.Status
-		if st, err = protocol.DecodeStatus(r.data); err == nil {
+		if st, err = protocol.DecodeStatus(ed25519.PublicKey(pub), r.data); err == nil {
 			if st.Job != j.ID || model.NormalizeComputerName(st.Computer) != ts.Computer {
 				err = fmt.Errorf("it is for job %s on %s", st.Job, st.Computer)
 			} else {
@@ -369,7 +378,11 @@ func (s *Service) applyStatusFile(ctx context.Context, r *statusRead) {
 			}
 		}
 	}
-	s.eventOnce(ctx, key, model.Event{Severity: model.SevWarning, Job: j.ID, Package: j.Package, Computer: ts.Computer,
+	sev := model.SevWarning
+	if errors.Is(err, protocol.ErrUnsigned) || errors.Is(err, protocol.ErrWrongKey) || errors.Is(err, protocol.ErrBadSignature) {
+		sev = model.SevError // someone wrote it for the computer: a forgery, or a client set up again
+	}
+	s.eventOnce(ctx, key, model.Event{Severity: sev, Job: j.ID, Package: j.Package, Computer: ts.Computer,
 		Message: fmt.Sprintf("job %s: the status file %s of %s cannot be used: %s", j.ID, r.name, ts.Computer, s.sentence(err))})
 }
 
@@ -453,7 +466,7 @@ func (s *Service) collectInventory(ctx context.Context, w *world, site string, f
 	if err != nil {
 		return fmt.Errorf("site %s: listing %s: %w", site, protocol.InventoryDir, err)
 	}
-	var batch []model.Computer
+	var batch, registered []model.Computer
 	var joined []string
 	for _, fi := range list {
 		name := fi.Name()
@@ -475,21 +488,29 @@ func (s *Service) collectInventory(ctx context.Context, w *world, site string, f
 			continue
 		}
 		s.cs.invSeen[key] = stamp
-		c, isNew, err := inventoryComputer(w, site, strings.TrimSuffix(name, ".json"), data, s.cfg.Now())
+		c, change, err := inventoryComputer(w, site, strings.TrimSuffix(name, ".json"), data, s.cfg.Now())
 		if err != nil {
-			s.eventOnce(ctx, "inventory/"+key, model.Event{Severity: model.SevWarning, Site: site,
+			sev := model.SevWarning
+			if errors.Is(err, errOtherKey) || errors.Is(err, protocol.ErrUnsigned) || errors.Is(err, protocol.ErrBadSignature) {
+				sev = model.SevError
+			}
+			s.eventOnce(ctx, "inventory/"+key, model.Event{Severity: sev, Site: site, Computer: model.NormalizeComputerName(strings.TrimSuffix(name, ".json")),
 				Message: fmt.Sprintf("site %s: %s cannot be used: %s", site, file, s.sentence(err))})
 			continue
 		}
+		s.clearOnce("inventory/" + key)
 		if c == nil {
 			continue
 		}
 		batch = append(batch, *c)
 		w.computers[c.Name] = *c
-		if isNew {
+		switch change {
+		case invJoined:
 			joined = append(joined, c.Name)
 			w.bySite[site] = append(w.bySite[site], c.Name)
 			sort.Strings(w.bySite[site])
+		case invKeyRegistered:
+			registered = append(registered, *c)
 		}
 	}
 	if len(batch) == 0 {
@@ -499,41 +520,73 @@ func (s *Service) collectInventory(ctx context.Context, w *world, site string, f
 		return fmt.Errorf("site %s: storing inventory: %w", site, err)
 	}
 	for _, c := range joined {
-		s.event(ctx, model.Event{Severity: model.SevInfo, Site: site, Computer: c,
-			Message: fmt.Sprintf("computer %s joined site %s: it reported its inventory", c, site)})
+		s.event(ctx, model.Event{Severity: model.SevWarning, Site: site, Computer: c,
+			Message: fmt.Sprintf("computer %s asks to join site %s with key %s: it gets no offers until an administrator approves it (smsctl computer approve %s)",
+				c, site, protocol.Fingerprint(w.computers[c].PublicKey), c)})
+	}
+	for _, c := range registered {
+		s.event(ctx, model.Event{Severity: model.SevInfo, Site: site, Computer: c.Name,
+			Message: fmt.Sprintf("computer %s registered its key %s: its status and inventory are taken only under that key from now on", c.Name, protocol.Fingerprint(c.PublicKey))})
 	}
 	return nil
 }
 
 // inventoryComputer decodes an inventory file and returns the computer
-// updated from it, or nil when it holds nothing newer than the store.
-func inventoryComputer(w *world, site, fileName string, data []byte, now time.Time) (*model.Computer, bool, error) {
+// updated from it, or nil when it holds nothing newer than the store. The
+// file must be signed by the key registered for the computer; a computer
+// without one registers the key the file carries (trust on first use),
+// and a computer the administrator did not add joins awaiting approval.
+// A time ahead of now counts as now, so that a clock in 2099 cannot freeze
+// the computer's inventory.
+func inventoryComputer(w *world, site, fileName string, data []byte, now time.Time) (c *model.Computer, change invChange, err error) {
 	inv, err := protocol.DecodeInventory(data)
 	if err != nil {
-		return nil, false, err
+		return nil, 0, err
 	}
 	name := model.NormalizeComputerName(inv.Computer)
 	if name != model.NormalizeComputerName(fileName) {
-		return nil, false, fmt.Errorf("it is the inventory of %s", name)
+		return nil, 0, fmt.Errorf("it is the inventory of %s", name)
 	}
-	c, known := w.computers[name]
-	if !known {
-		c = model.Computer{Name: name, Site: site}
-	} else if c.Inventory != nil && !inv.Time.After(c.LastSeen) {
-		return nil, false, nil
+	cur, known := w.computers[name]
+	switch {
+	case !known:
+		cur = model.Computer{Name: name, Site: site, PublicKey: inv.PublicKey, AwaitingApproval: true}
+		change = invJoined
+	case len(cur.PublicKey) == 0:
+		cur.PublicKey = inv.PublicKey
+		change = invKeyRegistered
+	case !bytes.Equal(cur.PublicKey, inv.PublicKey):
+		return nil, 0, fmt.Errorf("%w: it is signed by key %s, but %s is registered under key %s; if that computer was set up again, remove it and add it again (its next inventory registers the new key)",
+			errOtherKey, protocol.Fingerprint(inv.PublicKey), name, protocol.Fingerprint(cur.PublicKey))
 	}
-	c.LastSeen = inv.Time
-	if c.LastSeen.IsZero() {
-		c.LastSeen = now
+	seen := inv.Time
+	if seen.IsZero() || seen.After(now) {
+		seen = now
 	}
+	if change == 0 && cur.Inventory != nil && !seen.After(cur.LastSeen) {
+		return nil, 0, nil
+	}
+	cur.LastSeen = seen
 	i := inv.Inventory
 	i.Computer = name
-	c.Inventory = &i
+	i.Time = seen
+	cur.Inventory = &i
 	if p := model.Platform(inv.OS + "/" + inv.Arch); slices.Contains(model.Platforms, p) {
-		c.Platform = p
+		cur.Platform = p
 	}
-	if err := c.Validate(); err != nil {
-		return nil, false, err
+	if err := cur.Validate(); err != nil {
+		return nil, 0, err
 	}
-	return &c, !known, nil
+	return &cur, change, nil
 }
+
+// invChange is what an inventory file changed besides the inventory.
+type invChange int
+
+const (
+	invJoined        invChange = iota + 1 // a computer the site did not know
+	invKeyRegistered                      // a known computer's first key
+)
+
+// errOtherKey: an inventory signed by another key than the computer's.
+var errOtherKey = errors.New("signed by another key")

@@ -23,7 +23,7 @@ func (r *rig) report(job, computer string, state model.TargetState, attempts int
 	if state == model.TargetComplete {
 		code = 0
 	}
-	data, err := protocol.EncodeStatus(protocol.Status{Format: protocol.StatusFormat, Job: job, Computer: computer, Generation: 1,
+	data, err := protocol.EncodeStatus(computerKey(computer), protocol.Status{Format: protocol.StatusFormat, Job: job, Computer: computer, Generation: 1,
 		State: state, ExitCode: &code, Attempts: attempts, Written: time.Now()})
 	must(r.t, err)
 	name, err := protocol.StatusPath(computer, job)
@@ -115,7 +115,7 @@ func TestStatusRewrittenInPlaceIsFound(t *testing.T) {
 	r.wantTarget(j.ID, "PC001", model.TargetRunning, 1)
 
 	code := 0
-	data, err := protocol.EncodeStatus(protocol.Status{Format: protocol.StatusFormat, Job: j.ID, Computer: "PC001", Generation: 1,
+	data, err := protocol.EncodeStatus(computerKey("PC001"), protocol.Status{Format: protocol.StatusFormat, Job: j.ID, Computer: "PC001", Generation: 1,
 		State: model.TargetComplete, ExitCode: &code, Attempts: 1, Written: time.Now()})
 	must(t, err)
 	name, err := protocol.StatusPath("PC001", j.ID)
@@ -174,7 +174,7 @@ func TestManyComputersAtOnce(t *testing.T) {
 	r.service(watchdog.Config{SiteConcurrency: 8})
 	var cs []model.Computer
 	for i := range 210 { // past opsPerSession: a second session works too
-		cs = append(cs, model.Computer{Name: fmt.Sprintf("MANY%03d", i), Site: siteCode, Platform: "linux/amd64"})
+		cs = append(cs, withKey(model.Computer{Name: fmt.Sprintf("MANY%03d", i), Site: siteCode, Platform: "linux/amd64"}))
 	}
 	must(t, r.st.PutComputers(bg, cs...))
 	priv, err := r.st.SiteKey(bg, siteCode)
@@ -205,7 +205,7 @@ func TestManyComputersAtOnce(t *testing.T) {
 			state, attempts = model.TargetFailed, 2
 		}
 		code := 0
-		data, err := protocol.EncodeStatus(protocol.Status{Format: protocol.StatusFormat, Job: j.ID, Computer: c.Name, Generation: 1,
+		data, err := protocol.EncodeStatus(computerKey(c.Name), protocol.Status{Format: protocol.StatusFormat, Job: j.ID, Computer: c.Name, Generation: 1,
 			State: state, ExitCode: &code, Attempts: attempts, Written: time.Now()})
 		must(t, err)
 		name, err := protocol.StatusPath(c.Name, j.ID)

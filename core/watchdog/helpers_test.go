@@ -63,7 +63,7 @@ func newRig(t *testing.T) *rig {
 	for _, name := range []string{"DIST1", "DIST2"} {
 		must(t, r.st.PutServer(bg, model.Server{Site: siteCode, Name: name, URL: shareURL(r.smb, name), Credentials: cred, Default: true}))
 	}
-	must(t, r.st.PutComputers(bg, model.Computer{Name: "PC001", Site: siteCode, Platform: "linux/amd64"}, model.Computer{Name: "PC002", Site: siteCode, Platform: "windows/amd64"}))
+	must(t, r.st.PutComputers(bg, withKey(model.Computer{Name: "PC001", Site: siteCode, Platform: "linux/amd64"}), withKey(model.Computer{Name: "PC002", Site: siteCode, Platform: "windows/amd64"})))
 	r.src = t.TempDir()
 	writeFile(t, filepath.Join(r.src, "install.sh"), []byte("#!/bin/sh\necho installed\n"))
 	writeFile(t, filepath.Join(r.src, "data", "payload.bin"), bytes.Repeat([]byte("OpenSMS "), 4096))
@@ -178,7 +178,7 @@ func (r *rig) siteFS() share.FS {
 // the site share through SMB, atomically.
 func (r *rig) writeStatus(job, computer string, state model.TargetState, code int) {
 	r.t.Helper()
-	data, err := protocol.EncodeStatus(protocol.Status{Format: protocol.StatusFormat, Job: job, Computer: computer, Generation: 1,
+	data, err := protocol.EncodeStatus(computerKey(computer), protocol.Status{Format: protocol.StatusFormat, Job: job, Computer: computer, Generation: 1,
 		State: state, ExitCode: &code, Attempts: 1, Finished: time.Now(), Written: time.Now()})
 	must(r.t, err)
 	name, err := protocol.StatusPath(computer, job)
@@ -408,4 +408,17 @@ func writeRandom(t testing.TB, name string, n int64, seed uint64) {
 		n -= k
 	}
 	must(t, f.Close())
+}
+
+// computerKey is the key a test computer's client signs with: the same
+// for the same name, so that a test can play any computer.
+func computerKey(name string) ed25519.PrivateKey {
+	seed := sha256.Sum256([]byte("opensms test computer " + model.NormalizeComputerName(name)))
+	return ed25519.NewKeyFromSeed(seed[:])
+}
+
+// withKey registers the computer's test key, as its first inventory would.
+func withKey(c model.Computer) model.Computer {
+	c.PublicKey = computerKey(c.Name).Public().(ed25519.PublicKey)
+	return c
 }

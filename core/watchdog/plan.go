@@ -164,7 +164,10 @@ func (w *world) targetComputers(t model.Target) (known, unknown []string) {
 			return
 		}
 		seen[n] = true
-		if _, ok := w.computers[n]; ok {
+		if c, ok := w.computers[n]; ok {
+			if c.AwaitingApproval {
+				return // joined by itself: nothing is offered until approved
+			}
 			known = append(known, n)
 		} else {
 			unknown = append(unknown, n)

@@ -60,7 +60,7 @@ func TestScaleCycle(t *testing.T) {
 	const computers = 10000
 	var cs []model.Computer
 	for i := range computers {
-		cs = append(cs, model.Computer{Name: fmt.Sprintf("PC%05d", i), Site: sites[i%3], Platform: "linux/amd64"})
+		cs = append(cs, withKey(model.Computer{Name: fmt.Sprintf("PC%05d", i), Site: sites[i%3], Platform: "linux/amd64"}))
 	}
 	must(t, st.PutComputers(bg, cs...))
 	for g := range 20 {
@@ -149,7 +149,7 @@ func TestScaleCycle(t *testing.T) {
 			code := 0
 			for _, j := range jobs {
 				if j.Target.Kind == model.TargetSite && j.Target.Name == sites[i%3] {
-					b, err := protocol.EncodeStatus(protocol.Status{Format: protocol.StatusFormat, Job: j.ID, Computer: name, Generation: 1, State: model.TargetComplete, ExitCode: &code, Attempts: 1, Written: time.Now()})
+					b, err := protocol.EncodeStatus(computerKey(name), protocol.Status{Format: protocol.StatusFormat, Job: j.ID, Computer: name, Generation: 1, State: model.TargetComplete, ExitCode: &code, Attempts: 1, Written: time.Now()})
 					must(t, err)
 					p, _ := protocol.StatusPath(name, j.ID)
 					writeFile(t, filepath.Join(srv.Dir(siteShares[i%3]), filepath.FromSlash(p)), b)

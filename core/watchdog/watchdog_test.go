@@ -122,10 +122,10 @@ func TestJobPendingToComplete(t *testing.T) {
 	}
 }
 
-// A client that reports inventory joins its site.
+// A client that reports inventory joins its site, awaiting approval.
 func TestInventoryAddsComputer(t *testing.T) {
 	r := newRig(t)
-	data, err := protocol.EncodeInventory(protocol.Inventory{Format: protocol.InventoryFormat,
+	data, err := protocol.EncodeInventory(computerKey("PC003"), protocol.Inventory{Format: protocol.InventoryFormat,
 		Inventory: model.Inventory{Computer: "pc003", Site: siteCode, OS: "linux", Arch: "arm64", ClientVersion: "1", Time: time.Now().Add(-time.Minute)}})
 	must(t, err)
 	name, _ := protocol.InventoryPath("PC003")
@@ -135,12 +135,12 @@ func TestInventoryAddsComputer(t *testing.T) {
 	r.runOnce()
 	c, err := r.st.GetComputer(bg, "PC003")
 	must(t, err)
-	if c.Site != siteCode || c.Platform != "linux/arm64" || c.Inventory == nil || c.LastSeen.IsZero() {
+	if c.Site != siteCode || c.Platform != "linux/arm64" || c.Inventory == nil || c.LastSeen.IsZero() || !c.AwaitingApproval || len(c.PublicKey) == 0 {
 		t.Errorf("computer from inventory: %+v", c)
 	}
 	evs, err := r.st.ListEvents(bg, model.EventFilter{Computer: "PC003"})
 	must(t, err)
-	if len(evs) == 0 || !strings.Contains(evs[0].Message, "joined site S01") {
+	if len(evs) == 0 || !strings.Contains(evs[0].Message, "asks to join site S01") {
 		t.Errorf("events %+v", evs)
 	}
 	all, err := r.st.ListEvents(bg, model.EventFilter{})

@@ -174,6 +174,11 @@ func (c *Client) UpdateComputer(ctx context.Context, r admin.ComputerRequest) (m
 	return do[model.Computer](ctx, c, http.MethodPut, "/v1/computers/"+seg(r.Name), r)
 }
 
+// ApproveComputer implements admin.API.
+func (c *Client) ApproveComputer(ctx context.Context, name string) (model.Computer, error) {
+	return do[model.Computer](ctx, c, http.MethodPost, "/v1/computers/"+seg(name)+"/approve", nil)
+}
+
 // DeleteComputer implements admin.API.
 func (c *Client) DeleteComputer(ctx context.Context, name string) error {
 	return noAnswer(ctx, c, http.MethodDelete, "/v1/computers/"+seg(name), nil)

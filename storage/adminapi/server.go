@@ -139,6 +139,9 @@ func (h handlers) routes(mux *http.ServeMux) {
 	mux.Handle("DELETE /v1/computers/{name}", call(func(r *http.Request, _ done) (done, error) {
 		return done{}, a.DeleteComputer(r.Context(), r.PathValue("name"))
 	}))
+	mux.Handle("POST /v1/computers/{name}/approve", call(func(r *http.Request, _ done) (model.Computer, error) {
+		return a.ApproveComputer(r.Context(), r.PathValue("name"))
+	}))
 
 	// Machine groups.
 	mux.Handle("GET /v1/groups", call(func(r *http.Request, _ done) ([]model.MachineGroup, error) { return a.ListGroups(r.Context()) }))

@@ -2,6 +2,8 @@ package bench
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -68,7 +70,7 @@ func scaleOn(e *env, srv *sambatest.Server, name, label string) []row {
 	const computers = 10000
 	var cs []model.Computer
 	for i := 0; i < computers; i++ {
-		cs = append(cs, model.Computer{Name: fmt.Sprintf("PC%05d", i), Site: sites[i%3], Platform: "linux/amd64"})
+		cs = append(cs, model.Computer{Name: fmt.Sprintf("PC%05d", i), Site: sites[i%3], Platform: "linux/amd64", PublicKey: benchKey(fmt.Sprintf("PC%05d", i)).Public().(ed25519.PublicKey)})
 	}
 	must(st.PutComputers(ctx, cs...))
 	for g := 0; g < 20; g++ {
@@ -126,7 +128,7 @@ func scaleOn(e *env, srv *sambatest.Server, name, label string) []row {
 		for i := part; i < computers; i += 10 {
 			name := fmt.Sprintf("PC%05d", i)
 			job := siteJob[sites[i%3]]
-			b, err := protocol.EncodeStatus(protocol.Status{Format: protocol.StatusFormat, Job: job, Computer: name, Generation: 1,
+			b, err := protocol.EncodeStatus(benchKey(name), protocol.Status{Format: protocol.StatusFormat, Job: job, Computer: name, Generation: 1,
 				State: model.TargetComplete, ExitCode: &code, Attempts: 1, Written: time.Now()})
 			must(err)
 			p, _ := protocol.StatusPath(name, job)
@@ -294,4 +296,11 @@ func TestBenchChild(t *testing.T) {
 		t.Fatalf("reading peak RSS: %v", err)
 	}
 	fmt.Printf("VMHWM_KB=%s\n", strings.TrimSuffix(strings.TrimSpace(between(string(hwm), "VmHWM:", "\n")), " kB"))
+}
+
+// benchKey is the key a bench computer's client signs with, the same for
+// the same name.
+func benchKey(name string) ed25519.PrivateKey {
+	seed := sha256.Sum256([]byte("opensms bench computer " + name))
+	return ed25519.NewKeyFromSeed(seed[:])
 }

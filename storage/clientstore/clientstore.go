@@ -16,6 +16,7 @@
 //
 //	'E'                                   enrolment (password masked)
 //	'P'                                   the enrolment's password, AES-256-GCM sealed
+//	'K'                                   this computer's Ed25519 key, sealed the same way
 //	'R' job                               run record
 //	'H' BigEndian(uint64 sequence)        history entry; iteration order is the order added
 //	'S' "history"                         Badger's sequence behind the history keys
@@ -32,6 +33,7 @@ import (
 	"context"
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/binary"
 	"errors"
@@ -48,16 +50,17 @@ import (
 
 // Key prefixes, one byte each; see the package comment.
 const (
-	prefixEnrollment = 'E'
-	prefixPassword   = 'P'
-	prefixRun        = 'R'
-	prefixHistory    = 'H'
-	prefixDownload   = 'D'
-	prefixIns        = 'I'
-	prefixSeq        = 'S'
-	prefixSchema     = 'V'
-	prefixAccepted   = 'Q'
-	prefixRunning    = 'U'
+	prefixEnrollment  = 'E'
+	prefixPassword    = 'P'
+	prefixRun         = 'R'
+	prefixHistory     = 'H'
+	prefixDownload    = 'D'
+	prefixIns         = 'I'
+	prefixSeq         = 'S'
+	prefixSchema      = 'V'
+	prefixAccepted    = 'Q'
+	prefixRunning     = 'U'
+	prefixComputerKey = 'K'
 )
 
 // schemaVersion is the key schema this code reads and writes.
@@ -204,55 +207,94 @@ func (s *Store) Enrollment(ctx context.Context) (client.Enrollment, error) {
 	if err := s.get([]byte{prefixEnrollment}, &e); err != nil {
 		return e, fmt.Errorf("enrolment: %w", err)
 	}
-	var sp sealed
-	switch err := s.get([]byte{prefixPassword}, &sp); {
-	case errors.Is(err, model.ErrNotFound):
-		return e, nil
-	case err != nil:
+	pw, err := s.unseal(prefixPassword, "enrolment")
+	if err != nil {
 		return e, fmt.Errorf("enrolment password: %w", err)
 	}
-	g, err := s.aead()
-	if err != nil {
-		return e, err
+	if pw != nil {
+		e.Credentials.Password = model.NewSecret(string(pw))
 	}
-	pw, err := g.Open(nil, sp.Nonce, sp.Data, []byte("enrolment"))
+	key, err := s.unseal(prefixComputerKey, "computer key")
 	if err != nil {
-		return e, fmt.Errorf("enrolment password does not open with %s: enrol again", filepath.Join(s.dir, KeyFile))
+		return e, fmt.Errorf("this computer's key: %w", err)
 	}
-	e.Credentials.Password = model.NewSecret(string(pw))
+	if len(key) == ed25519.PrivateKeySize {
+		e.Key = ed25519.PrivateKey(key)
+	}
 	return e, nil
 }
 
-// PutEnrollment implements client.State. The password goes under its own
-// key, sealed; the record's JSON holds only the mask.
+// unseal opens what seal stored under the one-byte key k; nil when there
+// is nothing.
+func (s *Store) unseal(k byte, purpose string) ([]byte, error) {
+	var sp sealed
+	switch err := s.get([]byte{k}, &sp); {
+	case errors.Is(err, model.ErrNotFound):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	}
+	g, err := s.aead()
+	if err != nil {
+		return nil, err
+	}
+	b, err := g.Open(nil, sp.Nonce, sp.Data, []byte(purpose))
+	if err != nil {
+		return nil, fmt.Errorf("it does not open with %s: enrol again", filepath.Join(s.dir, KeyFile))
+	}
+	return b, nil
+}
+
+// seal encrypts b with the store's key file for the given purpose; nil
+// for nothing.
+func (s *Store) seal(b []byte, purpose string) ([]byte, error) {
+	if len(b) == 0 {
+		return nil, nil
+	}
+	g, err := s.aead()
+	if err != nil {
+		return nil, err
+	}
+	nonce := make([]byte, g.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, err
+	}
+	return encode(sealed{Nonce: nonce, Data: g.Seal(nil, nonce, b, []byte(purpose))})
+}
+
+// PutEnrollment implements client.State. The password and the computer's
+// key go under their own keys, sealed; the record's JSON holds neither.
 func (s *Store) PutEnrollment(ctx context.Context, e client.Enrollment) error {
 	rec, err := encode(e)
 	if err != nil {
 		return err
 	}
-	var pw []byte
+	var pwb []byte
 	if !e.Credentials.Password.IsZero() {
-		g, err := s.aead()
-		if err != nil {
-			return err
+		pwb = []byte(e.Credentials.Password.Reveal())
+	}
+	pw, err := s.seal(pwb, "enrolment")
+	if err != nil {
+		return err
+	}
+	key, err := s.seal(e.Key, "computer key")
+	if err != nil {
+		return err
+	}
+	setOrDelete := func(txn *badger.Txn, k byte, v []byte) error {
+		if v == nil {
+			return txn.Delete([]byte{k})
 		}
-		nonce := make([]byte, g.NonceSize())
-		if _, err := rand.Read(nonce); err != nil {
-			return err
-		}
-		pw, err = encode(sealed{Nonce: nonce, Data: g.Seal(nil, nonce, []byte(e.Credentials.Password.Reveal()), []byte("enrolment"))})
-		if err != nil {
-			return err
-		}
+		return txn.Set([]byte{k}, v)
 	}
 	err = s.db.Update(func(txn *badger.Txn) error {
 		if err := txn.Set([]byte{prefixEnrollment}, rec); err != nil {
 			return err
 		}
-		if pw == nil {
-			return txn.Delete([]byte{prefixPassword})
+		if err := setOrDelete(txn, prefixPassword, pw); err != nil {
+			return err
 		}
-		return txn.Set([]byte{prefixPassword}, pw)
+		return setOrDelete(txn, prefixComputerKey, key)
 	})
 	if err != nil {
 		return fmt.Errorf("saving the enrolment: %w", err)
