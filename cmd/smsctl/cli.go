@@ -90,6 +90,19 @@ type command struct {
 // only before main starts.
 var commands []command
 
+// registerVerbs adds verbs to a noun another file registered (a file
+// whose name sorts after that file's, since init functions run in that
+// order), so that each verb can live in its own file.
+func registerVerbs(noun string, verbs ...verb) {
+	for i := range commands {
+		if commands[i].Name == noun {
+			commands[i].Verbs = append(commands[i].Verbs, verbs...)
+			return
+		}
+	}
+	panic("smsctl: verbs for " + noun + ", which is not registered")
+}
+
 // register adds a noun. A name registered twice is a programming error.
 func register(c command) {
 	for _, have := range commands {
@@ -144,6 +157,10 @@ type env struct {
 
 	open func(dir string) (model.Store, error)
 	st   model.Store
+	// backup and restore carry the site store in dir whole, as
+	// storedir's backup stream (main.go wires them to badgerstore).
+	backup  func(dir string, w io.Writer) error
+	restore func(dir string, r io.Reader) error
 
 	// version overrides the build's version (tests of a mismatch).
 	version string
@@ -434,19 +451,25 @@ func dispatch(ctx context.Context, args []string, e *env) (int, error) {
 		}
 		args = g.Args()
 	}
-	if len(args) == 0 {
+	// A command whose one verb has no name (smsctl backup FILE) takes its
+	// arguments at once.
+	verbless := len(cmd.Verbs) == 1 && cmd.Verbs[0].Name == ""
+	if len(args) == 0 && !verbless {
 		return 2, hinted{fmt.Errorf("smsctl %s needs one of: %s", noun, verbNames(cmd)), "smsctl " + noun + " --help"}
 	}
-	if isHelpFlag(args[0]) || args[0] == "help" {
+	if len(args) > 0 && !verbless && (isHelpFlag(args[0]) || args[0] == "help") {
 		printCommand(e.stdout, cmd)
 		return 0, nil
 	}
 	v, rest, ok := matchVerb(cmd, args)
+	if verbless {
+		v, rest, ok = cmd.Verbs[0], args, true
+	}
 	if !ok {
 		return 2, hinted{fmt.Errorf("smsctl %s has no verb %q; it has: %s", noun, args[0], verbNames(cmd)), "smsctl " + noun + " --help"}
 	}
-	hint := "smsctl " + noun + " " + v.Name + " --help"
-	fs := flag.NewFlagSet("smsctl "+noun+" "+v.Name, flag.ContinueOnError)
+	hint := strings.TrimSpace("smsctl "+noun+" "+v.Name) + " --help"
+	fs := flag.NewFlagSet(strings.TrimSpace("smsctl "+noun+" "+v.Name), flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	runner := v.Setup(fs)
 	e.globalFlags(fs)

@@ -14,6 +14,7 @@ func init() {
 			Usage: "--site S01 --name PC001 --platform linux/amd64"},
 		{Name: "list", Summary: "list client computers", Setup: computerList, Usage: "[--site S01]"},
 		{Name: "rm", Args: "NAME", NArgs: 1, Summary: "remove a client computer", Setup: computerRm},
+		{Name: "approve", Args: "NAME", NArgs: 1, Summary: "let a computer that joined by itself receive offers", Setup: computerApprove},
 	}})
 }
 
@@ -45,7 +46,11 @@ func computerList(fs *flag.FlagSet) runFunc {
 			return err
 		}
 		return list(e, cs, []string{"NAME", "SITE", "PLATFORM", "LAST SEEN"}, func(c model.Computer) []string {
-			return []string{c.Name, c.Site, string(c.Platform), when(c.LastSeen)}
+			seen := when(c.LastSeen)
+			if c.AwaitingApproval {
+				seen += " (awaiting approval)"
+			}
+			return []string{c.Name, c.Site, string(c.Platform), seen}
 		})
 	})
 }
@@ -53,5 +58,12 @@ func computerList(fs *flag.FlagSet) runFunc {
 func computerRm(fs *flag.FlagSet) runFunc {
 	return withAPI(func(ctx context.Context, e *env, api admin.API, args []string) error {
 		return api.DeleteComputer(ctx, args[0])
+	})
+}
+
+func computerApprove(fs *flag.FlagSet) runFunc {
+	return withAPI(func(ctx context.Context, e *env, api admin.API, args []string) error {
+		_, err := api.ApproveComputer(ctx, args[0])
+		return err
 	})
 }

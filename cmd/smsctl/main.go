@@ -8,6 +8,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -19,10 +21,12 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], &env{
-		stdin:  os.Stdin,
-		stdout: os.Stdout,
-		stderr: os.Stderr,
-		open:   openStore,
+		stdin:   os.Stdin,
+		stdout:  os.Stdout,
+		stderr:  os.Stderr,
+		open:    openStore,
+		backup:  backupStore,
+		restore: badgerstore.Restore,
 	})
 	stop()
 	os.Exit(code)
@@ -36,4 +40,14 @@ func openStore(dir string) (model.Store, error) {
 		return nil, err // not a typed nil in the interface
 	}
 	return st, nil
+}
+
+// backupStore writes the whole site store in dir to w.
+func backupStore(dir string, w io.Writer) error {
+	st, err := badgerstore.Open(dir, badgerstore.Options{})
+	if err != nil {
+		return err
+	}
+	err = st.Backup(w)
+	return errors.Join(err, st.Close())
 }

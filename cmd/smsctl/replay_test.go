@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -47,5 +48,37 @@ func TestReplayedInstructionsThroughSmsctl(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(s.out, "replayed")); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("the cancelled package ran (%v)", err)
+	}
+}
+
+// TestComputerApprove: a computer that joined by itself (its client wrote
+// its inventory without an administrator adding it) is listed as awaiting
+// approval, gets no offers, and is approved with smsctl computer approve.
+func TestComputerApprove(t *testing.T) {
+	s := newPcmSite(t)
+	s.admin.ok("watchdog", "run-once") // publishes site.json
+	s.client.ok("pcm", "enroll", "--site-share", s.site.URL("SITE"), "--password-env", "SMB_PW", "--name", "PC777", "--trust", s.fp)
+	src := t.TempDir()
+	os.WriteFile(filepath.Join(src, "install.sh"), []byte("echo installed\n"), 0o644)
+	pkg := strings.TrimSpace(s.admin.ok("package", "add", "--name", "Hello", "--version", "1.0", "--source", src,
+		"--command-name", "Install", "--command", "sh install.sh", "--platform", runtime.GOOS+"/"+runtime.GOARCH, "--automated"))
+	pkgJob := strings.TrimSpace(s.admin.ok("job", "add", "--package", pkg, "--target", "site:S01"))
+	s.admin.ok("watchdog", "run-once")
+	if out := s.admin.ok("computer", "list"); !strings.Contains(out, "PC777") || !strings.Contains(out, "(awaiting approval)") {
+		t.Fatalf("computer list:\n%s", out)
+	}
+	var offers []client.Offer
+	s.client.okJSON(&offers, "pcm", "list")
+	if len(offers) != 0 {
+		t.Fatalf("a computer awaiting approval was offered %+v", offers)
+	}
+	if r := s.admin.run("computer", "approve", "PC001"); r.code != 2 || !strings.Contains(r.stderr, "is not awaiting approval") {
+		t.Errorf("approving a computer the administrator added: %s", r)
+	}
+	s.admin.ok("computer", "approve", "pc777")
+	s.admin.ok("watchdog", "run-once")
+	s.client.okJSON(&offers, "pcm", "list")
+	if len(offers) != 1 || offers[0].Job != pkgJob {
+		t.Fatalf("after approval: %+v", offers)
 	}
 }

@@ -20,7 +20,7 @@ func (r *rig) writeResult(job, computer string, gen int, state model.TargetState
 	if !already {
 		st.ExitCode = &code
 	}
-	data, err := protocol.EncodeStatus(st)
+	data, err := protocol.EncodeStatus(computerKey(computer), st)
 	must(r.t, err)
 	name, err := protocol.StatusPath(computer, job)
 	must(r.t, err)

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"strings"
 	"sync"
@@ -70,19 +71,7 @@ type Store struct {
 // changed), and returns an error wrapping ErrStoreInUse when another
 // process has the store open.
 func Open(dir string, opt Options) (*Store, error) {
-	bopt := badger.DefaultOptions(dir).
-		WithLogger(badgerLogger(opt.Logger)).
-		WithSyncWrites(true).
-		WithIndexCacheSize(16 << 20).
-		WithBlockCacheSize(32 << 20).
-		WithMemTableSize(32 << 20).
-		WithValueLogFileSize(64 << 20).
-		WithNumVersionsToKeep(1)
-	sdb, err := storedir.Open(storedir.Config{
-		Name: "the store", Dir: dir, DBDir: dir, KeyFile: KeyFile, Encrypt: true,
-		Badger: bopt, SchemaKey: keySchema, Schema: schemaVersion,
-		InUseHint: "close the Administrator or use --data",
-	})
+	sdb, err := storedir.Open(config(dir, opt))
 	if err != nil {
 		return nil, err
 	}
@@ -101,6 +90,39 @@ func Open(dir string, opt Options) (*Store, error) {
 	s.gcDone.Add(1)
 	go s.runGC(ctx, interval)
 	return s, nil
+}
+
+// config is where and how the store in dir opens.
+func config(dir string, opt Options) storedir.Config {
+	bopt := badger.DefaultOptions(dir).
+		WithLogger(badgerLogger(opt.Logger)).
+		WithSyncWrites(true).
+		WithIndexCacheSize(16 << 20).
+		WithBlockCacheSize(32 << 20).
+		WithMemTableSize(32 << 20).
+		WithValueLogFileSize(64 << 20).
+		WithNumVersionsToKeep(1)
+	return storedir.Config{
+		Name: "the store", Dir: dir, DBDir: dir, KeyFile: KeyFile, Encrypt: true,
+		Badger: bopt, SchemaKey: keySchema, Schema: schemaVersion,
+		InUseHint: "close the Administrator or use --data",
+	}
+}
+
+// Backup writes the whole store to w (its key, every record, the site keys
+// and secrets among them) as storedir's backup stream; seal it before it
+// leaves the computer (storedir.Seal).
+func (s *Store) Backup(w io.Writer) error {
+	if s.closed.Load() {
+		return s.errClosed()
+	}
+	return s.sdb.Backup(w)
+}
+
+// Restore makes the store in dir, which must hold none, from what Backup
+// wrote.
+func Restore(dir string, r io.Reader) error {
+	return storedir.Restore(config(dir, Options{}), r)
 }
 
 // init reads the home site and takes the sequences (storedir checked the

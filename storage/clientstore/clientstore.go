@@ -38,6 +38,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"sync"
 
@@ -100,21 +101,7 @@ var _ client.State = (*Store)(nil)
 
 // Open opens (creating if needed) the client store in dir.
 func Open(dir string) (*Store, error) {
-	opts := badger.DefaultOptions("").
-		WithSyncWrites(true).
-		WithLogger(nil).
-		WithValueLogFileSize(16 << 20).
-		WithMemTableSize(16 << 20).
-		WithValueThreshold(64 << 10).
-		WithNumMemtables(2).
-		WithBlockCacheSize(4 << 20).
-		WithIndexCacheSize(4 << 20).
-		WithNumCompactors(2)
-	sdb, err := storedir.Open(storedir.Config{
-		Name: "the client store", Dir: dir, DBDir: filepath.Join(dir, "state"), KeyFile: KeyFile,
-		Badger: opts, SchemaKey: []byte{prefixSchema}, Schema: schemaVersion,
-		InUseHint: "close the PCM window or stop the agent that uses it",
-	})
+	sdb, err := storedir.Open(config(dir))
 	if err != nil {
 		return nil, err
 	}
@@ -125,6 +112,33 @@ func Open(dir string) (*Store, error) {
 	}
 	return &Store{sdb: sdb, db: sdb.DB, dir: dir, key: sdb.Key, hseq: hseq}, nil
 }
+
+// config is where and how the client store in dir opens.
+func config(dir string) storedir.Config {
+	opts := badger.DefaultOptions("").
+		WithSyncWrites(true).
+		WithLogger(nil).
+		WithValueLogFileSize(16 << 20).
+		WithMemTableSize(16 << 20).
+		WithValueThreshold(64 << 10).
+		WithNumMemtables(2).
+		WithBlockCacheSize(4 << 20).
+		WithIndexCacheSize(4 << 20).
+		WithNumCompactors(2)
+	return storedir.Config{
+		Name: "the client store", Dir: dir, DBDir: filepath.Join(dir, "state"), KeyFile: KeyFile,
+		Badger: opts, SchemaKey: []byte{prefixSchema}, Schema: schemaVersion,
+		InUseHint: "close the PCM window or stop the agent that uses it",
+	}
+}
+
+// Backup writes the whole client store to w (its key, enrolment, computer
+// key, history and run records) as storedir's backup stream.
+func (s *Store) Backup(w io.Writer) error { return s.sdb.Backup(w) }
+
+// Restore makes the client store in dir, which must hold none, from what
+// Backup wrote.
+func Restore(dir string, r io.Reader) error { return storedir.Restore(config(dir), r) }
 
 // Dir returns the data directory.
 func (s *Store) Dir() string { return s.dir }

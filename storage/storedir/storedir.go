@@ -345,16 +345,29 @@ func loadKey(c *Config, hasData bool) ([]byte, error) {
 	return b, nil
 }
 
-// createKey writes a new random key under a temporary name and links it
-// into place: a crash leaves either no key file or a complete one.
+// createKey writes a new random key; see writeKey.
 func createKey(c *Config, path string) ([]byte, error) {
 	b := make([]byte, KeySize)
 	if _, err := rand.Read(b); err != nil {
 		return nil, err
 	}
+	err := writeKey(c, path, b)
+	if errors.Is(err, fs.ErrExist) {
+		return loadKey(c, false) // another process made it first
+	}
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// writeKey writes b under a temporary name and links it into place: a crash
+// leaves either no key file or a complete one, and an existing key file is
+// never replaced (the error wraps fs.ErrExist).
+func writeKey(c *Config, path string, b []byte) error {
 	f, err := os.CreateTemp(c.Dir, c.KeyFile+".tmp-*")
 	if err != nil {
-		return nil, fmt.Errorf("creating the key file %s: %w", path, err)
+		return fmt.Errorf("creating the key file %s: %w", path, err)
 	}
 	tmp := f.Name()
 	defer os.Remove(tmp)
@@ -368,13 +381,10 @@ func createKey(c *Config, path string) ([]byte, error) {
 	if err == nil {
 		err = os.Link(tmp, path)
 	}
-	if errors.Is(err, fs.ErrExist) {
-		return loadKey(c, false)
-	}
 	if err != nil {
-		return nil, fmt.Errorf("creating the key file %s: %w", path, err)
+		return fmt.Errorf("creating the key file %s: %w", path, err)
 	}
-	return b, nil
+	return nil
 }
 
 // check refuses a Badger directory that Badger would open empty, open with
