@@ -220,6 +220,15 @@ func jobStatus(fs *flag.FlagSet) runFunc {
 		}
 		for _, t := range js.Computers {
 			fields = append(fields, field{"computer " + t.Computer, computerLine(t)})
+			if t.State == model.TargetFailed || t.State == model.TargetRetrying {
+				// The last lines of its output, cleaned again in case the
+				// store holds text from before the collector cleaned it.
+				for _, l := range strings.Split(model.LastLines(model.CleanText(t.OutputTail), model.OutputTailLines), "\n") {
+					if l != "" {
+						fields = append(fields, field{"  output", l})
+					}
+				}
+			}
 		}
 		return e.show(js, fields)
 	})
@@ -257,7 +266,7 @@ func computerLine(t model.TargetStatus) string {
 	}
 	parts = append(parts, fmt.Sprintf("attempts %d", t.Attempts))
 	if t.LastError != "" {
-		parts = append(parts, t.LastError)
+		parts = append(parts, model.CleanLine(t.LastError))
 	}
 	return strings.Join(parts, ", ")
 }

@@ -227,6 +227,9 @@ type TargetStatus struct {
 	LastError  string      `json:"last_error,omitempty"`
 	NextAction time.Time   `json:"next_action,omitzero"`
 	Updated    time.Time   `json:"updated,omitzero"`
+	// OutputTail is the last lines (OutputTailLines) of the command's
+	// output when it failed, cleaned of control characters.
+	OutputTail string `json:"output_tail,omitempty"`
 	// AlreadyInstalled: Complete because the package's detection rules
 	// held before anything ran.
 	AlreadyInstalled bool `json:"already_installed,omitempty"`

@@ -389,6 +389,13 @@ func (s *Service) applyStatusFile(ctx context.Context, w *world, r *statusRead) 
 // applyStatus moves a computer's part of a job to what its client reported.
 func (s *Service) applyStatus(ctx context.Context, rj *runJob, ts *model.TargetStatus, st protocol.Status) {
 	j := rj.job
+	// What a client wrote reaches the store, events and terminals only
+	// without control characters (escape sequences could fake log lines).
+	st.Error = model.CleanLine(st.Error)
+	tail := ""
+	if st.State == model.TargetFailed || st.State == model.TargetRetrying {
+		tail = model.LastLines(model.CleanText(st.OutputTail), model.OutputTailLines)
+	}
 	if st.State == ts.State && st.Attempts == ts.Attempts && st.Reboot == ts.Reboot && st.Error == ts.LastError && sameCode(st.ExitCode, ts.ExitCode) && st.AlreadyInstalled == ts.AlreadyInstalled {
 		return
 	}
@@ -407,6 +414,7 @@ func (s *Service) applyStatus(ctx context.Context, rj *runJob, ts *model.TargetS
 		return
 	}
 	next.ExitCode, next.Reboot, next.Attempts, next.LastError = st.ExitCode, st.Reboot, st.Attempts, st.Error
+	next.OutputTail = tail
 	next.AlreadyInstalled = st.AlreadyInstalled && st.State == model.TargetComplete
 	next.Updated, next.NextAction = now, time.Time{}
 	*ts = next
@@ -569,6 +577,7 @@ func inventoryComputer(w *world, site, fileName string, data []byte, now time.Ti
 	cur.LastSeen = seen
 	i := inv.Inventory
 	i.Computer = name
+	i.OS, i.Arch, i.OSVersion, i.ClientVersion = model.CleanLine(i.OS), model.CleanLine(i.Arch), model.CleanLine(i.OSVersion), model.CleanLine(i.ClientVersion)
 	i.Time = seen
 	cur.Inventory = &i
 	if p := model.Platform(inv.OS + "/" + inv.Arch); slices.Contains(model.Platforms, p) {

@@ -146,3 +146,52 @@ func TestForgedInventoryIsRefused(t *testing.T) {
 		t.Error("the approved computer was not offered the job")
 	}
 }
+
+// TestClientTextIsCleaned is finding 6 of issue 14: text a client wrote
+// (its status error, its output, its inventory) reached the store, events
+// and the administrator's terminal raw, escape sequences and all. Now it is
+// stored without control characters, and a failed computer keeps the last
+// lines of its output.
+func TestClientTextIsCleaned(t *testing.T) {
+	r := newRig(t)
+	j := r.addJob(nil)
+	r.runOnce()
+	code := 1
+	var out strings.Builder
+	for i := range 30 {
+		out.WriteString("line " + string(rune('a'+i%26)) + "\r\n")
+	}
+	out.WriteString("\x1b]0;owned\x07\x1b[2Jlast line\n")
+	data, err := protocol.EncodeStatus(computerKey("PC001"), protocol.Status{Format: protocol.StatusFormat, Job: j.ID, Computer: "PC001", Generation: 1,
+		State: model.TargetFailed, ExitCode: &code, Attempts: 1, Written: time.Now(),
+		Error:      "exit code 1\n2026-11-30 10:00:00 INFO job complete on every computer\x1b[1A\x1b[2K",
+		OutputTail: out.String()})
+	must(t, err)
+	name, _ := protocol.StatusPath("PC001", j.ID)
+	must(t, share.WriteFileAtomic(bg, r.siteFS(), name, data))
+	inv, err := protocol.EncodeInventory(computerKey("PC002"), protocol.Inventory{Format: protocol.InventoryFormat,
+		Inventory: model.Inventory{Computer: "PC002", Site: siteCode, OS: "windows", Arch: "amd64", OSVersion: "10\x1b[31m red", ClientVersion: "1\u202e", Time: time.Now()}})
+	must(t, err)
+	must(t, share.WriteFileAtomic(bg, r.siteFS(), "inventory/PC002.json", inv))
+	r.runOnce()
+
+	ts := r.target(j.ID, "PC001")
+	if ts.State != model.TargetFailed || ts.LastError != "exit code 1 2026-11-30 10:00:00 INFO job complete on every computer[1A[2K" {
+		t.Errorf("last error %q (%s)", ts.LastError, ts.State)
+	}
+	if ts.OutputTail != "line v\nline w\nline x\nline y\nline z\nline a\nline b\nline c\nline d\n]0;owned[2Jlast line" {
+		t.Errorf("output tail %q", ts.OutputTail)
+	}
+	pc2, err := r.st.GetComputer(bg, "PC002")
+	must(t, err)
+	if pc2.Inventory == nil || pc2.Inventory.OSVersion != "10[31m red" || pc2.Inventory.ClientVersion != "1" {
+		t.Errorf("inventory %+v", pc2.Inventory)
+	}
+	evs, err := r.st.ListEvents(bg, model.EventFilter{})
+	must(t, err)
+	for _, e := range evs {
+		if strings.ContainsAny(e.Message, "\x1b\r\n\x07") {
+			t.Errorf("event holds control characters: %q", e.Message)
+		}
+	}
+}
