@@ -415,6 +415,14 @@ func New(cfg Config, st State) (*Engine, error) {
 	if err := os.MkdirAll(cfg.CacheDir, 0o700); err != nil {
 		return nil, fmt.Errorf("making the package cache %s: %w", cfg.CacheDir, err)
 	}
+	if cfg.DataDir != "" {
+		if err := checkPrivate("data folder", cfg.DataDir); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkPrivate("package cache", cfg.CacheDir); err != nil {
+		return nil, err
+	}
 	for _, h := range hist { // newest first: keep the first seen
 		if _, ok := e.last[h.Job]; !ok {
 			e.last[h.Job] = h

@@ -2,10 +2,10 @@ package client
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -357,6 +357,9 @@ type unpacked struct {
 	Size     int64            `json:"size"`
 	Stats    pack.UnpackStats `json:"stats"`
 	Unpacked time.Time        `json:"unpacked"`
+	// Files is the tree as unpacked: before each run the tree must still
+	// be exactly this, or it is unpacked again.
+	Files []treeEntry `json:"files"`
 }
 
 // fetch makes sure the package is unpacked in the cache and returns its
@@ -366,10 +369,14 @@ func (e *Engine) fetch(ctx context.Context, enr Enrollment, o protocol.Offer, pr
 	root := filepath.Join(pkgDir, o.Archive)
 	marker := root + ".ok"
 	if fi, err := os.Stat(root); err == nil && fi.IsDir() {
-		if _, err := os.Stat(marker); err == nil {
+		// What runs must be what was verified: the tree is checked file
+		// for file against the list signed when it was unpacked.
+		err := checkUnpacked(root, marker, o.Archive, enr.Key.Public().(ed25519.PublicKey))
+		if err == nil {
 			e.log.Debug("package already unpacked", "job", o.Job, "dir", root)
 			return root, "", nil
 		}
+		e.log.Warn("the unpacked copy of the package is not what was verified; unpacking it again", "job", o.Job, "dir", root, "why", err)
 	}
 	if err := os.MkdirAll(pkgDir, 0o700); err != nil {
 		return "", "", fmt.Errorf("making the package cache %s: %w", pkgDir, err)
@@ -410,8 +417,11 @@ func (e *Engine) fetch(ctx context.Context, enr Enrollment, o protocol.Offer, pr
 		os.RemoveAll(tmp)
 		return "", server, fmt.Errorf("moving the unpacked package into place: %w", err)
 	}
-	mark, _ := json.Marshal(unpacked{Archive: o.Archive, Size: o.ArchiveSize, Stats: stats, Unpacked: e.cfg.Now().UTC()})
-	if err := os.WriteFile(marker, mark, 0o600); err != nil {
+	files, err := listTree(root)
+	if err == nil {
+		err = writeMarker(marker, enr.Key, unpacked{Archive: o.Archive, Size: o.ArchiveSize, Stats: stats, Unpacked: e.cfg.Now().UTC(), Files: files})
+	}
+	if err != nil {
 		return "", server, fmt.Errorf("marking the unpacked package: %w", err)
 	}
 	os.Remove(archive) // the unpacked tree is the cache from now on
