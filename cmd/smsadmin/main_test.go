@@ -75,11 +75,25 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// walk visits o and everything drawn under it.
+func walk(o fyne.CanvasObject, visit func(fyne.CanvasObject)) {
+	visit(o)
+	switch c := o.(type) {
+	case *fyne.Container:
+		for _, k := range c.Objects {
+			walk(k, visit)
+		}
+	case fyne.Widget:
+		for _, k := range test.WidgetRenderer(c).Objects() {
+			walk(k, visit)
+		}
+	}
+}
+
 // texts gathers every label's, entry's and button's text under o.
 func texts(o fyne.CanvasObject) []string {
 	var out []string
-	var walk func(o fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
+	walk(o, func(o fyne.CanvasObject) {
 		switch w := o.(type) {
 		case *widget.Label:
 			out = append(out, w.Text)
@@ -88,18 +102,7 @@ func texts(o fyne.CanvasObject) []string {
 		case *widget.Button:
 			out = append(out, w.Text)
 		}
-		switch c := o.(type) {
-		case *fyne.Container:
-			for _, k := range c.Objects {
-				walk(k)
-			}
-		case fyne.Widget:
-			for _, k := range test.WidgetRenderer(c).Objects() {
-				walk(k)
-			}
-		}
-	}
-	walk(o)
+	})
 	return out
 }
 
@@ -118,25 +121,13 @@ func screen(w fyne.Window) string {
 // findButton finds the button labelled text in the top overlay.
 func findButton(w fyne.Window, text string) *widget.Button {
 	var found *widget.Button
-	var walk func(o fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		if b, ok := o.(*widget.Button); ok && b.Text == text {
-			found = b
-		}
-		switch c := o.(type) {
-		case *fyne.Container:
-			for _, k := range c.Objects {
-				walk(k)
-			}
-		case fyne.Widget:
-			for _, k := range test.WidgetRenderer(c).Objects() {
-				walk(k)
-			}
-		}
-	}
 	fyne.DoAndWait(func() {
 		if top := w.Canvas().Overlays().Top(); top != nil {
-			walk(top)
+			walk(top, func(o fyne.CanvasObject) {
+				if b, ok := o.(*widget.Button); ok && b.Text == text {
+					found = b
+				}
+			})
 		}
 	})
 	return found

@@ -2,38 +2,15 @@ package localapi
 
 import (
 	"fmt"
-	"net"
-	"os"
-	"strconv"
 
 	"golang.org/x/sys/unix"
 )
 
-// peerOf asks the kernel who opened the other end of c (SO_PEERCRED: the
-// credentials at connect time, which the client cannot forge).
-func peerOf(c net.Conn) (Peer, error) {
-	uc, ok := c.(*net.UnixConn)
-	if !ok {
-		return Peer{}, fmt.Errorf("a %T is not a Unix socket, so its user is unknown", c)
-	}
-	raw, err := uc.SyscallConn()
+// peerCreds reads SO_PEERCRED: the peer's uid and pid.
+func peerCreds(fd int) (uint32, int, error) {
+	cred, err := unix.GetsockoptUcred(fd, unix.SOL_SOCKET, unix.SO_PEERCRED)
 	if err != nil {
-		return Peer{}, fmt.Errorf("reading the peer's credentials: %w", err)
+		return 0, 0, fmt.Errorf("SO_PEERCRED: %w", err)
 	}
-	var cred *unix.Ucred
-	var credErr error
-	if err := raw.Control(func(fd uintptr) {
-		cred, credErr = unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED)
-	}); err != nil {
-		return Peer{}, fmt.Errorf("reading the peer's credentials: %w", err)
-	}
-	if credErr != nil {
-		return Peer{}, fmt.Errorf("reading the peer's credentials (SO_PEERCRED): %w", credErr)
-	}
-	return Peer{
-		UID:        strconv.FormatUint(uint64(cred.Uid), 10),
-		PID:        int(cred.Pid),
-		Privileged: cred.Uid == 0,
-		SameUser:   int(cred.Uid) == os.Geteuid(),
-	}, nil
+	return cred.Uid, int(cred.Pid), nil
 }
