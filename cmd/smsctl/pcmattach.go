@@ -11,6 +11,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 
 	"opensms/core/client"
@@ -61,6 +62,9 @@ func pcmAgentDir(e *env) string {
 func openPcm(ctx context.Context, e *env, p *pcmFlags, computer string) (pcmEngine, func() error, error) {
 	c, err := pcmapi.Attach(ctx, pcmAgentDir(e), e.buildVersion())
 	if err == nil {
+		if p.cache != "" || p.slowLink {
+			fmt.Fprintf(e.stderr, "smsctl: warning: --cache and --slow-link are ignored: %s at %s runs with its own settings\n", pcmapi.Service, c.Addr())
+		}
 		return c, func() error { c.Close(); return nil }, nil
 	}
 	if !errors.Is(err, localapi.ErrNoService) {

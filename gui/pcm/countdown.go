@@ -133,7 +133,7 @@ func (c *countdownDialog) onRunNow() {
 		return
 	}
 	c.close()
-	c.m.startRun(c.offer.Job)
+	c.m.startRun(c.offer.Job, true)
 }
 
 // onLater spends one deferral through the engine. The dialog stays up and

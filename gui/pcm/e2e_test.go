@@ -372,3 +372,34 @@ func TestEndToEndErrorsAreSentences(t *testing.T) {
 		t.Errorf("History: %q %q", cell(h.m.histTable, 0, 1), cell(h.m.histTable, 0, 6))
 	}
 }
+
+// Two windows attached to one agent count the same mandatory job down; the
+// one whose countdown ends second finds it no longer due and runs nothing.
+func TestCountdownEndingAfterAnotherRanItRunsNothing(t *testing.T) {
+	site := newTestSite(t, "PC001")
+	clock := newFakeClock(time.Now())
+	site.instruct(site.offer("S0100007", "Security Patch", func(o *protocol.Offer) { o.MandatoryAfter = clock.Now().Add(time.Minute) }))
+	eng := newEngine(t, clock)
+	h := newHarness(t, eng, Config{Computer: "PC001", Countdown: 5 * time.Minute}, clock)
+	h.p.Show()
+	enrol(t, h, site)
+	h.until("the offer", func() bool { return rows(h.m.offerTable) == 1 })
+	clock.Advance(2 * time.Minute)
+	h.until("the countdown", func() bool { return h.m.countdown != nil })
+	// The other window's countdown ended first.
+	if _, err := eng.RunIfDue(context.Background(), "S0100007", nil); err != nil {
+		t.Fatal(err)
+	}
+	c := h.m.countdown
+	c.onRunNow()
+	h.until("the run to end", func() bool { return h.m.running == "" })
+	if hs, err := eng.History(context.Background()); err != nil || len(hs) != 1 {
+		t.Fatalf("the package ran %d times (%v)", len(hs), err)
+	}
+	if bannerShown(h.m) {
+		t.Errorf("banner: %q", h.m.bannerText.Text)
+	}
+	if !strings.Contains(h.m.step.Text, "no longer due") {
+		t.Errorf("the window says %q", h.m.step.Text)
+	}
+}

@@ -18,6 +18,8 @@ type Engine interface {
 	Poll(ctx context.Context) ([]Offer, error)
 	Offers() []Offer
 	Run(ctx context.Context, job string, progress func(Progress)) (HistoryEntry, error)
+	// RunIfDue runs a job only if it is still due (ErrNotDue otherwise).
+	RunIfDue(ctx context.Context, job string, progress func(Progress)) (HistoryEntry, error)
 	Defer(ctx context.Context, job string) (left int, err error)
 	History(ctx context.Context) ([]HistoryEntry, error)
 }
@@ -48,5 +50,10 @@ const (
 	StepRun      = client.StepRun
 )
 
-// ErrNoDeferralsLeft is what Defer wraps when Later is spent.
-var ErrNoDeferralsLeft = client.ErrNoDeferralsLeft
+// Errors the engine wraps, as the window checks them.
+var (
+	// ErrNoDeferralsLeft: Later is spent.
+	ErrNoDeferralsLeft = client.ErrNoDeferralsLeft
+	// ErrNotDue: RunIfDue found the job no longer due.
+	ErrNotDue = client.ErrNotDue
+)

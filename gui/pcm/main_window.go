@@ -503,13 +503,15 @@ func lastRunText(h *HistoryEntry) string {
 
 func (m *mainWindow) onExecute() {
 	if o, ok := m.selectedOffer(); ok {
-		m.startRun(o.Job)
+		m.startRun(o.Job, false)
 	}
 }
 
 // startRun runs job through the engine, showing its progress. One run at a
-// time: a mandatory run that comes due meanwhile waits its turn.
-func (m *mainWindow) startRun(job string) {
+// time: a mandatory run that comes due meanwhile waits its turn. dueOnly
+// (a countdown's run, and so every queued one) runs it only if it is still
+// due, so that two windows counting the same job down run it once.
+func (m *mainWindow) startRun(job string, dueOnly bool) {
 	if m.running != "" {
 		if m.running != job && !slices.Contains(m.runQueue, job) {
 			m.runQueue = append(m.runQueue, job)
@@ -532,7 +534,11 @@ func (m *mainWindow) startRun(job string) {
 	m.progressOutput, m.progressLatest, m.progressPending = "", Progress{}, false
 	m.progressMu.Unlock()
 	m.p.goWork(func(ctx context.Context) {
-		h, err := m.p.engine.Run(ctx, job, m.onProgress)
+		run := m.p.engine.Run
+		if dueOnly {
+			run = m.p.engine.RunIfDue
+		}
+		h, err := run(ctx, job, m.onProgress)
 		if ctx.Err() != nil {
 			return
 		}
@@ -576,6 +582,9 @@ func (m *mainWindow) runFinished(job, name string, h HistoryEntry, err error) {
 		m.output.SetText(tail(h.OutputTail, outputLimit))
 	}
 	switch {
+	case errors.Is(err, ErrNotDue):
+		m.bar.Hide()
+		m.step.SetText(fmt.Sprintf("%s is no longer due: it ran, or was postponed, elsewhere.", name))
 	case err != nil:
 		s := sentence("could not run "+name, err)
 		m.step.SetText(s)
@@ -604,7 +613,7 @@ func (m *mainWindow) runFinished(job, name string, h HistoryEntry, err error) {
 	if len(m.runQueue) > 0 {
 		next := m.runQueue[0]
 		m.runQueue = m.runQueue[1:]
-		m.startRun(next)
+		m.startRun(next, true)
 	}
 }
 
