@@ -43,7 +43,10 @@ type Admin struct {
 	events   *eventsWindow
 
 	where Where    // attached to a site service, or the watchdog in this window
-	lost  []func() // Watch streams to re-open once the site service is back
+	lost  []func() // what to re-open once the site service is back: the Watch stream
+
+	// views follow the Watch stream; only the UI goroutine touches them.
+	views []liveView
 }
 
 // Window titles, also the names in the Window menu.
@@ -112,6 +115,7 @@ func (a *Admin) buildUI() {
 	// The inner windows are tiled when the area first has its real size:
 	// before the window shows, the driver may report a smaller one.
 	statusBar := a.status.buildUI()
+	a.watch()
 	for _, t := range windowOrder {
 		a.show(t)
 	}

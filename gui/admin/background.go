@@ -13,16 +13,28 @@ import (
 // watchdog may publish hundreds of transfer updates a second.
 const redrawEvery = 200 * time.Millisecond
 
-// follow watches the API's stream of changes and hands the ones that
-// arrived to apply on the UI goroutine, at most once per redrawEvery, until
-// ctx ends. The goroutine it starts ends with ctx or with the stream; a
-// stream that ends by itself is re-opened when the Administrator reconnects.
+// liveView is a view that follows the Watch stream until its ctx ends.
+type liveView struct {
+	ctx   context.Context
+	apply func([]adminapi.Change)
+}
+
+// follow hands the Administrator's changes to apply on the UI goroutine, in
+// batches, until ctx ends (its window or dialog closed). It is called on the
+// UI goroutine, as a view opens.
 func (a *Admin) follow(ctx context.Context, apply func([]adminapi.Change)) {
-	ch, err := a.api.Watch(ctx)
+	a.views = append(a.views, liveView{ctx: ctx, apply: apply})
+}
+
+// watch reads the API's Watch stream for the Administrator's life, one
+// stream however many views follow it (attached to a site service, one
+// connection), and hands what arrived to the views at most once per
+// redrawEvery. The goroutine it starts ends with the Administrator or the
+// stream; a stream that ends by itself is opened again on reconnecting.
+func (a *Admin) watch() {
+	ch, err := a.api.Watch(a.ctx)
 	if err != nil {
-		if ctx.Err() == nil {
-			a.status.setMessage(sentence("live status is off: " + err.Error()))
-		}
+		a.status.setMessage(sentence("live updates are off: " + err.Error()))
 		return
 	}
 	a.goroutines.Add(1)
@@ -34,16 +46,18 @@ func (a *Admin) follow(ctx context.Context, apply func([]adminapi.Change)) {
 		var pending []adminapi.Change
 		for {
 			select {
-			case <-ctx.Done():
+			case <-a.ctx.Done():
 				return
 			case u, ok := <-ch:
 				if !ok {
-					if len(pending) > 0 {
-						a.do(ctx, func() { apply(pending) })
-					}
-					// Only a site service's stream ends while its window
-					// is open: the service went away.
-					a.do(ctx, func() { a.streamLost(func() { a.follow(ctx, apply) }) })
+					// Only a site service's stream ends while the window
+					// is open: the service went away. Reconnecting opens
+					// the stream again for every view.
+					batch := pending
+					a.do(a.ctx, func() {
+						a.dispatch(batch)
+						a.streamLost(a.watch)
+					})
 					return
 				}
 				if len(pending) == 0 {
@@ -53,10 +67,29 @@ func (a *Admin) follow(ctx context.Context, apply func([]adminapi.Change)) {
 			case <-timer.C:
 				batch := pending
 				pending = nil
-				a.do(ctx, func() { apply(batch) })
+				a.do(a.ctx, func() { a.dispatch(batch) })
 			}
 		}
 	}()
+}
+
+// dispatch gives a batch to the views still open and forgets the others.
+func (a *Admin) dispatch(batch []adminapi.Change) {
+	open := make([]liveView, 0, len(a.views))
+	for _, v := range a.views {
+		if v.ctx.Err() == nil {
+			open = append(open, v)
+		}
+	}
+	a.views = open
+	if len(batch) == 0 {
+		return
+	}
+	for _, v := range open {
+		if v.ctx.Err() == nil { // an earlier view's apply may have closed it
+			v.apply(batch)
+		}
+	}
 }
 
 // background runs work off the UI goroutine and gives its result to done on
@@ -78,4 +111,17 @@ func (a *Admin) do(ctx context.Context, fn func()) {
 			fn()
 		}
 	})
+}
+
+// latest tells a reload's result from an older one's: two reloads in flight
+// may finish in either order, and the older must not put back what it read.
+// Only the UI goroutine uses it.
+type latest struct{ n uint64 }
+
+// next starts a reload; the function it returns says whether that reload is
+// still the newest.
+func (l *latest) next() func() bool {
+	l.n++
+	n := l.n
+	return func() bool { return n == l.n }
 }

@@ -31,6 +31,7 @@ type eventsWindow struct {
 	adm    *Admin
 	ctx    context.Context
 	cancel context.CancelFunc
+	loads  latest // the newest reload wins
 
 	cols          *columns // shared by the header and every row
 	job, computer *widget.Entry
@@ -138,9 +139,13 @@ func (w *eventsWindow) onFilter() {
 func (w *eventsWindow) reload() {
 	f := w.filter
 	f.Limit = eventLimit
+	newest := w.loads.next()
 	background(w.adm, w.ctx, func(ctx context.Context) ([]model.Event, error) {
 		return w.adm.api.ListEvents(ctx, f)
 	}, func(es []model.Event, err error) {
+		if !newest() {
+			return
+		}
 		if err != nil {
 			w.adm.status.setMessage("Reading events: " + err.Error())
 			return

@@ -23,6 +23,7 @@ type groupsWindow struct {
 	adm    *Admin
 	ctx    context.Context
 	cancel context.CancelFunc
+	loads  latest // the newest reload wins
 
 	list     *keyList
 	groups   []model.MachineGroup
@@ -67,9 +68,13 @@ func (w *groupsWindow) buildUI() fyne.CanvasObject {
 func (w *groupsWindow) close() { w.cancel() }
 
 func (w *groupsWindow) reload() {
+	newest := w.loads.next()
 	background(w.adm, w.ctx, func(ctx context.Context) ([]model.MachineGroup, error) {
 		return w.adm.api.ListGroups(ctx)
 	}, func(gs []model.MachineGroup, err error) {
+		if !newest() {
+			return
+		}
 		if err != nil {
 			w.adm.status.setMessage("Reading machine groups: " + err.Error())
 			return

@@ -25,6 +25,7 @@ type jobsWindow struct {
 	adm    *Admin
 	ctx    context.Context
 	cancel context.CancelFunc
+	loads  latest // the newest reload wins
 
 	list     *keyList
 	empty    *widget.Label
@@ -68,9 +69,13 @@ func (w *jobsWindow) buildUI() fyne.CanvasObject {
 func (w *jobsWindow) close() { w.cancel() }
 
 func (w *jobsWindow) reload() {
+	newest := w.loads.next()
 	background(w.adm, w.ctx, func(ctx context.Context) ([]model.Job, error) {
 		return w.adm.api.ListJobs(ctx)
 	}, func(js []model.Job, err error) {
+		if !newest() {
+			return
+		}
 		if err != nil {
 			w.adm.status.setMessage("Reading jobs: " + err.Error())
 			return

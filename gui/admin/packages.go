@@ -21,6 +21,7 @@ type packagesWindow struct {
 	adm    *Admin
 	ctx    context.Context
 	cancel context.CancelFunc
+	loads  latest // the newest reload wins
 
 	list     *keyList
 	empty    *widget.Label
@@ -65,9 +66,13 @@ func (w *packagesWindow) buildUI() fyne.CanvasObject {
 }
 
 func (w *packagesWindow) reload() {
+	newest := w.loads.next()
 	background(w.adm, w.ctx, func(ctx context.Context) ([]model.Package, error) {
 		return w.adm.api.ListPackages(ctx)
 	}, func(ps []model.Package, err error) {
+		if !newest() {
+			return
+		}
 		if err != nil {
 			w.adm.status.setMessage("Reading packages: " + err.Error())
 			return

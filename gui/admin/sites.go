@@ -60,6 +60,7 @@ type sitesWindow struct {
 	adm    *Admin
 	ctx    context.Context
 	cancel context.CancelFunc
+	loads  latest // the newest reload wins
 
 	tree   *keyTree
 	filter *widget.Entry
@@ -120,6 +121,7 @@ func (w *sitesWindow) close() { w.cancel() }
 // folder is opened.
 func (w *sitesWindow) reload() {
 	api := w.adm.api
+	newest := w.loads.next()
 	background(w.adm, w.ctx, func(ctx context.Context) (siteData, error) {
 		d := siteData{sites: map[string]model.Site{}, subs: map[string][]string{}, counts: map[string]int{}, servers: map[string][]model.Server{}}
 		sites, err := api.ListSites(ctx)
@@ -149,6 +151,9 @@ func (w *sitesWindow) reload() {
 		}
 		return d, nil
 	}, func(d siteData, err error) {
+		if !newest() {
+			return
+		}
 		if err != nil {
 			w.adm.status.setMessage(sentence(err.Error()))
 			return

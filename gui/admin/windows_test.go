@@ -37,9 +37,9 @@ func TestMachineGroupMembersAreEditable(t *testing.T) {
 	})
 	must(t, st.PutComputers(context.Background(), model.Computer{Name: "PC002", Site: "S01"}, model.Computer{Name: "PC003", Site: "S01"}))
 	a.locked(func() { test.Tap(buttonIn(t, d, "OK")) })
-	waitFor(t, a, "the new members in the store", func() bool {
+	waitFor(t, a, "the new members in the store and the dialog closed", func() bool {
 		g, err := st.GetGroup(context.Background(), "Accounting")
-		return err == nil && len(g.Members) == 3 && g.Members[1] == "PC002"
+		return err == nil && len(g.Members) == 3 && g.Members[1] == "PC002" && dialogNamed(a, "Machine Group Properties") == nil
 	})
 	a.locked(func() {
 		a.groups.onNew()
