@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	adminapi "opensms/core/admin"
 	"opensms/core/model"
 )
 
@@ -142,4 +143,54 @@ func TestUnreachableServerSaysSoOnce(t *testing.T) {
 		}
 		t.Log(result.Text)
 	})
+}
+
+// TestEditingASiteKeepsItsPasswordUnlessOneIsTyped: the dialog does not
+// show the stored password (a site service does not send it); OK with the
+// field empty keeps it, a typed one replaces it.
+func TestEditingASiteKeepsItsPasswordUnlessOneIsTyped(t *testing.T) {
+	a, st := newTestAdmin(t)
+	ctx := context.Background()
+	_, err := a.api.UpdateSite(ctx, adminapi.SiteRequest{Code: "S01", Name: "Head Office", Share: `\\siteserver\SMS_SITE`,
+		Credentials: adminapi.Credentials{User: `CORP\smsadmin`, Password: "first-secret"}})
+	must(t, err)
+	edit := func(name, password string) {
+		t.Helper()
+		a.locked(a.sites.reload)
+		waitFor(t, a, "the site in the tree", func() bool { return a.sites.data.sites["S01"].Credentials.User == "smsadmin" })
+		var d fyne.CanvasObject
+		a.locked(func() {
+			a.sites.tree.Select(nodeID(nodeSite, "S01"))
+			a.sites.onProperties()
+			d = mustDialog(t, a, "Site Properties")
+			pw := fieldOf[*widget.Entry](t, d, "Password")
+			if pw.Text != "" || pw.PlaceHolder != "(unchanged)" {
+				t.Errorf("the password field holds %q (placeholder %q)", pw.Text, pw.PlaceHolder)
+			}
+			if u := fieldOf[*widget.Entry](t, d, "User").Text; u != `CORP\smsadmin` {
+				t.Errorf("the user shows as %q", u)
+			}
+			fieldOf[*widget.Entry](t, d, "Name").SetText(name)
+			pw.SetText(password)
+			test.Tap(buttonIn(t, d, "OK"))
+		})
+		waitFor(t, a, "the site saved", func() bool { return dialogNamed(a, "Site Properties") == nil || shownError(d) != "" })
+		a.locked(func() {
+			if e := shownError(d); e != "" {
+				t.Fatalf("refused: %s", e)
+			}
+		})
+	}
+	edit("Head Office 2", "")
+	s, err := st.GetSite(ctx, "S01")
+	must(t, err)
+	if s.Name != "Head Office 2" || s.Credentials.Domain != "CORP" || s.Credentials.Password.Reveal() != "first-secret" {
+		t.Errorf("after an edit without a password: %s, %s\\%s, password kept %v", s.Name, s.Credentials.Domain, s.Credentials.User, s.Credentials.Password.Reveal() == "first-secret")
+	}
+	edit("Head Office 3", "second-secret")
+	s, err = st.GetSite(ctx, "S01")
+	must(t, err)
+	if s.Name != "Head Office 3" || s.Credentials.Password.Reveal() != "second-secret" {
+		t.Errorf("after typing a password: %s, password replaced %v", s.Name, s.Credentials.Password.Reveal() == "second-secret")
+	}
 }
