@@ -26,6 +26,9 @@ type serviceSpec struct {
 	Data        string   // absolute data directory
 	Args        []string // the verb, e.g. watchdog serve --interval 60s
 	User        string   // the account it runs as ("" = root / LocalSystem)
+	// UMask is the unit's file mode mask ("" = 0077: what the service
+	// writes is its own alone).
+	UMask string
 }
 
 // command is the full command line, each argument as it is passed.
@@ -93,7 +96,11 @@ func systemdUnit(s serviceSpec) string {
 	// SIGTERM stops it within 10 s (socket gone, cycle at a point it
 	// resumes from, store closed); systemd waits 15 s before SIGKILL.
 	b.WriteString("KillSignal=SIGTERM\nTimeoutStopSec=15\nRestart=on-failure\nRestartSec=5\n")
-	b.WriteString("UMask=0077\nNoNewPrivileges=yes\n\n")
+	umask := s.UMask
+	if umask == "" {
+		umask = "0077"
+	}
+	fmt.Fprintf(&b, "UMask=%s\nNoNewPrivileges=yes\n\n", umask)
 	b.WriteString("[Install]\nWantedBy=multi-user.target\n")
 	return b.String()
 }
@@ -110,14 +117,17 @@ func systemdQuote(s string) string {
 }
 
 // installServiceVerb is the install-service verb for the service that
-// prefix names and args run.
-func installServiceVerb(prefix, description string, args func() []string) func(fs *flag.FlagSet) runFunc {
+// prefix names and args run; tune, if given, adjusts the spec.
+func installServiceVerb(prefix, description string, args func() []string, tune ...func(*serviceSpec)) func(fs *flag.FlagSet) runFunc {
 	return func(fs *flag.FlagSet) runFunc {
 		print := fs.Bool("print", false, "print what would be installed and change nothing")
 		return func(ctx context.Context, e *env, _ []string) error {
 			s, err := newServiceSpec(e, prefix, description, args())
 			if err != nil {
 				return err
+			}
+			for _, t := range tune {
+				t(&s)
 			}
 			if *print {
 				return printService(e, s)

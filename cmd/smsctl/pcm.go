@@ -41,7 +41,7 @@ func init() {
 		{Name: "serve", Summary: "run the client agent until SIGINT or SIGTERM: poll, run due system background jobs, report, serve the PCM API on DATA/pcm.sock; logs to standard error", Setup: pcmServe,
 			Usage: "[--interval 5m] [--slow-link]"},
 		{Name: "install-service", Summary: "install the client agent for --data (default: the machine-wide one) as a system service (systemd, Windows service) and start it",
-			Usage: "[--print]", Setup: installServiceVerb(pcmServicePrefix, "OpenSMS client agent", func() []string { return []string{"pcm", "serve"} })},
+			Usage: "[--print]", Setup: pcmInstallService},
 		{Name: "history", Summary: "list what ran on this computer, newest first", Setup: pcmHistory, Usage: "[--json]"},
 		{Name: "show", Summary: "show the enrolment: site, key fingerprint and computer name", Setup: pcmShow},
 	}})

@@ -13,6 +13,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/user"
+	"runtime"
 
 	"opensms/core/client"
 	"opensms/core/model"
@@ -41,9 +43,15 @@ var (
 	_ pcmEngine = (*pcmapi.Client)(nil)
 )
 
-// isRoot reports whether this process runs as root (never on Windows,
-// where the agent is a service and the data directory is given).
-func isRoot() bool { return os.Geteuid() == 0 }
+// isRoot reports whether this process runs as root, or on Windows as
+// LocalSystem (the agent's service account).
+func isRoot() bool {
+	if runtime.GOOS == "windows" {
+		u, err := user.Current()
+		return err == nil && u.Uid == "S-1-5-18"
+	}
+	return os.Geteuid() == 0
+}
 
 // pcmAgentDir is where the pcm verbs look for the agent: --data, else the
 // machine-wide directory.

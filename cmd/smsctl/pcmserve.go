@@ -128,3 +128,17 @@ func agentDataDir(dir string) error {
 	}
 	return nil
 }
+
+// pcmInstallService installs the agent for --data, or for the machine-wide
+// directory when --data is not given (never the Administrator's default).
+func pcmInstallService(fs *flag.FlagSet) runFunc {
+	// The agent's installers must leave files other users can use (a
+	// program in /usr/local/bin that only root may run installs nothing);
+	// its store and cache are made 0700 whatever the mask.
+	umask := func(s *serviceSpec) { s.UMask = "0022" }
+	install := installServiceVerb(pcmServicePrefix, "OpenSMS client agent", func() []string { return []string{"pcm", "serve"} }, umask)(fs)
+	return func(ctx context.Context, e *env, args []string) error {
+		e.dataDir = pcmAgentDir(e)
+		return install(ctx, e, args)
+	}
+}

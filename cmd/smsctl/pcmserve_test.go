@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"opensms/core/client"
 	"opensms/storage/pcmapi"
 )
 
@@ -215,10 +216,42 @@ func TestClientAgent(t *testing.T) {
 		t.Errorf("the enrolment changed:\n%s\nthen\n%s", before, after)
 	}
 
-	// A mandatory system background task runs with nobody attached.
+	// A mandatory system background task runs with nobody attached; a
+	// watcher sees it run.
+	watcher, err := pcmapi.Attach(context.Background(), s.c, version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer watcher.Close()
+	watchCtx, stopWatch := context.WithCancel(context.Background())
+	defer stopWatch()
+	finished := make(chan string, 16)
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		watcher.Watch(watchCtx, func(ev client.Event) error {
+			if ev.Kind == client.EventFinished {
+				select {
+				case finished <- ev.Job + " " + string(ev.Result.State):
+				default:
+				}
+			}
+			return nil
+		})
+	}()
 	bg := s.job("Background", fmt.Sprintf("echo bg >> %s/bg\n", s.out), []string{"--background"}, "--mandatory-after", "now")
 	waitFile(t, filepath.Join(s.out, "bg"), 1, "the background job")
 	waitJobComplete(t, s.admin, bg)
+	select {
+	case got := <-finished:
+		if got != bg+" complete" {
+			t.Errorf("the watcher saw %q", got)
+		}
+	case <-time.After(30 * time.Second):
+		t.Error("the watcher saw no run end")
+	}
+	stopWatch()
+	<-watched
 
 	// Killed mid-install, the agent takes the installer along.
 	long := s.job("Long", fmt.Sprintf("echo start >> %[1]s/starts\nsleep 300 &\necho $$ $! > %[1]s/pids.tmp\nmv %[1]s/pids.tmp %[1]s/pids\nwait\n", s.out), nil)
@@ -266,7 +299,8 @@ func TestPcmInstallServicePrint(t *testing.T) {
 	c := newCLI(t)
 	out := c.ok("pcm", "install-service", "--print")
 	abs, _ := filepath.Abs(c.data)
-	if !strings.Contains(out, "ExecStart="+smsctlBin+" --data "+abs+" pcm serve\n") || !strings.Contains(out, "OpenSMS client agent") {
+	if !strings.Contains(out, "ExecStart="+smsctlBin+" --data "+abs+" pcm serve\n") || !strings.Contains(out, "OpenSMS client agent") ||
+		!strings.Contains(out, "UMask=0022\n") {
 		t.Errorf("the unit:\n%s", out)
 	}
 	if _, err := os.Stat(c.data); err == nil {
