@@ -324,10 +324,12 @@ func (p *parser) sharing(pkg *model.Package) error {
 // and parentheses.
 var ruleToken = regexp.MustCompile(`(?i)\(|\)|\bfile\s*\d+\b|\band\b|\bor\b|\bnot\b|\S+`)
 
-// inventory reads [Setup Package for Inventory]: detection rule parts
-// joined by AND become the package's rules (all must hold); OR and NOT
-// cannot be said in OpenSMS, so such a rule is dropped whole rather than
-// made stricter or looser than the vendor meant.
+// inventory reads [Setup Package for Inventory]: each [File N] the
+// detection rule names becomes one or two rules (presence or size, and
+// version), and the rule's AND, OR, NOT and parentheses become the
+// package's detection logic over their numbers (left empty when it only
+// ANDs: all must hold). A rule that cannot be read is dropped whole, with
+// a warning, rather than made stricter or looser than the vendor meant.
 func (p *parser) inventory(pkg *model.Package) error {
 	s := p.f.section("Setup Package for Inventory")
 	if s == nil {
@@ -354,40 +356,74 @@ func (p *parser) inventory(pkg *model.Package) error {
 		parts = append(parts, part{n, s.keys[k]})
 	}
 	slices.SortFunc(parts, func(a, b part) int { return a.n - b.n })
-	var files []string
-	var op string
+	var expr []string
+	var written []string         // the rule as the file wrote it, for sentences
+	terms := map[string]string{} // [File N] → its rules' numbers, ANDed
+	combines := false
+	keep := len(pkg.Detection)
+	drop := func() { pkg.Detection = pkg.Detection[:keep] }
 	for _, pt := range parts {
 		for _, tok := range ruleToken.FindAllString(pt.text, -1) {
+			written = append(written, tok)
 			switch up := strings.ToUpper(tok); {
 			case up == "AND", up == "(", up == ")":
-				// Parentheses around ANDs change nothing.
+				expr = append(expr, up)
 			case up == "OR", up == "NOT":
-				if op == "" {
-					op = up
-				}
+				expr = append(expr, up)
+				combines = true
 			case strings.HasPrefix(up, "FILE"):
 				num := strings.TrimSpace(tok[4:])
 				name := "File " + num
-				if p.f.section(name) == nil {
+				s := p.f.section(name)
+				if s == nil {
+					drop()
 					return fmt.Errorf("the detection rule's part %d names %q, but there is no [%s] section", pt.n, tok, name)
 				}
-				files = append(files, name)
+				term, seen := terms[name]
+				if !seen {
+					from := len(pkg.Detection)
+					p.fileRules(s, pkg)
+					if len(pkg.Detection) == from {
+						drop()
+						p.warn("The detection rule names [%s], which checks nothing; no detection rules are imported.", name)
+						return nil
+					}
+					var nums []string
+					for i := from; i < len(pkg.Detection); i++ {
+						nums = append(nums, strconv.Itoa(i+1))
+					}
+					term = "(" + strings.Join(nums, " AND ") + ")"
+					terms[name] = term
+				}
+				expr = append(expr, term)
 			default:
+				drop()
 				p.warn("Detection Rule Part %d holds %q, which is not File N, AND, OR, NOT or a parenthesis; detection rules are not imported.", pt.n, clip(tok))
 				return nil
 			}
 		}
 	}
-	if len(files) == 0 {
+	if len(terms) == 0 {
 		p.warn("InventoryThisPackage=TRUE but no Detection Rule Part names a file; no detection rules are imported.")
 		return nil
 	}
-	if op != "" {
-		p.warn("The detection rule uses %s, which OpenSMS rules (all must hold) cannot express; no detection rules are imported.", op)
+	text := strings.Join(expr, " ")
+	if keep > 0 {
+		// Rules from another section of the file hold as well.
+		var pre []string
+		for i := 1; i <= keep; i++ {
+			pre = append(pre, strconv.Itoa(i))
+		}
+		text = strings.Join(pre, " AND ") + " AND (" + text + ")"
+	}
+	logic, err := model.ParseDetectionLogic(text, len(pkg.Detection))
+	if err != nil {
+		drop()
+		p.warn("The detection rule %q cannot be read (%v); no detection rules are imported.", clip(strings.Join(written, " ")), err)
 		return nil
 	}
-	for _, name := range files {
-		p.fileRules(p.f.section(name), pkg)
+	if combines {
+		pkg.DetectionLogic = logic.String()
 	}
 	return nil
 }

@@ -214,11 +214,27 @@ func TestParseDetectionWithOR(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Package.Detection) != 0 {
-		t.Fatalf("an OR rule was imported as %+v", res.Package.Detection)
+	if d := res.Package.Detection; len(d) != 2 || d[0].Path != "NETSCAPE.EXE" || d[1].Path != "NAVIGATR.EXE" || res.Package.DetectionLogic != "1 OR 2" {
+		t.Fatalf("an OR rule was imported as %+v, %q", d, res.Package.DetectionLogic)
 	}
-	if !hasWarning(res.Warnings, "uses OR") {
-		t.Fatalf("no warning about OR in:\n%s", strings.Join(res.Warnings, "\n"))
+	if _, err := model.ParseDetectionLogic(res.Package.DetectionLogic, len(res.Package.Detection)); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ rule, logic, warn string }{
+		{"File 1 AND NOT (File 2 OR File 1)", "1 AND 2 AND NOT (3 OR (1 AND 2))", ""},
+		{"(File 1 AND File 2", "", "cannot be read"},
+		{"File 1 AND File 2", "", ""},
+	} {
+		text := "[PDF]\nVersion=1.0\n[Package Definition]\nProduct=X\n[Setup Package for Inventory]\nInventoryThisPackage=TRUE\n" +
+			"Detection Rule Part 1=" + c.rule + "\n[File 1]\nFile=a.exe\nSize=12\nVersion=1.2\n[File 2]\nFile=b.exe\n"
+		res, err := Parse(strings.NewReader(text))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := res.Package
+		if p.DetectionLogic != c.logic || (c.warn == "") != (len(p.Detection) == 3) || (c.warn != "" && !hasWarning(res.Warnings, c.warn)) {
+			t.Errorf("%s: %d rules, logic %q, warnings %q", c.rule, len(p.Detection), p.DetectionLogic, res.Warnings)
+		}
 	}
 	if c := res.Package.Commands[0]; !c.Automated || c.Name != "Silent" {
 		t.Fatalf("UserInputRequired=NO: %+v", c)

@@ -3,6 +3,7 @@ package watchdog
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"opensms/core/model"
 )
@@ -36,6 +37,7 @@ func (s *Service) finish(ctx context.Context, w *world, runs []*runJob) {
 				}
 				_ = ts.Move(model.TargetFailed, w.now)
 				ts.LastError = "the job expired before this computer reported a result"
+				ts.NextAction = time.Time{} // nothing more will happen
 				rj.dirty[c] = true
 			}
 			if late > 0 {

@@ -384,7 +384,7 @@ func (jd *jobDetails) refuse(err error) {
 	}
 }
 
-var computerColumns = []float32{110, 80, 60, 60, 60, 120}
+var computerColumns = []float32{110, 130, 45, 55, 45, 110}
 
 func (jd *jobDetails) buildStatus() fyne.CanvasObject {
 	// Errors can be long (a server's refusal, its address and what to do):
