@@ -326,6 +326,14 @@ func (s Sharing) validate() error {
 		if strings.ContainsAny(s.ShareName, badShareChars) || hasCtl(s.ShareName) || strings.TrimSpace(s.ShareName) != s.ShareName || len(s.ShareName) > 80 {
 			return invalidf("share name %q must be at most 80 characters without spaces at either end or any of %s", s.ShareName, badShareChars)
 		}
+		// The name becomes a folder at the distribution share's root, beside
+		// the packages' own folders.
+		if strings.Trim(s.ShareName, ".") == "" {
+			return invalidf("share name %q names no folder", s.ShareName)
+		}
+		if ValidPackageID(strings.ToUpper(s.ShareName)) == nil {
+			return invalidf("share name %q has the form of a package ID, whose folder holds that package's archives on the distribution servers: choose another share name", s.ShareName)
+		}
 	}
 	for _, seg := range strings.FieldsFunc(s.Subfolder, func(r rune) bool { return r == '/' || r == '\\' }) {
 		if seg == ".." || hasCtl(seg) || strings.ContainsAny(seg, `:*?"<>|`) {

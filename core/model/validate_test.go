@@ -253,6 +253,8 @@ func TestPackageValidate(t *testing.T) {
 			p.Commands = append(p.Commands, c)
 		}, `command line "INSTALL": the package already has a command line named "Install"`},
 		{"bad share name", func(p *Package) { p.Sharing.ShareName = "a/b" }, `share name "a/b" must be`},
+		{"share name dots", func(p *Package) { p.Sharing.ShareName = ".." }, `share name ".." names no folder`},
+		{"share name like a package ID", func(p *Package) { p.Sharing.ShareName = "s0100012" }, `has the form of a package ID`},
 		{"share subfolder escapes", func(p *Package) { p.Sharing.Subfolder = `apps\..\..` }, `share subfolder "apps\\..\\.."`},
 		{"good detection", func(p *Package) {
 			p.Detection = []DetectionRule{

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"path"
 	"strings"
+
+	"opensms/core/model"
 )
 
 // Names of computers, jobs and packages become file and folder names on the
@@ -109,6 +111,24 @@ func ShareTreePath(pkg string) (string, error) {
 		return "", err
 	}
 	return path.Join(pkg, ShareTreeDir), nil
+}
+
+// SharedTreePath is where a Share Package On Server job publishes package
+// pkg's tree on a distribution share: the package's share name at the
+// share's root when it has one (\\dist1\SMS_PKG\TOOLS, as users map it),
+// else <PKGID>/share. A share name of the form of a package ID is refused:
+// it would take the place of that package's folder of archives.
+func SharedTreePath(pkg, shareName string) (string, error) {
+	if shareName == "" {
+		return ShareTreePath(pkg)
+	}
+	if err := checkName("share", shareName); err != nil {
+		return "", err
+	}
+	if model.ValidPackageID(strings.ToUpper(shareName)) == nil {
+		return "", fmt.Errorf("share name %q has the form of a package ID, whose folder holds that package's archives on the distribution share: choose another share name", shareName)
+	}
+	return shareName, nil
 }
 
 // isSHA256Hex reports whether s is 64 lower-case hex digits, as

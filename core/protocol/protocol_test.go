@@ -473,6 +473,8 @@ func TestPaths(t *testing.T) {
 		{"inventory", func() (string, error) { return InventoryPath("pc001") }, "inventory/PC001.json"},
 		{"archive", func() (string, error) { return ArchivePath("S0100012", sha) }, "S0100012/" + sha + ".tzst"},
 		{"share tree", func() (string, error) { return ShareTreePath("S0100012") }, "S0100012/share"},
+		{"shared tree, no share name", func() (string, error) { return SharedTreePath("S0100012", "") }, "S0100012/share"},
+		{"shared tree under its share name", func() (string, error) { return SharedTreePath("S0100012", "TOOLS") }, "TOOLS"},
 		{"slash", func() (string, error) { return InstructionsPath("a/b") }, ""},
 		{"backslash", func() (string, error) { return InventoryPath(`a\b`) }, ""},
 		{"dotdot", func() (string, error) { return StatusDirPath("..") }, ""},
@@ -483,6 +485,9 @@ func TestPaths(t *testing.T) {
 		{"bad sha", func() (string, error) { return ArchivePath("S0100012", strings.ToUpper(sha)) }, ""},
 		{"bad pkg", func() (string, error) { return ArchivePath("../S01", sha) }, ""},
 		{"share pkg", func() (string, error) { return ShareTreePath(`S01\..`) }, ""},
+		{"share name escapes", func() (string, error) { return SharedTreePath("S0100012", "..") }, ""},
+		{"share name with a slash", func() (string, error) { return SharedTreePath("S0100012", "a/b") }, ""},
+		{"share name of a package", func() (string, error) { return SharedTreePath("S0100012", "s0100003") }, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := tc.fn()

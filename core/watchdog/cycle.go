@@ -183,7 +183,9 @@ func (s *Service) work(ctx context.Context, w *world, j *model.Job) {
 		op, err := s.shareTree(pkg)
 		ok = s.distribute(jctx, w, j, op, err)
 	case model.JobRemove:
-		op, err := s.removePackage(j.Package)
+		// The package may be gone from the store by now; its archives'
+		// folder is still removed, and its shared tree when it is known.
+		op, err := s.removePackage(j.Package, w.packages[j.Package].Sharing.ShareName)
 		ok = s.distribute(jctx, w, j, op, err)
 	default:
 		s.fail(ctx, w, j, fmt.Sprintf("job type %q is not one the watchdog knows", j.Type))

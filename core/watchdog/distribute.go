@@ -273,9 +273,10 @@ func (s *Service) pushArchive(ctx context.Context, j *model.Job) (serverOp, erro
 }
 
 // shareTree is the Share Package On Server job's op: copy the source tree
-// to <PKG>/share/ on the server, atomically as a whole.
+// to the package's share name on the server (<PKG>/share/ when it has
+// none), atomically as a whole.
 func (s *Service) shareTree(pkg model.Package) (serverOp, error) {
-	dst, err := protocol.ShareTreePath(pkg.ID)
+	dst, err := protocol.SharedTreePath(pkg.ID, pkg.Sharing.ShareName)
 	if err != nil {
 		return serverOp{}, err
 	}
@@ -304,16 +305,27 @@ func (s *Service) shareTree(pkg model.Package) (serverOp, error) {
 }
 
 // removePackage is the Remove Package From Server job's op: delete the
-// package's folder (archives and shared tree) and forget the holdings.
-func (s *Service) removePackage(pkg string) (serverOp, error) {
+// package's folder (archives and shared tree) and the tree published under
+// its share name (shareName, "" for none), and forget the holdings.
+func (s *Service) removePackage(pkg, shareName string) (serverOp, error) {
 	if _, err := protocol.ShareTreePath(pkg); err != nil {
 		return serverOp{}, err
+	}
+	dirs := []string{pkg}
+	if shareName != "" {
+		tree, err := protocol.SharedTreePath(pkg, shareName)
+		if err != nil {
+			return serverOp{}, err
+		}
+		dirs = append(dirs, tree)
 	}
 	return serverOp{
 		verb: fmt.Sprintf("removing package %s from", pkg),
 		run: func(ctx context.Context, fsys share.FS, srv model.Server, _ func(int64, int64)) (opResult, error) {
-			if err := fsys.RemoveAll(pkg); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return opResult{}, err
+			for _, dir := range dirs {
+				if err := fsys.RemoveAll(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
+					return opResult{}, err
+				}
 			}
 			return opResult{summary: fmt.Sprintf("package %s is removed from server %s", pkg, serverKey(srv))}, nil
 		},

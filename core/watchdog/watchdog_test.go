@@ -563,3 +563,51 @@ func TestServerGroupAndUnreachableSite(t *testing.T) {
 		t.Errorf("%d events for the missing site share over two cycles, want 1", n)
 	}
 }
+
+// A package with a share name is published under that name at the
+// distribution share's root, replaced as a whole when shared again, and
+// removed with the package.
+func TestShareUnderShareName(t *testing.T) {
+	r := newRig(t)
+	r.pkg.Sharing.ShareName = "TOOLS"
+	must(t, r.st.UpdatePackage(bg, r.pkg))
+
+	first := r.addJob(func(j *model.Job) { j.Type = model.JobShare; j.Run = model.RunPhase{} })
+	r.runOnce()
+	r.wantState(first.ID, model.JobComplete)
+	for _, srv := range []string{"DIST1", "DIST2"} {
+		if got, err := os.ReadFile(filepath.Join(r.smb.Dir(srv), "TOOLS", "install.sh")); err != nil || string(got) != "#!/bin/sh\necho installed\n" {
+			t.Errorf("%s: TOOLS/install.sh: %q, %v", srv, got, err)
+		}
+		if _, err := os.Stat(filepath.Join(r.smb.Dir(srv), r.pkg.ID, "share")); !os.IsNotExist(err) {
+			t.Errorf("%s: the tree is also under %s/share: %v", srv, r.pkg.ID, err)
+		}
+	}
+	r.wantEvent(first.ID, "is shared from TOOLS")
+
+	// The source changes: the next share replaces the whole tree, so a file
+	// the source no longer has is gone too.
+	must(t, os.Remove(filepath.Join(r.src, "data", "payload.bin")))
+	writeFile(t, filepath.Join(r.src, "readme.txt"), []byte("version 2\n"))
+	second := r.addJob(func(j *model.Job) { j.Type = model.JobShare; j.Run = model.RunPhase{} })
+	r.runOnce()
+	r.wantState(second.ID, model.JobComplete)
+	for _, srv := range []string{"DIST1", "DIST2"} {
+		if got, err := os.ReadFile(filepath.Join(r.smb.Dir(srv), "TOOLS", "readme.txt")); err != nil || string(got) != "version 2\n" {
+			t.Errorf("%s: TOOLS/readme.txt: %q, %v", srv, got, err)
+		}
+		if _, err := os.Stat(filepath.Join(r.smb.Dir(srv), "TOOLS", "data", "payload.bin")); !os.IsNotExist(err) {
+			t.Errorf("%s: the old tree's payload.bin survived the replacement: %v", srv, err)
+		}
+		r.noTemps(srv)
+	}
+
+	rm := r.addJob(func(j *model.Job) { j.Type = model.JobRemove; j.Run = model.RunPhase{} })
+	r.runOnce()
+	r.wantState(rm.ID, model.JobComplete)
+	for _, srv := range []string{"DIST1", "DIST2"} {
+		if _, err := os.Stat(filepath.Join(r.smb.Dir(srv), "TOOLS")); !os.IsNotExist(err) {
+			t.Errorf("%s still has TOOLS after Remove Package From Server: %v", srv, err)
+		}
+	}
+}
