@@ -1,5 +1,7 @@
 package client
 
+import "context"
+
 // EventKind says what an Event is about.
 type EventKind string
 
@@ -67,4 +69,22 @@ func (e *Engine) publish(ev Event) {
 // publishOffers tells watchers the offers as they are now.
 func (e *Engine) publishOffers() {
 	e.publish(Event{Kind: EventOffers, Offers: e.Offers()})
+}
+
+// Watch hands the engine's events to fn until ctx ends (then it returns
+// nil) or fn returns an error. It is Subscribe for callers that also
+// watch an agent over its socket (pcmapi.Client.Watch).
+func (e *Engine) Watch(ctx context.Context, fn func(Event) error) error {
+	events, stop := e.Subscribe()
+	defer stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case ev := <-events:
+			if err := fn(ev); err != nil {
+				return err
+			}
+		}
+	}
 }

@@ -403,3 +403,21 @@ func TestCountdownEndingAfterAnotherRanItRunsNothing(t *testing.T) {
 		t.Errorf("the window says %q", h.m.step.Text)
 	}
 }
+
+// A run the window did not start (the agent's own, another window's) shows
+// in the window as it ends, without waiting for the next poll.
+func TestRunsStartedElsewhereShowAtOnce(t *testing.T) {
+	site := newTestSite(t, "PC001")
+	site.instruct(site.offer("S0100003", "Team Tool", nil))
+	clock := newFakeClock(time.Now())
+	eng := newEngine(t, clock)
+	h := newHarness(t, eng, Config{Computer: "PC001"}, clock)
+	h.p.Show()
+	enrol(t, h, site)
+	h.until("the offer", func() bool { return rows(h.m.offerTable) == 1 })
+	if _, err := eng.Run(context.Background(), "S0100003", nil); err != nil {
+		t.Fatal(err)
+	}
+	h.until("the run elsewhere in the history", func() bool { return rows(h.m.histTable) == 1 && cell(h.m.histTable, 0, 3) == "Complete" })
+	h.until("the offer's state", func() bool { return cell(h.m.offerTable, 0, 5) == "Complete" })
+}

@@ -26,6 +26,16 @@ type Engine interface {
 
 var _ Engine = (*client.Engine)(nil)
 
+// Watcher is an engine that tells what changes as it happens (runs the
+// agent starts by itself, polls, deferrals from another window); the
+// window then shows them without waiting for its next poll. Both
+// *client.Engine and the agent's API client are watchers.
+type Watcher interface {
+	Watch(ctx context.Context, fn func(Event) error) error
+}
+
+var _ Watcher = (*client.Engine)(nil)
+
 // The engine's types, by shorter names.
 type (
 	Enrollment   = client.Enrollment
@@ -34,6 +44,7 @@ type (
 	Progress     = client.Progress
 	Step         = client.Step
 	HistoryEntry = client.HistoryEntry
+	Event        = client.Event
 )
 
 // Offer states and run steps, as the engine names them.

@@ -9,10 +9,13 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
+
+	"opensms/core/client"
 )
 
 // PCM owns the window, the tray, and every goroutine they start: all of them
@@ -132,6 +135,37 @@ func (p *PCM) startService() {
 	}
 	p.serving = true
 	p.goWork(p.serve)
+	if w, ok := p.engine.(Watcher); ok {
+		p.goWork(func(ctx context.Context) { p.watch(ctx, w) })
+	}
+}
+
+// watchRetry is how long the window waits before it watches again after
+// the engine's stream ended (the agent restarted).
+const watchRetry = 5 * time.Second
+
+// watch shows what the engine reports as it happens: a run that ended
+// (one the agent started by itself, or another window's) and changed
+// offers reload the offers and the history.
+func (p *PCM) watch(ctx context.Context, w Watcher) {
+	for ctx.Err() == nil {
+		err := w.Watch(ctx, func(ev Event) error {
+			if ev.Kind == client.EventFinished || ev.Kind == client.EventOffers {
+				p.reload(ctx)
+			}
+			return nil
+		})
+		if ctx.Err() != nil {
+			return
+		}
+		slog.Debug("watching the engine stopped; trying again", "err", err)
+		retry, stop := p.cfg.Clock.NewTicker(watchRetry)
+		select {
+		case <-ctx.Done():
+		case <-retry:
+		}
+		stop()
+	}
 }
 
 // requestRefresh asks the service loop to poll now; a request already
