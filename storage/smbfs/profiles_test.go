@@ -79,18 +79,7 @@ func TestProfiles(t *testing.T) {
 			}
 
 			// Resume after smbd stops in the middle of a push.
-			stopped := false
-			_, err := share.PutAtomic(ctx, fsys, "S0100002/pkg.tzst", bytes.NewReader(data), int64(len(data)), share.PutOptions{
-				Progress: func(done, _ int64) {
-					if done > 16<<20 && !stopped {
-						stopped = true
-						srv.Stop()
-					}
-				},
-			})
-			if !errors.Is(err, share.ErrUnreachable) || share.IsPermanent(err) {
-				t.Fatalf("push with smbd stopped: %v, want ErrUnreachable", err)
-			}
+			putStoppingServer(t, srv, fsys, "S0100002/pkg.tzst", data, 16<<20)
 			if err := srv.Restart(); err != nil {
 				t.Fatal(err)
 			}

@@ -227,18 +227,7 @@ func TestServerStopsMidPut(t *testing.T) {
 	ctx := context.Background()
 
 	fsys := open(t, srv, loc, smbfs.Options{})
-	stopped := false
-	_, err := share.PutAtomic(ctx, fsys, "S0100001/pkg.tzst", bytes.NewReader(data), int64(len(data)), share.PutOptions{
-		Progress: func(done, _ int64) {
-			if done > 40<<20 && !stopped {
-				stopped = true
-				srv.Stop()
-			}
-		},
-	})
-	if !errors.Is(err, share.ErrUnreachable) || share.IsPermanent(err) {
-		t.Fatalf("put with smbd stopped: %v, want ErrUnreachable", err)
-	}
+	err := putStoppingServer(t, srv, fsys, "S0100001/pkg.tzst", data, 40<<20)
 	checkMessage(t, err, srv)
 	t.Logf("smbd stopped: %v", err)
 	if _, err := fsys.Stat("."); !errors.Is(err, share.ErrUnreachable) {
@@ -265,6 +254,25 @@ func TestServerStopsMidPut(t *testing.T) {
 	if len(left) != 1 {
 		t.Fatalf("beside the file: %v", left)
 	}
+}
+
+// putStoppingServer puts data as name and stops srv once more than after
+// bytes are written; the put must fail as unreachable, not permanently.
+func putStoppingServer(t *testing.T, srv *sambatest.Server, fsys share.FS, name string, data []byte, after int64) error {
+	t.Helper()
+	stopped := false
+	_, err := share.PutAtomic(context.Background(), fsys, name, bytes.NewReader(data), int64(len(data)), share.PutOptions{
+		Progress: func(done, _ int64) {
+			if done > after && !stopped {
+				stopped = true
+				srv.Stop()
+			}
+		},
+	})
+	if !errors.Is(err, share.ErrUnreachable) || share.IsPermanent(err) {
+		t.Fatalf("put with smbd stopped: %v, want ErrUnreachable", err)
+	}
+	return err
 }
 
 // The same story through share.Retry, which opens the share on each try.
