@@ -13,6 +13,7 @@ func init() {
 		{Name: "add", Summary: "add a client computer to a site", Setup: computerAdd,
 			Usage: "--site S01 --name PC001 --platform linux/amd64"},
 		{Name: "list", Summary: "list client computers", Setup: computerList, Usage: "[--site S01]"},
+		{Name: "show", Args: "NAME", NArgs: 1, Summary: "show a computer and its inventory (--json: all of it)", Setup: computerShow},
 		{Name: "rm", Args: "NAME", NArgs: 1, Summary: "remove a client computer", Setup: computerRm},
 		{Name: "approve", Args: "NAME", NArgs: 1, Summary: "let a computer that joined by itself receive offers", Setup: computerApprove},
 	}})

@@ -346,6 +346,8 @@ type Engine struct {
 
 	osOnce sync.Once
 	osVer  string
+
+	inv invState // guarded by mu
 }
 
 // osVersion returns the operating system's version, read once.

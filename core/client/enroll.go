@@ -108,6 +108,9 @@ func (e *Engine) Enroll(ctx context.Context, siteShare string, cred model.Creden
 	}
 	// The inventory goes first: a site share this computer cannot write to
 	// is better found now than when a status must be written.
+	e.mu.Lock()
+	e.inv = invState{} // another site: write it whatever was written before
+	e.mu.Unlock()
 	if err := e.writeInventory(ctx, fsys, enr); err != nil {
 		return Enrollment{}, err
 	}
@@ -144,9 +147,16 @@ func (e *Engine) Inventory(enr Enrollment) protocol.Inventory {
 	}
 }
 
-// writeInventory writes inventory/<COMPUTER>.json atomically.
+// writeInventory writes inventory/<COMPUTER>.json atomically when it
+// changed (or InventoryRefresh passed): the site reads a file again only
+// when it changes, and 10,000 computers rewriting theirs every poll is
+// what would make it change.
 func (e *Engine) writeInventory(ctx context.Context, fsys share.FS, enr Enrollment) error {
-	data, err := protocol.EncodeInventory(enr.Key, e.Inventory(enr))
+	inv := e.collectInventory(ctx, fsys, enr)
+	if !e.inventoryDue(inv) {
+		return nil
+	}
+	data, err := protocol.EncodeInventory(enr.Key, inv)
 	if err != nil {
 		return err
 	}
@@ -154,7 +164,11 @@ func (e *Engine) writeInventory(ctx context.Context, fsys share.FS, enr Enrollme
 	if err != nil {
 		return err
 	}
-	return writeAtomic(ctx, fsys, name, data)
+	if err := writeAtomic(ctx, fsys, name, data); err != nil {
+		return err
+	}
+	e.inventoryWritten(inv)
+	return nil
 }
 
 // writeAtomic writes a file on the site share atomically, making its folder

@@ -171,6 +171,47 @@ type Inventory struct {
 	ClientVersion string    `json:"client_version"`
 	FreeDisk      uint64    `json:"free_disk"` // bytes free in the client's cache
 	Time          time.Time `json:"time,omitzero"`
+
+	// What follows came with inventory worth querying (issue 16); every
+	// field is optional, so an older client's file still reads.
+
+	// OSName is the system's own name for itself (Linux: os-release ID,
+	// e.g. "debian"; Windows: the product name); OSRelease its version
+	// number ("12.5", "10.0.22631").
+	OSName    string `json:"os_name,omitempty"`
+	OSRelease string `json:"os_release,omitempty"`
+	Kernel    string `json:"kernel,omitempty"`
+	CPUModel  string `json:"cpu_model,omitempty"`
+	CPUs      int    `json:"cpus,omitempty"`   // logical processors
+	Memory    uint64 `json:"memory,omitempty"` // bytes of RAM
+	Disks     []Disk `json:"disks,omitempty"`
+	// Addresses are the network addresses of the interfaces that are up,
+	// loopback left out, as CIDR ("192.0.2.7/24").
+	Addresses []string  `json:"addresses,omitempty"`
+	Booted    time.Time `json:"booted,omitzero"`
+	// Users are the people logged on now, each once.
+	Users    []string   `json:"users,omitempty"`
+	Software []Software `json:"software,omitempty"`
+	// Installed are the IDs of the packages whose detection rules hold on
+	// the computer (the site publishes every package's rules), offered to
+	// it or not.
+	Installed []string `json:"installed,omitempty"`
+}
+
+// Disk is one mounted file system of a computer.
+type Disk struct {
+	Path   string `json:"path"` // mount point or drive ("C:")
+	FSType string `json:"fs_type,omitempty"`
+	Size   uint64 `json:"size"` // bytes
+	Free   uint64 `json:"free"` // bytes free to users
+}
+
+// Software is one installed program, as the computer's package manager
+// (Linux), uninstall keys (Windows) or applications (macOS) list it.
+type Software struct {
+	Name      string `json:"name"`
+	Version   string `json:"version,omitempty"`
+	Publisher string `json:"publisher,omitempty"`
 }
 
 // MachineGroup is a named, static set of computers (or of server names when

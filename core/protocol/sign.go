@@ -94,6 +94,8 @@ func subjectOf(format string) subject {
 		return subject{name: "the status file"}
 	case InventoryFormat:
 		return subject{name: "the inventory file"}
+	case RulesFormat:
+		return subject{name: "the package rules", plural: true}
 	}
 	return subject{name: "the " + format + " file"}
 }
