@@ -577,7 +577,7 @@ func inventoryComputer(w *world, site, fileName string, data []byte, now time.Ti
 	cur.LastSeen = seen
 	i := inv.Inventory
 	i.Computer = name
-	i.OS, i.Arch, i.OSVersion, i.ClientVersion = model.CleanLine(i.OS), model.CleanLine(i.Arch), model.CleanLine(i.OSVersion), model.CleanLine(i.ClientVersion)
+	i.CleanReported()
 	i.Time = seen
 	cur.Inventory = &i
 	if p := model.Platform(inv.OS + "/" + inv.Arch); slices.Contains(model.Platforms, p) {
