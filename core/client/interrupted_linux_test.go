@@ -108,7 +108,7 @@ func TestKilledEngineTakesItsInstallerAlong(t *testing.T) {
 		t.Fatalf("the interrupted job ran again by itself: %+v, %v", hs, err)
 	}
 	s.poll() // sends the status the restart stored
-	if st := s.status("S0100010"); st.State != model.TargetFailed || !strings.HasPrefix(st.Error, "interrupted:") {
+	if st := s.status("S0100010"); st.State != model.TargetFailed || !strings.HasPrefix(st.Error, "interrupted:") || st.Attempts != 1 {
 		t.Errorf("status after the restart: %+v", st)
 	}
 	if b, _ := os.ReadFile(starts); string(b) != "start\n" {
