@@ -53,6 +53,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -172,8 +173,32 @@ type env struct {
 
 // globalFlags adds --data and --json to fs, bound to e.
 func (e *env) globalFlags(fs *flag.FlagSet) {
-	fs.StringVar(&e.dataDir, "data", e.dataDir, "data directory (default: the user's config directory + /opensms)")
+	fs.Var(dataFlag{&e.dataDir}, "data", "data `DIR` (default: the user's config directory + /opensms)")
 	fs.BoolVar(&e.json, "json", e.json, "print JSON instead of a table")
+}
+
+// dataFlag is --data: an empty value is refused (it used to mean the
+// default, silently) and a relative one is made absolute at once (the
+// watchdog and the services need absolute paths).
+type dataFlag struct{ dir *string }
+
+func (f dataFlag) String() string {
+	if f.dir == nil {
+		return ""
+	}
+	return *f.dir
+}
+
+func (f dataFlag) Set(v string) error {
+	if strings.TrimSpace(v) == "" {
+		return errors.New("the data directory is empty: give a directory, or leave --data out for the default")
+	}
+	abs, err := filepath.Abs(v)
+	if err != nil {
+		return fmt.Errorf("cannot make %q an absolute path: %v", v, err)
+	}
+	*f.dir = abs
+	return nil
 }
 
 // DataDir returns --data or the default, the user's config dir + opensms.

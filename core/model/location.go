@@ -1,6 +1,7 @@
 package model
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"net/url"
@@ -30,6 +31,33 @@ const DefaultSMBPort = 445
 // `smb://[domain;]user@host[:port]/share/folder`, `file:///abs/dir` and an
 // absolute local path. It refuses anything else with a sentence.
 func ParseLocation(s string) (Location, error) {
+	l, err := parseLocation(s)
+	if err != nil {
+		return l, hidePassword(err, s)
+	}
+	return l, nil
+}
+
+// hidePassword takes out of err's sentence a password given in the
+// location s (user:password@host), which the sentence quotes.
+func hidePassword(err error, s string) error {
+	rest := strings.TrimSpace(s)
+	if len(rest) >= len("smb://") && strings.EqualFold(rest[:len("smb://")], "smb://") {
+		rest = rest[len("smb://"):]
+	}
+	rest = strings.TrimLeft(rest, `\/`)
+	at := strings.LastIndexByte(rest, '@')
+	if at < 0 {
+		return err
+	}
+	_, pw, ok := strings.Cut(rest[:at], ":")
+	if !ok || pw == "" {
+		return err
+	}
+	return errors.New(strings.ReplaceAll(err.Error(), pw, "***"))
+}
+
+func parseLocation(s string) (Location, error) {
 	in := strings.TrimSpace(s)
 	switch {
 	case in == "":

@@ -89,7 +89,27 @@ func validHostName(what, s string) error {
 	if !ok {
 		return invalidf("%s name %q must be 1 to %d letters, digits, '-', '_' or '.'", what, s, MaxNameLen)
 	}
+	// The name becomes a file name on the shares (instructions/NAME.ins,
+	// status/NAME/): it must not name a folder itself, nor a device that
+	// Windows opens instead of a file.
+	if strings.Trim(s, ".") == "" || strings.HasSuffix(s, ".") {
+		return invalidf("%s name %q must not be dots or end with a dot: it would not be a file name on a share", what, s)
+	}
+	if reservedName(s) {
+		return invalidf("%s name %q is a device name on Windows (CON, PRN, AUX, NUL, COM1-9, LPT1-9): choose another", what, s)
+	}
 	return nil
+}
+
+// reservedName reports whether s, before its first dot, is a name Windows
+// reserves for a device in every folder.
+func reservedName(s string) bool {
+	base, _, _ := strings.Cut(strings.ToUpper(s), ".")
+	switch base {
+	case "CON", "PRN", "AUX", "NUL":
+		return true
+	}
+	return len(base) == 4 && (strings.HasPrefix(base, "COM") || strings.HasPrefix(base, "LPT")) && base[3] >= '1' && base[3] <= '9'
 }
 
 // validLabel checks a free-form name shown to users: not empty, no control

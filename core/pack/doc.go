@@ -60,6 +60,11 @@ func sentencef(err error, format string, args ...any) error {
 // will not take, or an archive entry Unpack will not write.
 var ErrRefused = errors.New("refused")
 
+// ErrChanged is wrapped when a source file changed while it was being
+// read (its size or modification time is not what it was when it was
+// opened): the archive would match neither version. PackFile packs again.
+var ErrChanged = errors.New("changed while packed")
+
 // ErrMismatch is wrapped when an archive's size or hash is not what the
 // signed instructions say.
 var ErrMismatch = errors.New("archive does not match")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -14,7 +15,19 @@ import (
 // writes a temporary file first and renames it only when it is complete,
 // checked and synced, so the archive's name never names a partial file; on
 // error the temporary file is removed.
+//
+// A source file that changes while it is read makes it pack again, up to
+// three times in all, so that the archive is one version of the source.
 func PackFile(ctx context.Context, srcDir, dstDir string, opt Options) (st Stats, name string, err error) {
+	for try := 1; ; try++ {
+		st, name, err = packFile(ctx, srcDir, dstDir, opt)
+		if !errors.Is(err, ErrChanged) || try == 3 {
+			return st, name, err
+		}
+	}
+}
+
+func packFile(ctx context.Context, srcDir, dstDir string, opt Options) (st Stats, name string, err error) {
 	f, err := os.CreateTemp(dstDir, ".tmp-*")
 	if err != nil {
 		return Stats{}, "", sentencef(err, "cannot write archives to %s: %v", dstDir, pathErr(err))

@@ -190,6 +190,16 @@ func copyFile(ctx context.Context, tw *tar.Writer, hdr *tar.Header, name string,
 	if n, _ := f.Read(buf[:1]); n > 0 {
 		return sentencef(ErrRefused, "%s grew while it was being packed; pack again when nothing writes to the source folder", name)
 	}
+	// Rewritten in place with the same size, or replaced under its name,
+	// as tar's "file changed as we read it": the time tells.
+	now, err := f.Stat()
+	replaced := true
+	if again, serr := os.Stat(name); serr == nil {
+		replaced = !os.SameFile(fi, again)
+	}
+	if err != nil || replaced || now.Size() != fi.Size() || !now.ModTime().Equal(fi.ModTime()) {
+		return sentencef(ErrChanged, "%s changed while it was being packed", name)
+	}
 	return nil
 }
 

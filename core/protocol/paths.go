@@ -50,6 +50,9 @@ func ComputerName(name string) (string, error) {
 	if err := checkName("computer", name); err != nil {
 		return "", err
 	}
+	if err := model.ValidComputerName(name); err != nil {
+		return "", err
+	}
 	return strings.ToUpper(name), nil
 }
 

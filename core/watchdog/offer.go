@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"path"
 	"sort"
 	"strings"
 	"time"
@@ -235,6 +236,16 @@ func (s *Service) offerSite(ctx context.Context, w *world, code string, fsys sha
 	s.loadInsIndex()
 	listed := map[string]insRecord{} // computer → size and time as listed
 	for _, fi := range list {
+		if n := fi.Name(); fi.IsDir() && strings.HasSuffix(n, ".ins") {
+			// A folder where a computer's instruction file belongs (anyone
+			// who writes the share can make one) would block that computer
+			// for good: it goes, and the file is written in its place.
+			dir := path.Join(protocol.InstructionsDir, n)
+			err := fsys.RemoveAll(dir)
+			s.event(ctx, model.Event{Severity: model.SevWarning, Site: code,
+				Message: fmt.Sprintf("site %s: removed a folder planted at %s, where an instruction file belongs%s", code, dir, errSuffix(err))})
+			continue
+		}
 		if n := fi.Name(); !fi.IsDir() && !share.IsTemp(n) && strings.HasSuffix(n, ".ins") {
 			c := model.NormalizeComputerName(strings.TrimSuffix(n, ".ins"))
 			existing[c] = true
@@ -392,6 +403,14 @@ func (s *Service) publishSite(ctx context.Context, site model.Site, priv ed25519
 	s.event(ctx, model.Event{Severity: model.SevInfo, Site: site.Code,
 		Message: fmt.Sprintf("site %s: published %s with key %s", site.Code, protocol.SiteFile, protocol.Fingerprint(pub))})
 	return nil
+}
+
+// errSuffix is ": err" for an error, "" for none.
+func errSuffix(err error) string {
+	if err == nil {
+		return ""
+	}
+	return ": " + err.Error()
 }
 
 // distributed reports whether the job's archive is on at least one server.

@@ -195,3 +195,17 @@ func TestClientTextIsCleaned(t *testing.T) {
 		}
 	}
 }
+
+// TestFolderAtInstructionFileIsRemoved: a folder planted where a
+// computer's instruction file belongs blocked that computer for good; it is
+// removed (with an event) and the file written.
+func TestFolderAtInstructionFileIsRemoved(t *testing.T) {
+	r := newRig(t)
+	must(t, r.siteFS().MkdirAll("instructions/PC001.ins/x"))
+	r.addJob(nil)
+	r.runOnce()
+	if len(r.instructions("PC001").Offers) != 1 {
+		t.Fatal("PC001 was not offered the job")
+	}
+	r.wantEventText("removed a folder planted at instructions/PC001.ins")
+}
