@@ -70,6 +70,9 @@ type sitesWindow struct {
 	loading  map[string]bool
 	filtered map[string][]model.Computer // site -> computers matching the filter
 	needle   string
+	// awaiting holds the loaded computers that joined by themselves and
+	// wait for an administrator's approval (smsctl computer approve).
+	awaiting map[string]bool
 
 	rows     []*siteRow
 	hover    string // the drop target under a dragged package
@@ -84,7 +87,7 @@ func newSitesWindow(a *Admin) *sitesWindow {
 	return &sitesWindow{
 		adm: a, ctx: ctx, cancel: cancel,
 		comps: map[string][]model.Computer{}, loading: map[string]bool{}, filtered: map[string][]model.Computer{},
-		loaded: make(chan struct{}),
+		awaiting: map[string]bool{}, loaded: make(chan struct{}),
 	}
 }
 
@@ -191,6 +194,13 @@ func (w *sitesWindow) loadComputers(site string) {
 			return
 		}
 		w.comps[site] = cs
+		for _, c := range cs {
+			if c.AwaitingApproval {
+				w.awaiting[c.Name] = true
+			} else {
+				delete(w.awaiting, c.Name)
+			}
+		}
 		delete(w.filtered, site)
 		w.tree.Refresh()
 	})
@@ -345,6 +355,9 @@ func (w *sitesWindow) label(uid string) (fyne.Resource, string) {
 		}
 		return theme.FolderIcon(), fmt.Sprintf("%s – %s", cs[lo].Name, cs[hi-1].Name)
 	case nodeComputer:
+		if w.awaiting[key] {
+			return theme.QuestionIcon(), key + " — awaiting approval"
+		}
 		return theme.ComputerIcon(), key
 	case nodeLoading:
 		return theme.ViewRefreshIcon(), "Loading…"
