@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -50,7 +51,8 @@ func main() {
 
 // start builds the Administrator for data: attached to the site service
 // when one answers, else over the store with the watchdog in this process.
-// stop ends what start began (the watchdog, the store, the connection).
+// stop ends what start began (the watchdog, the store, the connection);
+// calling it again does nothing.
 func start(ctx context.Context, a fyne.App, data string) (*admin.Admin, func(), error) {
 	client, err := adminapi.Attach(ctx, data, version)
 	if err == nil {
@@ -73,17 +75,44 @@ func start(ctx context.Context, a fyne.App, data string) (*admin.Admin, func(), 
 	if err := wd.Start(ctx); err != nil {
 		fmt.Fprintf(os.Stderr, "starting the watchdog: %v\n", err)
 	}
-	adm := admin.New(a, coreadmin.New(st, wd, opener))
+	api := coreadmin.New(st, wd, opener)
+	adm := admin.New(a, api)
 	adm.SetWhere(admin.Where{})
-	stop := func() {
+	stopServing := serveWindow(data, api)
+	stop := sync.OnceFunc(func() {
+		stopServing()
 		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		if err := wd.Stop(stopCtx); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 		}
 		st.Close()
-	}
+	})
 	return adm, stop, nil
+}
+
+// serveWindow serves the window's API on the data directory's socket while
+// it runs, as the site service would: smsctl (and a second Administrator)
+// then attach to this window instead of finding the store in use. The
+// returned function stops serving and waits for the requests in flight. A
+// socket that cannot be made only costs that: the window works without it.
+func serveWindow(data string, api coreadmin.API) func() {
+	l, err := localapi.Listen(adminapi.Address(data), localapi.ListenConfig{Service: adminapi.Service})
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "smsctl cannot attach to this window: %v\n", err)
+		return func() {}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() {
+		served <- localapi.Serve(ctx, l, localapi.ServerConfig{Service: adminapi.Service, Version: version, Handler: adminapi.Handler(api), Grace: 3 * time.Second})
+	}()
+	return sync.OnceFunc(func() {
+		cancel()
+		if err := <-served; err != nil {
+			fmt.Fprintln(os.Stderr, err)
+		}
+	})
 }
 
 // fail says why the Administrator cannot start, in a window when there is a

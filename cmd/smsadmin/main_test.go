@@ -206,7 +206,7 @@ func TestTheWindowAttachesToTheSiteServiceAndOffersToReconnect(t *testing.T) {
 	})
 }
 
-func TestTheWindowRunsTheWatchdogItselfWithoutAService(t *testing.T) {
+func TestTheWindowRunsTheWatchdogItselfWithoutAServiceAndServesItsAPI(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "data")
 	a := test.NewApp()
 	defer a.Quit()
@@ -219,7 +219,32 @@ func TestTheWindowRunsTheWatchdogItselfWithoutAService(t *testing.T) {
 	eventually(t, "the window says the watchdog runs in it", func() bool {
 		return strings.Contains(screen(adm.Window()), "The watchdog runs in this window")
 	})
+
+	// smsctl and a second Administrator attach to this window, not to a
+	// locked store: the same site, the same key.
+	other, err := adminapi.Attach(context.Background(), data, version)
+	if err != nil {
+		t.Fatalf("attaching to the window's API: %v", err)
+	}
+	defer other.Close()
+	sites, err := other.ListSites(context.Background())
+	if err != nil || len(sites) != 1 {
+		t.Fatalf("the window's sites through its socket: %v, %v", sites, err)
+	}
+	a2 := test.NewApp()
+	defer a2.Quit()
+	adm2, stop2, err := start(context.Background(), a2, data)
+	if err != nil {
+		t.Fatalf("a second Administrator: %v", err)
+	}
+	defer stop2()
+	defer adm2.Close()
+	eventually(t, "the second window says it is attached", func() bool {
+		return strings.Contains(screen(adm2.Window()), "Attached to the site service")
+	})
+	adm.Close()
+	stop()
 	if _, err := os.Lstat(adminapi.Address(data)); !errors.Is(err, os.ErrNotExist) {
-		t.Fatalf("an embedded window made a socket: %v", err)
+		t.Fatalf("the window's socket outlived it: %v", err)
 	}
 }
