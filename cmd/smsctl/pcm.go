@@ -81,6 +81,13 @@ func openEngine(e *env, p *pcmFlags, log *slog.Logger, computer string) (*client
 	if err != nil {
 		return nil, nil, err
 	}
+	if dir == client.MachineDataDir() {
+		// Root enrolling before the agent runs: users must reach the
+		// agent's socket here later.
+		if err := agentDataDir(dir); err != nil {
+			return nil, nil, err
+		}
+	}
 	st, err := clientstore.Open(dir)
 	if err != nil {
 		return nil, nil, err
