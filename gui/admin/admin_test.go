@@ -31,34 +31,49 @@ func newTestAdmin(t testing.TB) (*Admin, *badgerstore.Store) {
 // that run its cycles.
 func newTestAdminWD(t testing.TB) (*Admin, *badgerstore.Store, *watchdog.Service) {
 	t.Helper()
-	return openTestAdmin(t, func(ctx context.Context, api adminapi.API) error {
-		_, err := api.AddSite(ctx, adminapi.SiteRequest{Code: "S01", Name: "Head Office", Share: "file:///srv/opensms/site"})
-		if err == nil {
-			_, err = api.AddServer(ctx, adminapi.ServerRequest{Site: "S01", Name: "dist1", URL: "file:///srv/opensms/dist1", Default: true})
-		}
-		if err == nil {
-			_, err = api.AddComputer(ctx, adminapi.ComputerRequest{Name: "PC001", Site: "S01", Platform: "linux/amd64"})
-		}
-		if err == nil {
-			_, err = api.AddGroup(ctx, adminapi.GroupRequest{Name: "Accounting", Members: []string{"PC001"}})
-		}
-		return err
-	})
+	return openTestAdminVia(t, inProcess, seedSite)
 }
 
-// openTestAdmin opens a real Badger store in a temp dir, has seed fill it
-// through the API, and builds the Administrator over the API in process.
-func openTestAdmin(t testing.TB, seed func(context.Context, adminapi.API) error) (*Admin, *badgerstore.Store, *watchdog.Service) {
+// seedSite adds site S01 with server dist1, computer PC001 and machine
+// group Accounting.
+func seedSite(ctx context.Context, api adminapi.API) error {
+	_, err := api.AddSite(ctx, adminapi.SiteRequest{Code: "S01", Name: "Head Office", Share: "file:///srv/opensms/site"})
+	if err == nil {
+		_, err = api.AddServer(ctx, adminapi.ServerRequest{Site: "S01", Name: "dist1", URL: "file:///srv/opensms/dist1", Default: true})
+	}
+	if err == nil {
+		_, err = api.AddComputer(ctx, adminapi.ComputerRequest{Name: "PC001", Site: "S01", Platform: "linux/amd64"})
+	}
+	if err == nil {
+		_, err = api.AddGroup(ctx, adminapi.GroupRequest{Name: "Accounting", Members: []string{"PC001"}})
+	}
+	return err
+}
+
+// via gives the window the API: in process, or through a site service.
+type via func(t testing.TB, local adminapi.API, dir string) adminapi.API
+
+func inProcess(_ testing.TB, local adminapi.API, _ string) adminapi.API { return local }
+
+// openTestAdminVia opens a real Badger store in a temp dir, has seed fill
+// it through the API, and builds the Administrator over the API reached
+// through how.
+func openTestAdminVia(t testing.TB, how via, seed func(context.Context, adminapi.API) error) (*Admin, *badgerstore.Store, *watchdog.Service) {
 	t.Helper()
-	st, err := badgerstore.Open(t.TempDir(), badgerstore.Options{})
+	dir := t.TempDir()
+	st, err := badgerstore.Open(dir, badgerstore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() {
+		if err := st.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	opener := shares.NewOpener()
 	wd := watchdog.New(st, opener, watchdog.Config{})
-	api := adminapi.New(st, wd, opener)
+	api := how(t, adminapi.New(st, wd, opener), dir)
 	if err := seed(context.Background(), api); err != nil {
-		st.Close()
 		t.Fatal(err)
 	}
 	app := newUIApp(t)
@@ -69,12 +84,7 @@ func openTestAdmin(t testing.TB, seed func(context.Context, adminapi.API) error)
 		a.win.Resize(fyne.NewSize(1280, 800))
 		a.win.Show()
 	})
-	t.Cleanup(func() {
-		a.Close()
-		if err := st.Close(); err != nil {
-			t.Error(err)
-		}
-	})
+	t.Cleanup(a.Close)
 	return a, st, wd
 }
 

@@ -16,6 +16,10 @@ import (
 // watchdog on local-folder shares: a cycle activates the pending job and the
 // Jobs window shows the new state from the subscription alone.
 func TestWatchdogStatusReachesTheJobsWindowWithoutRefresh(t *testing.T) {
+	testWatchdogStatusReachesTheJobsWindow(t, inProcess)
+}
+
+func testWatchdogStatusReachesTheJobsWindow(t *testing.T, how via) {
 	dir := t.TempDir()
 	siteShare, distShare, src := filepath.Join(dir, "site"), filepath.Join(dir, "dist1"), filepath.Join(dir, "src")
 	for _, d := range []string{siteShare, distShare, src} {
@@ -23,7 +27,7 @@ func TestWatchdogStatusReachesTheJobsWindowWithoutRefresh(t *testing.T) {
 	}
 	must(t, os.WriteFile(filepath.Join(src, "install.sh"), []byte("echo hello\n"), 0o644))
 
-	a, st, wd := newTestAdminWD(t)
+	a, st, wd := openTestAdminVia(t, how, seedSite)
 	ctx := context.Background()
 	must(t, st.PutSite(ctx, model.Site{Code: "S01", Name: "Head Office", Share: "file://" + siteShare, Created: time.Now()}))
 	must(t, st.PutServer(ctx, model.Server{Site: "S01", Name: "dist1", URL: "file://" + distShare, Default: true}))

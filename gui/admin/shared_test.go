@@ -22,9 +22,11 @@ import (
 // offers from a list (a site, a parent, a command line, a server group) is
 // set to the missing name as a list gone stale would show it: another
 // administrator deleted it while the dialog was open.
-func TestSharedBadInputs(t *testing.T) {
+func TestSharedBadInputs(t *testing.T) { testSharedBadInputs(t, inProcess) }
+
+func testSharedBadInputs(t *testing.T, how via) {
 	var fx admintest.Fixture
-	a, _, _ := openTestAdmin(t, func(ctx context.Context, api adminapi.API) error {
+	a, _, _ := openTestAdminVia(t, how, func(ctx context.Context, api adminapi.API) error {
 		var err error
 		fx, err = admintest.Build(ctx, api, t.TempDir())
 		return err
