@@ -36,6 +36,7 @@ type cmdLineFlags struct {
 	fs                    *flag.FlagSet
 	name, command, plats  string
 	automated, background bool
+	removes               bool
 	codes                 string
 	timeout               time.Duration
 }
@@ -47,6 +48,7 @@ func addCmdLineFlags(fs *flag.FlagSet) *cmdLineFlags {
 	fs.StringVar(&c.plats, "platform", "", "comma-separated `platforms` it runs on, e.g. linux/amd64,linux/arm64, or any")
 	fs.BoolVar(&c.automated, "automated", false, "needs no user input, so it may run unattended")
 	fs.BoolVar(&c.background, "background", false, "system background task: may run with nobody logged on")
+	fs.BoolVar(&c.removes, "removes", false, "it uninstalls the package: it runs whatever the detection rules say, and must leave them not holding")
 	fs.StringVar(&c.codes, "success-codes", "", "comma-separated exit `codes` that mean success (default 0)")
 	fs.DurationVar(&c.timeout, "timeout", 0, "stop the command after this `duration`, e.g. 30m (default none)")
 	return c
@@ -54,7 +56,7 @@ func addCmdLineFlags(fs *flag.FlagSet) *cmdLineFlags {
 
 // given reports whether any command-line flag was used.
 func (c *cmdLineFlags) given() bool {
-	for _, n := range []string{"command-name", "command", "platform", "automated", "background", "success-codes", "timeout"} {
+	for _, n := range []string{"command-name", "command", "platform", "automated", "background", "removes", "success-codes", "timeout"} {
 		if flagSet(c.fs, n) {
 			return true
 		}
@@ -71,7 +73,7 @@ func (c *cmdLineFlags) build() (model.CommandLine, error) {
 		return model.CommandLine{}, err
 	}
 	cl := model.CommandLine{Name: c.name, Command: c.command, Platforms: ps, AnyPlatform: anyPlatform,
-		Automated: c.automated, Background: c.background, Timeout: c.timeout}
+		Automated: c.automated, Background: c.background, Removes: c.removes, Timeout: c.timeout}
 	if c.timeout < 0 {
 		return cl, usagef("--timeout %s is negative", c.timeout)
 	}
@@ -228,6 +230,9 @@ func packageShow(fs *flag.FlagSet) runFunc {
 			}
 			if c.Background {
 				flags = append(flags, "background")
+			}
+			if c.Removes {
+				flags = append(flags, "removes the package")
 			}
 			desc := fmt.Sprintf("%s  [%s]  success %s", c.Command, c.PlatformText(), ints(c.SuccessCodes))
 			if len(flags) > 0 {

@@ -28,6 +28,7 @@ func TestDetectionBeforeAndAfter(t *testing.T) {
 		ran       bool
 		errSays   []string
 		softCodes []int
+		removes   bool
 	}{
 		{name: "already installed", present: true, script: "exit 0",
 			rules: []model.DetectionRule{{Kind: model.RuleFileExists, Path: "$OSMS_APP_DIR/app.txt"}},
@@ -51,6 +52,12 @@ func TestDetectionBeforeAndAfter(t *testing.T) {
 			rules: []model.DetectionRule{{Kind: "registry", Path: `HKLM\Software\Vendor\App`, Value: "yes"}},
 			state: model.TargetComplete, ran: true},
 		{name: "no rules", present: true, script: "exit 0", state: model.TargetComplete, ran: true},
+		{name: "uninstaller runs where it is installed", present: true, removes: true, script: `rm "$OSMS_APP_DIR/app.txt"`,
+			rules: []model.DetectionRule{{Kind: model.RuleFileExists, Path: "$OSMS_APP_DIR/app.txt"}},
+			state: model.TargetComplete, ran: true},
+		{name: "uninstaller that leaves it installed", present: true, removes: true, script: "exit 0",
+			rules: []model.DetectionRule{{Kind: model.RuleFileExists, Path: "$OSMS_APP_DIR/app.txt"}},
+			state: model.TargetFailed, ran: true, errSays: []string{"but the package is still installed: rule 1:", "app.txt) exists"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -70,6 +77,7 @@ func TestDetectionBeforeAndAfter(t *testing.T) {
 			s.distribute(0, a)
 			s.instruct(s.offer("S0100020", a, func(o *protocol.Offer) {
 				o.Detection, o.DetectionLogic = c.rules, c.logic
+				o.Command.Removes = c.removes
 				if c.softCodes != nil {
 					o.Command.SoftRebootCodes = c.softCodes
 				}

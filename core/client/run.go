@@ -210,7 +210,7 @@ func (e *Engine) run(ctx context.Context, enr Enrollment, o protocol.Offer, dueA
 		Written:    h.Started,
 	}
 	before, hasRules := e.detect.Package(o.Detection, o.DetectionLogic)
-	if hasRules && before.Outcome == detect.Holds {
+	if hasRules && before.Outcome == detect.Holds && !o.Command.Removes {
 		// Complete means installed, not "ran": nothing to download or run.
 		e.log.Info("job already installed; nothing runs", "job", o.Job, "package", o.Package, "detection", before.Reason)
 		h.State, h.AlreadyInstalled, h.Finished = model.TargetComplete, true, h.Started
@@ -283,6 +283,16 @@ func (e *Engine) run(ctx context.Context, enr Enrollment, o protocol.Offer, dueA
 // this computer cannot check leave the exit code's word standing.
 func afterRun(ev *detect.Evaluator, o protocol.Offer, code int, reboot model.Reboot) (model.TargetState, string) {
 	after, _ := ev.Package(o.Detection, o.DetectionLogic)
+	if o.Command.Removes {
+		// An uninstaller succeeded when the rules no longer hold.
+		switch {
+		case after.Outcome != detect.Holds:
+			return model.TargetComplete, ""
+		case reboot != model.RebootNone:
+			return model.TargetComplete, fmt.Sprintf("the command exited with code %d (restart needed) and the package is still detected (%s); the restart should finish the removal", code, after.Reason)
+		}
+		return model.TargetFailed, fmt.Sprintf("the command exited with code %d, but the package is still installed: %s", code, after.Reason)
+	}
 	switch {
 	case after.Outcome != detect.NotHeld:
 		return model.TargetComplete, ""

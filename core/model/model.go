@@ -32,7 +32,12 @@ type CommandLine struct {
 	Automated bool `json:"automated"`
 	// Background is SMS's "system background task": may run with nobody
 	// logged on.
-	Background      bool          `json:"background"`
+	Background bool `json:"background"`
+	// Removes marks a command line that uninstalls the package: the client
+	// runs it whatever the detection rules say, and after a success code
+	// the rules must no longer hold (an uninstaller that leaves the package
+	// installed failed).
+	Removes         bool          `json:"removes,omitempty"`
 	SuccessCodes    []int         `json:"success_codes"`     // default [0]
 	SoftRebootCodes []int         `json:"soft_reboot_codes"` // default [3010]
 	HardRebootCodes []int         `json:"hard_reboot_codes"` // default [1641]

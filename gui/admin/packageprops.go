@@ -336,6 +336,7 @@ type commandDialog struct {
 	anyPlatform         *widget.Check // above the platform list; when checked the list is off
 	platforms           []*widget.Check
 	automated, bg       *widget.Check
+	removes             *widget.Check
 	success, soft, hard *widget.Entry
 	timeout             *widget.Entry
 	errText             *widget.Label
@@ -370,6 +371,7 @@ func (cd *commandDialog) buildUI() fyne.CanvasObject {
 	cd.onAnyPlatform(c.AnyPlatform)
 	cd.automated = &widget.Check{Text: "Automated (needs no user input)", Checked: c.Automated}
 	cd.bg = &widget.Check{Text: "System background task (may run with nobody logged on)", Checked: c.Background}
+	cd.removes = &widget.Check{Text: "Removes the package (runs whatever the detection rules say; they must not hold after it)", Checked: c.Removes}
 	cd.success = &widget.Entry{Text: formatCodes(c.SuccessCodes), PlaceHolder: "0"}
 	cd.soft = &widget.Entry{Text: formatCodes(c.SoftRebootCodes), PlaceHolder: "3010"}
 	cd.hard = &widget.Entry{Text: formatCodes(c.HardRebootCodes), PlaceHolder: "1641"}
@@ -381,6 +383,7 @@ func (cd *commandDialog) buildUI() fyne.CanvasObject {
 		widget.NewFormItem("Platforms", container.NewVBox(cd.anyPlatform, container.NewGridWithColumns(3, checks...))),
 		widget.NewFormItem("", cd.automated),
 		widget.NewFormItem("", cd.bg),
+		widget.NewFormItem("", cd.removes),
 		widget.NewFormItem("Success codes", cd.success),
 		widget.NewFormItem("Soft reboot codes", cd.soft),
 		widget.NewFormItem("Hard reboot codes", cd.hard),
@@ -409,6 +412,7 @@ func (cd *commandDialog) collect() (model.CommandLine, error) {
 		Command:    strings.TrimSpace(cd.command.Text),
 		Automated:  cd.automated.Checked,
 		Background: cd.bg.Checked,
+		Removes:    cd.removes.Checked,
 	}
 	c.AnyPlatform = cd.anyPlatform.Checked
 	for i, ch := range cd.platforms {
