@@ -103,41 +103,40 @@ func readSealed(file, kind, passphrase string, restore func(r io.Reader) error) 
 	return h, restore(r)
 }
 
-func siteBackup(fs *flag.FlagSet) runFunc {
+// sealedVerb is a backup or restore verb: it reads the passphrase and the
+// data directory (dirOf), then does the rest with FILE.
+func sealedVerb(fs *flag.FlagSet, dirOf func(*env) (string, error), do func(e *env, dir, passphrase, file string) error) runFunc {
 	pass := passphraseFlag(fs)
 	return func(ctx context.Context, e *env, args []string) error {
 		p, err := pass()
 		if err != nil {
 			return err
 		}
-		dir, err := e.DataDir()
+		dir, err := dirOf(e)
 		if err != nil {
 			return err
 		}
-		if err := writeSealed(args[0], backupSite, p, func(w io.Writer) error { return e.backup(dir, w) }); err != nil {
-			return err
-		}
-		fmt.Fprintf(e.stdout, "wrote the site in %s to %s; keep the passphrase apart from it\n", dir, args[0])
-		return nil
+		return do(e, dir, p, args[0])
 	}
 }
 
+func siteBackup(fs *flag.FlagSet) runFunc {
+	return sealedVerb(fs, (*env).DataDir, func(e *env, dir, p, file string) error {
+		if err := writeSealed(file, backupSite, p, func(w io.Writer) error { return e.backup(dir, w) }); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "wrote the site in %s to %s; keep the passphrase apart from it\n", dir, file)
+		return nil
+	})
+}
+
 func siteRestore(fs *flag.FlagSet) runFunc {
-	pass := passphraseFlag(fs)
-	return func(ctx context.Context, e *env, args []string) error {
-		p, err := pass()
-		if err != nil {
-			return err
-		}
-		dir, err := e.DataDir()
-		if err != nil {
-			return err
-		}
-		h, err := readSealed(args[0], backupSite, p, func(r io.Reader) error { return e.restore(dir, r) })
+	return sealedVerb(fs, (*env).DataDir, func(e *env, dir, p, file string) error {
+		h, err := readSealed(file, backupSite, p, func(r io.Reader) error { return e.restore(dir, r) })
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "restored the site backed up at %s into %s\n", h.Created.Local().Format(time.DateTime), dir)
 		return nil
-	}
+	})
 }

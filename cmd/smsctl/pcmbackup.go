@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -20,17 +19,8 @@ func init() {
 }
 
 func pcmBackup(fs *flag.FlagSet) runFunc {
-	pass := passphraseFlag(fs)
-	return func(ctx context.Context, e *env, args []string) error {
-		p, err := pass()
-		if err != nil {
-			return err
-		}
-		dir, err := pcmDataDir(e)
-		if err != nil {
-			return err
-		}
-		err = writeSealed(args[0], backupClient, p, func(w io.Writer) error {
+	return sealedVerb(fs, pcmDataDir, func(e *env, dir, p, file string) error {
+		err := writeSealed(file, backupClient, p, func(w io.Writer) error {
 			st, err := clientstore.Open(dir)
 			if err != nil {
 				return err
@@ -40,27 +30,18 @@ func pcmBackup(fs *flag.FlagSet) runFunc {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "wrote the client store in %s to %s; keep the passphrase apart from it\n", dir, args[0])
+		fmt.Fprintf(e.stdout, "wrote the client store in %s to %s; keep the passphrase apart from it\n", dir, file)
 		return nil
-	}
+	})
 }
 
 func pcmRestore(fs *flag.FlagSet) runFunc {
-	pass := passphraseFlag(fs)
-	return func(ctx context.Context, e *env, args []string) error {
-		p, err := pass()
-		if err != nil {
-			return err
-		}
-		dir, err := pcmDataDir(e)
-		if err != nil {
-			return err
-		}
-		h, err := readSealed(args[0], backupClient, p, func(r io.Reader) error { return clientstore.Restore(dir, r) })
+	return sealedVerb(fs, pcmDataDir, func(e *env, dir, p, file string) error {
+		h, err := readSealed(file, backupClient, p, func(r io.Reader) error { return clientstore.Restore(dir, r) })
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "restored the client store backed up at %s into %s\n", h.Created.Local().Format(time.DateTime), dir)
 		return nil
-	}
+	})
 }
