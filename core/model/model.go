@@ -92,15 +92,18 @@ type DetectionRule struct {
 
 // Package is a source folder plus the command lines that install it.
 type Package struct {
-	ID        string          `json:"id"` // site code + 5 chars, e.g. S0100012
-	Name      string          `json:"name"`
-	Version   string          `json:"version"`
-	Publisher string          `json:"publisher,omitempty"`
-	Comment   string          `json:"comment,omitempty"`
-	Source    string          `json:"source"` // local path or UNC/smb:// location
-	Commands  []CommandLine   `json:"commands"`
-	Sharing   Sharing         `json:"sharing"`
-	Detection []DetectionRule `json:"detection,omitempty"`
+	ID        string `json:"id"` // site code + 5 chars, e.g. S0100012
+	Name      string `json:"name"`
+	Version   string `json:"version"`
+	Publisher string `json:"publisher,omitempty"`
+	Comment   string `json:"comment,omitempty"`
+	Source    string `json:"source"` // local path or UNC/smb:// location
+	// SourceCredentials log on to a Source on a share; the store keeps the
+	// password apart from the record, as it does a server's.
+	SourceCredentials Credentials     `json:"source_credentials,omitzero"`
+	Commands          []CommandLine   `json:"commands"`
+	Sharing           Sharing         `json:"sharing"`
+	Detection         []DetectionRule `json:"detection,omitempty"`
 	// DetectionLogic combines the rules by number, e.g. "1 AND (2 OR 3)"
 	// (see ParseDetectionLogic); empty means every rule must hold.
 	DetectionLogic string    `json:"detection_logic,omitempty"`

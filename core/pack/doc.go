@@ -4,6 +4,15 @@
 // on every Administrator, and a client can check what it fetched against the
 // hash in its signed instructions before it unpacks a byte.
 //
+// A source is a local folder (Pack) or a folder read through an io/fs file
+// system, such as a folder on an SMB share (PackFS). The archive holds
+// names, contents and normalised modes, every time fixed: a file keeps
+// only its executable bit (0755 or 0644) and a folder is 0755. A share
+// carries no executable bit, so from a share every file packs 0644, every
+// folder 0755, and the same tree packs to the same SHA-256 from a share
+// as from a local folder whose files are not executable; a Linux or macOS
+// command line of such a package names its interpreter (sh setup.sh).
+//
 // Both directions stream: neither an archive nor a file is ever held whole
 // in memory. Unpacking refuses absolute names, names and links that would
 // leave the package folder, device nodes and archives larger than the

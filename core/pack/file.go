@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 )
@@ -19,15 +20,35 @@ import (
 // A source file that changes while it is read makes it pack again, up to
 // three times in all, so that the archive is one version of the source.
 func PackFile(ctx context.Context, srcDir, dstDir string, opt Options) (st Stats, name string, err error) {
+	root, err := sourceRoot(srcDir)
+	if err != nil {
+		return Stats{}, "", err
+	}
+	return packFileAgain(ctx, root, dstDir, opt)
+}
+
+// PackFileFS is PackFile for a source folder read through fsys (see
+// PackFS), named where in sentences.
+func PackFileFS(ctx context.Context, fsys fs.FS, where, dstDir string, opt Options) (Stats, string, error) {
+	root, err := fsRoot(fsys, where)
+	if err != nil {
+		return Stats{}, "", err
+	}
+	return packFileAgain(ctx, root, dstDir, opt)
+}
+
+// packFileAgain packs again when a source file changed while it was read,
+// up to three times in all.
+func packFileAgain(ctx context.Context, root tree, dstDir string, opt Options) (st Stats, name string, err error) {
 	for try := 1; ; try++ {
-		st, name, err = packFile(ctx, srcDir, dstDir, opt)
+		st, name, err = packFile(ctx, root, dstDir, opt)
 		if !errors.Is(err, ErrChanged) || try == 3 {
 			return st, name, err
 		}
 	}
 }
 
-func packFile(ctx context.Context, srcDir, dstDir string, opt Options) (st Stats, name string, err error) {
+func packFile(ctx context.Context, root tree, dstDir string, opt Options) (st Stats, name string, err error) {
 	f, err := os.CreateTemp(dstDir, ".tmp-*")
 	if err != nil {
 		return Stats{}, "", sentencef(err, "cannot write archives to %s: %v", dstDir, pathErr(err))
@@ -39,7 +60,7 @@ func packFile(ctx context.Context, srcDir, dstDir string, opt Options) (st Stats
 			os.Remove(tmp)
 		}
 	}()
-	if st, err = Pack(ctx, srcDir, f, opt); err != nil {
+	if st, err = packTree(ctx, root, f, opt); err != nil {
 		return Stats{}, "", err
 	}
 	if err = f.Sync(); err != nil {

@@ -88,14 +88,32 @@ func Pack(ctx context.Context, srcDir string, w io.Writer, opt Options) (Stats, 
 	if err != nil {
 		return Stats{}, err
 	}
+	return packTree(ctx, root, w, opt)
+}
+
+// PackFS is Pack for a source folder read through fsys, the root of the
+// tree (a folder on a share, through share.IOFS), named where in
+// sentences. It reads every file once, in order, streamed. What fsys
+// cannot carry is normalised (see the package doc): every file is packed
+// 0644 and every folder 0755, so a tree packs to the same archive from a
+// share as from a local folder whose files are not executable.
+func PackFS(ctx context.Context, fsys fs.FS, where string, w io.Writer, opt Options) (Stats, error) {
+	root, err := fsRoot(fsys, where)
+	if err != nil {
+		return Stats{}, err
+	}
+	return packTree(ctx, root, w, opt)
+}
+
+func packTree(ctx context.Context, root tree, w io.Writer, opt Options) (Stats, error) {
 	hw := &hashWriter{w: w, h: sha256.New()}
 	enc, err := newFrameWriter(hw, encoderLevel(opt), encoderConcurrency(opt))
 	if err != nil {
-		return Stats{}, fmt.Errorf("packing %s: %w", srcDir, err)
+		return Stats{}, fmt.Errorf("packing %s: %w", root.where(), err)
 	}
 	st, err := writeTar(ctx, root, enc, opt.Progress)
 	if cerr := enc.Close(); err == nil && cerr != nil {
-		err = fmt.Errorf("packing %s: writing the archive: %w", srcDir, cerr)
+		err = fmt.Errorf("packing %s: writing the archive: %w", root.where(), cerr)
 	}
 	if err != nil {
 		return Stats{}, err
@@ -108,7 +126,7 @@ func Pack(ctx context.Context, srcDir string, w io.Writer, opt Options) (Stats, 
 	return st, nil
 }
 
-func writeTar(ctx context.Context, root source, w io.Writer, progress func(Stats)) (Stats, error) {
+func writeTar(ctx context.Context, root tree, w io.Writer, progress func(Stats)) (Stats, error) {
 	var st Stats
 	tw := tar.NewWriter(w)
 	buf := make([]byte, copyBufSize)
@@ -122,13 +140,13 @@ func writeTar(ctx context.Context, root source, w io.Writer, progress func(Stats
 			hdr.Typeflag, hdr.Linkname, hdr.Mode = tar.TypeSymlink, e.link, modeLink
 			st.Links++
 		default:
-			hdr.Typeflag, hdr.Mode, hdr.Size = tar.TypeReg, fileMode(uint32(e.info.Mode().Perm())), e.info.Size()
+			hdr.Typeflag, hdr.Mode, hdr.Size = tar.TypeReg, e.mode(), e.info.Size()
 		}
 		if hdr.Typeflag != tar.TypeReg {
 			if err := tw.WriteHeader(hdr); err != nil {
 				return fmt.Errorf("packing %s: %w", e.abs, err)
 			}
-		} else if err := copyFile(ctx, tw, hdr, e.abs, buf); err != nil {
+		} else if err := copyFile(ctx, tw, hdr, root, e, buf); err != nil {
 			return err
 		} else {
 			st.Files++
@@ -143,7 +161,7 @@ func writeTar(ctx context.Context, root source, w io.Writer, progress func(Stats
 		return Stats{}, err
 	}
 	if err := tw.Close(); err != nil {
-		return Stats{}, fmt.Errorf("packing %s: %w", root.dir, err)
+		return Stats{}, fmt.Errorf("packing %s: %w", root.where(), err)
 	}
 	return st, nil
 }
@@ -151,8 +169,9 @@ func writeTar(ctx context.Context, root source, w io.Writer, progress func(Stats
 // copyFile writes one file's header and content. The size comes from the
 // open file, and a file that grows or shrinks meanwhile is an error rather
 // than a silently different archive.
-func copyFile(ctx context.Context, tw *tar.Writer, hdr *tar.Header, name string, buf []byte) error {
-	f, err := os.Open(name)
+func copyFile(ctx context.Context, tw *tar.Writer, hdr *tar.Header, root tree, e entry, buf []byte) error {
+	name := e.abs
+	f, err := root.open(e)
 	if err != nil {
 		return sentencef(err, "cannot read %s: %v", name, pathErr(err))
 	}
@@ -193,10 +212,7 @@ func copyFile(ctx context.Context, tw *tar.Writer, hdr *tar.Header, name string,
 	// Rewritten in place with the same size, or replaced under its name,
 	// as tar's "file changed as we read it": the time tells.
 	now, err := f.Stat()
-	replaced := true
-	if again, serr := os.Stat(name); serr == nil {
-		replaced = !os.SameFile(fi, again)
-	}
+	replaced := !root.same(e, fi)
 	if err != nil || replaced || now.Size() != fi.Size() || !now.ModTime().Equal(fi.ModTime()) {
 		return sentencef(ErrChanged, "%s changed while it was being packed", name)
 	}
@@ -213,7 +229,21 @@ func pathErr(err error) error {
 	return err
 }
 
-// source is a source folder, resolved.
+// tree is a source folder as the packer reads it: a local folder (source)
+// or a file system such as a folder on a share (fsSource).
+type tree interface {
+	// walk calls fn for every entry below the folder in sorted order,
+	// refusing what a package cannot hold.
+	walk(ctx context.Context, fn func(entry) error) error
+	// open opens a regular file that walk gave.
+	open(e entry) (fs.File, error)
+	// where names the folder in sentences.
+	where() string
+	// same reports whether e's name still names the file opened as fi.
+	same(e entry, fi fs.FileInfo) bool
+}
+
+// source is a local source folder, resolved.
 type source struct {
 	dir  string // as given, for sentences
 	abs  string // absolute, as given
@@ -226,6 +256,17 @@ type entry struct {
 	abs  string
 	info fs.FileInfo
 	link string // a link's target as stored: relative, slash-separated
+	// noExec: the tree cannot carry an executable bit (a share), so the
+	// file packs 0644 whatever its mode says.
+	noExec bool
+}
+
+// mode is a regular file's normalised mode in the archive.
+func (e entry) mode() int64 {
+	if e.noExec {
+		return modeFile
+	}
+	return fileMode(uint32(e.info.Mode().Perm()))
 }
 
 func sourceRoot(dir string) (source, error) {
@@ -290,6 +331,15 @@ func (s source) walk(ctx context.Context, fn func(entry) error) error {
 		}
 		return fn(e)
 	})
+}
+
+func (s source) open(e entry) (fs.File, error) { return os.Open(e.abs) }
+
+func (s source) where() string { return s.dir }
+
+func (s source) same(e entry, fi fs.FileInfo) bool {
+	again, err := os.Stat(e.abs)
+	return err == nil && os.SameFile(fi, again)
 }
 
 // shown names a path under the source folder as the administrator gave it,
@@ -360,11 +410,25 @@ func SourceDigest(ctx context.Context, srcDir string) (digest string, files int,
 	if err != nil {
 		return "", 0, 0, err
 	}
+	return sourceDigest(ctx, root)
+}
+
+// SourceDigestFS is SourceDigest for a source folder read through fsys, as
+// PackFS reads it: one listing of the tree, no file read.
+func SourceDigestFS(ctx context.Context, fsys fs.FS, where string) (digest string, files int, bytes int64, err error) {
+	root, err := fsRoot(fsys, where)
+	if err != nil {
+		return "", 0, 0, err
+	}
+	return sourceDigest(ctx, root)
+}
+
+func sourceDigest(ctx context.Context, root tree) (digest string, files int, bytes int64, err error) {
 	h := sha256.New()
 	io.WriteString(h, "opensms-source/1\n")
 	err = root.walk(ctx, func(e entry) error {
 		m := e.info.Mode()
-		kind, mode, size := 'f', fileMode(uint32(m.Perm())), e.info.Size()
+		kind, mode, size := 'f', e.mode(), e.info.Size()
 		switch {
 		case m.IsDir():
 			kind, mode, size = 'd', modeDir, 0

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -11,37 +12,45 @@ import (
 )
 
 // PutTree copies the local folder srcDir to dstDir on the share, for Share
-// Package On Server jobs. The copy is atomic as a whole: it is written to
-// dstDir.tmp-<token> and then swapped in, and the tree dstDir held before
-// is removed. Between the swap's two renames dstDir is briefly absent;
-// readers never see a half-copied tree.
-//
-// Symbolic links inside srcDir are copied as the files they name; a link
-// that leaves srcDir, a link to a folder and special files are refused
-// before anything is written. progress, if set, gets the bytes copied
-// and the total.
+// Package On Server jobs: PutTreeFrom over the folder, opened so that no
+// link inside it can lead out of it.
 func PutTree(ctx context.Context, fsys FS, dstDir, srcDir string, progress func(done, total int64)) error {
+	root, err := os.OpenRoot(srcDir)
+	if err != nil {
+		return fmt.Errorf("put tree %s to %s: %w", srcDir, dstDir, err)
+	}
+	defer root.Close()
+	return PutTreeFrom(ctx, fsys, dstDir, root.FS(), srcDir, progress)
+}
+
+// PutTreeFrom copies the tree src (a local folder, or a folder on another
+// share through IOFS), named where in errors, to dstDir on the share. The
+// copy is atomic as a whole: it is written to dstDir.tmp-<token> and then
+// swapped in, and the tree dstDir held before is removed. Between the
+// swap's two renames dstDir is briefly absent; readers never see a
+// half-copied tree.
+//
+// Symbolic links inside src are copied as the files they name (src must
+// refuse links that leave it, as os.Root's FS does); a link to a folder
+// and special files are refused before anything is written. progress, if
+// set, gets the bytes copied and the total.
+func PutTreeFrom(ctx context.Context, fsys FS, dstDir string, src fs.FS, where string, progress func(done, total int64)) error {
 	dst, err := CleanName(dstDir)
 	if err != nil {
 		return err
 	}
 	if dst == "." {
-		return fmt.Errorf("put tree %s: the share's root cannot be replaced: %w", srcDir, fs.ErrInvalid)
+		return fmt.Errorf("put tree %s: the share's root cannot be replaced: %w", where, fs.ErrInvalid)
 	}
-	fail := func(err error) error { return fmt.Errorf("put tree %s to %s: %w", srcDir, dst, err) }
-	root, err := os.OpenRoot(srcDir)
-	if err != nil {
-		return fail(err)
-	}
-	defer root.Close()
-	entries, total, err := listTree(root, srcDir)
+	fail := func(err error) error { return fmt.Errorf("put tree %s to %s: %w", where, dst, err) }
+	entries, total, err := listTree(src, where)
 	if err != nil {
 		return fail(err)
 	}
 
 	removeTemps(fsys, dst)
 	tmp := tempName(dst)
-	if err := copyTree(ctx, fsys, root, tmp, entries, total, progress); err != nil {
+	if err := copyTree(ctx, fsys, src, tmp, entries, total, progress); err != nil {
 		_ = fsys.RemoveAll(tmp)
 		return fail(err)
 	}
@@ -59,12 +68,12 @@ type treeEntry struct {
 	size int64
 }
 
-// listTree walks the local tree and checks every entry before anything is
+// listTree walks the tree and checks every entry before anything is
 // copied, so that a refused link leaves the share untouched.
-func listTree(root *os.Root, srcDir string) ([]treeEntry, int64, error) {
+func listTree(src fs.FS, where string) ([]treeEntry, int64, error) {
 	var entries []treeEntry
 	var total int64
-	err := fs.WalkDir(root.FS(), ".", func(name string, d fs.DirEntry, err error) error {
+	err := fs.WalkDir(src, ".", func(name string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -75,19 +84,19 @@ func listTree(root *os.Root, srcDir string) ([]treeEntry, int64, error) {
 			entries = append(entries, treeEntry{name: name, dir: true})
 			return nil
 		}
-		// root.Stat follows links but refuses one that leaves the root.
-		fi, err := root.Stat(name)
+		// Stat follows links; os.Root's FS refuses one that leaves the root.
+		fi, err := fs.Stat(src, name)
 		if err != nil {
 			if d.Type()&fs.ModeSymlink != 0 {
-				return fmt.Errorf("%s is a link that leaves %s or leads nowhere: %w", name, srcDir, err)
+				return fmt.Errorf("%s is a link that leaves %s or leads nowhere: %w", name, where, err)
 			}
 			return err
 		}
 		switch {
 		case fi.IsDir():
-			return fmt.Errorf("%s in %s is a link to a folder; copy the folder into the package instead", name, srcDir)
+			return fmt.Errorf("%s in %s is a link to a folder; copy the folder into the package instead", name, where)
 		case !fi.Mode().IsRegular():
-			return fmt.Errorf("%s in %s is not a regular file (%v)", name, srcDir, fi.Mode().Type())
+			return fmt.Errorf("%s in %s is not a regular file (%v)", name, where, fi.Mode().Type())
 		}
 		entries = append(entries, treeEntry{name: name, size: fi.Size()})
 		total += fi.Size()
@@ -96,7 +105,7 @@ func listTree(root *os.Root, srcDir string) ([]treeEntry, int64, error) {
 	return entries, total, err
 }
 
-func copyTree(ctx context.Context, fsys FS, root *os.Root, tmp string, entries []treeEntry, total int64, progress func(done, total int64)) error {
+func copyTree(ctx context.Context, fsys FS, src fs.FS, tmp string, entries []treeEntry, total int64, progress func(done, total int64)) error {
 	if err := fsys.MkdirAll(tmp); err != nil {
 		return err
 	}
@@ -115,7 +124,7 @@ func copyTree(ctx context.Context, fsys FS, root *os.Root, tmp string, entries [
 			}
 			continue
 		}
-		if err := copyFile(ctx, fsys, root, e, name, before, total, progress); err != nil {
+		if err := copyFile(ctx, fsys, src, e, name, before, total, progress); err != nil {
 			return err
 		}
 		before += e.size
@@ -123,12 +132,16 @@ func copyTree(ctx context.Context, fsys FS, root *os.Root, tmp string, entries [
 	return nil
 }
 
-func copyFile(ctx context.Context, fsys FS, root *os.Root, e treeEntry, name string, before, total int64, progress func(done, total int64)) error {
-	src, err := root.Open(e.name)
+func copyFile(ctx context.Context, fsys FS, src fs.FS, e treeEntry, name string, before, total int64, progress func(done, total int64)) error {
+	f, err := src.Open(e.name)
 	if err != nil {
 		return err
 	}
-	defer src.Close()
+	defer f.Close()
+	ra, ok := f.(io.ReaderAt)
+	if !ok {
+		return fmt.Errorf("copying %s: its file system cannot read at an offset", e.name)
+	}
 	dst, err := fsys.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_TRUNC)
 	if err != nil {
 		return err
@@ -137,7 +150,7 @@ func copyFile(ctx context.Context, fsys FS, root *os.Root, e treeEntry, name str
 	if progress != nil {
 		opt.Progress = func(done, _ int64) { progress(before+done, total) }
 	}
-	_, err = writeFrom(ctx, dst, src, 0, e.size, opt)
+	_, err = writeFrom(ctx, dst, ra, 0, e.size, opt)
 	if cerr := dst.Close(); err == nil {
 		err = cerr
 	}

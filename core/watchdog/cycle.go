@@ -180,8 +180,11 @@ func (s *Service) work(ctx context.Context, w *world, j *model.Job) {
 			s.fail(ctx, w, j, fmt.Sprintf("package %s no longer exists", j.Package))
 			return
 		}
-		op, err := s.shareTree(pkg)
+		op, src, err := s.shareTree(jctx, pkg)
 		ok = s.distribute(jctx, w, j, op, err)
+		if src != nil {
+			src.Close()
+		}
 	case model.JobRemove:
 		// The package may be gone from the store by now; its archives'
 		// folder is still removed, and its shared tree when it is known.

@@ -274,34 +274,33 @@ func (s *Service) pushArchive(ctx context.Context, j *model.Job) (serverOp, erro
 
 // shareTree is the Share Package On Server job's op: copy the source tree
 // to the package's share name on the server (<PKG>/share/ when it has
-// none), atomically as a whole.
-func (s *Service) shareTree(pkg model.Package) (serverOp, error) {
+// none), atomically as a whole. A source on a share is opened once here,
+// with ctx, and read by every server's copy; the caller closes src once
+// the op has run.
+func (s *Service) shareTree(ctx context.Context, pkg model.Package) (op serverOp, src *pkgSource, err error) {
 	dst, err := protocol.SharedTreePath(pkg.ID, pkg.Sharing.ShareName)
 	if err != nil {
-		return serverOp{}, err
+		return serverOp{}, nil, err
 	}
-	src, err := localSource(pkg)
-	if err != nil {
-		return serverOp{}, err
+	if src, err = s.openSource(ctx, pkg); err != nil {
+		return serverOp{}, nil, err
 	}
-	if fi, err := os.Stat(src); err != nil || !fi.IsDir() {
-		if err == nil {
-			err = fmt.Errorf("it is not a folder")
-		}
-		return serverOp{}, fmt.Errorf("package %s source folder %s: %w", pkg.ID, src, err)
+	if err := src.check(pkg.ID); err != nil {
+		src.Close()
+		return serverOp{}, nil, err
 	}
 	return serverOp{
 		verb:      fmt.Sprintf("copying the source of package %s to", pkg.ID),
 		transfers: true,
 		run: func(ctx context.Context, fsys share.FS, srv model.Server, progress func(done, total int64)) (opResult, error) {
 			var moved int64
-			err := share.PutTree(ctx, fsys, dst, src, func(done, total int64) {
+			err := src.putTree(ctx, fsys, dst, func(done, total int64) {
 				moved = done
 				progress(done, total)
 			})
 			return opResult{written: moved, summary: fmt.Sprintf("package %s is shared from %s on server %s (%s)", pkg.ID, dst, serverKey(srv), model.FormatBytes(moved))}, err
 		},
-	}, nil
+	}, src, nil
 }
 
 // removePackage is the Remove Package From Server job's op: delete the

@@ -33,8 +33,8 @@ var bg = context.Background()
 var fastRetry = share.RetryPolicy{Initial: 5 * time.Millisecond, Max: 20 * time.Millisecond, MaxAttempts: 2}
 
 // rig is one site on a real Samba: its site share SITE, two default
-// distribution servers DIST1 and DIST2, two computers, one package, a real
-// Badger store and a watchdog whose log and updates the test keeps.
+// distribution servers DIST1 and DIST2 (and any extra shares asked for),
+// two computers, one package, a real Badger store and a watchdog whose log and updates the test keeps.
 type rig struct {
 	t       *testing.T
 	smb     *sambatest.Server
@@ -51,10 +51,10 @@ type rig struct {
 
 const siteCode = "S01"
 
-func newRig(t *testing.T) *rig {
+func newRig(t *testing.T, extraShares ...string) *rig {
 	t.Helper()
 	r := &rig{t: t}
-	r.smb = sambatest.Start(t, sambatest.Options{Shares: []string{"SITE", "DIST1", "DIST2"}})
+	r.smb = sambatest.Start(t, sambatest.Options{Shares: append([]string{"SITE", "DIST1", "DIST2"}, extraShares...)})
 	r.storeAt = filepath.Join(t.TempDir(), "store")
 	r.open()
 	cred := r.smb.Credentials()

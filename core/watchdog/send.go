@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 
 	"opensms/core/model"
-	"opensms/core/pack"
 	"opensms/core/protocol"
 )
 
@@ -61,11 +60,12 @@ func (s *Service) send(ctx context.Context, w *world, j *model.Job) bool {
 // makeArchive packs pkg's source, or with if-not-sent returns the latest
 // archive when the source digest matches it and its file is still whole.
 func (s *Service) makeArchive(ctx context.Context, pkg model.Package, mode model.SendMode) (model.Archive, bool, error) {
-	src, err := localSource(pkg)
+	src, err := s.openSource(ctx, pkg)
 	if err != nil {
 		return model.Archive{}, false, err
 	}
-	digest, files, srcBytes, err := pack.SourceDigest(ctx, src)
+	defer src.Close()
+	digest, files, srcBytes, err := src.digest(ctx)
 	if err != nil {
 		return model.Archive{}, false, err
 	}
@@ -80,7 +80,7 @@ func (s *Service) makeArchive(ctx context.Context, pkg model.Package, mode model
 	if err := os.MkdirAll(dst, 0o700); err != nil {
 		return model.Archive{}, false, fmt.Errorf("making the archive folder: %w", err)
 	}
-	stats, path, err := pack.PackFile(ctx, src, dst, pack.Options{})
+	stats, path, err := src.packFile(ctx, dst)
 	if err != nil {
 		return model.Archive{}, false, err
 	}
@@ -101,22 +101,6 @@ func (s *Service) makeArchive(ctx context.Context, pkg model.Package, mode model
 		return model.Archive{}, false, fmt.Errorf("recording archive %s: %w", short(a.SHA256), err)
 	}
 	return a, true, nil
-}
-
-// localSource returns the package's source folder, which must be local:
-// the watchdog packs from the Administrator's disk.
-func localSource(pkg model.Package) (string, error) {
-	if filepath.IsAbs(pkg.Source) {
-		return filepath.Clean(pkg.Source), nil
-	}
-	loc, err := model.ParseLocation(pkg.Source)
-	if err != nil {
-		return "", fmt.Errorf("package %s source: %w", pkg.ID, err)
-	}
-	if !loc.IsLocal() {
-		return "", fmt.Errorf("package %s source %s is on a share; the watchdog packs local folders only: copy it to this computer", pkg.ID, loc.UNC())
-	}
-	return filepath.FromSlash(loc.Path), nil
 }
 
 // archiveFile returns the local path of an archive the Send phase made,

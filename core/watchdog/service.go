@@ -444,7 +444,7 @@ func (s *Service) eventOnce(ctx context.Context, key string, e model.Event) {
 // clearOnce forgets key's last error, so that the next failure is logged.
 func (s *Service) clearOnce(key string) { delete(s.cs.lastErr, key) }
 
-// scrub replaces any password of a site or server in msg with a mask.
+// scrub replaces any password of a site, server or package source in msg with a mask.
 // model.Secret already masks itself; this guards against a library that
 // puts a password into an error text some other way.
 func (s *Service) scrub(msg string) string {
@@ -478,6 +478,9 @@ func (s *Service) setSecrets(w *world) {
 	}
 	for _, x := range w.servers {
 		add(x.Credentials)
+	}
+	for _, x := range w.packages {
+		add(x.SourceCredentials)
 	}
 	s.mu.Lock()
 	s.secrets = list

@@ -68,6 +68,9 @@ const (
 	// prefixServerPassword + site 0x00 fold(name) → the server's password
 	// (a JSON string).
 	prefixServerPassword byte = 0x21
+	// prefixPackagePassword + package ID → the password of the package's
+	// source share (a JSON string).
+	prefixPackagePassword byte = 0x23
 	// prefixSiteKey + code → the Ed25519 seed (32 bytes, JSON base64) of
 	// the site's signing key.
 	prefixSiteKey byte = 0x22

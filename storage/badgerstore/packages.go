@@ -63,7 +63,7 @@ func (s *Store) CreatePackage(ctx context.Context, p model.Package) (model.Packa
 	if p.Updated.IsZero() {
 		p.Updated = p.Created
 	}
-	b, err := encode(p)
+	b, pw, err := encodePackage(p)
 	if err != nil {
 		return model.Package{}, err
 	}
@@ -74,7 +74,10 @@ func (s *Store) CreatePackage(ctx context.Context, p model.Package) (model.Packa
 		} else if ok {
 			return alreadyExists("package %s", p.ID)
 		}
-		return txn.Set(k, b)
+		if err := txn.Set(k, b); err != nil {
+			return err
+		}
+		return setSecret(txn, key(prefixPackagePassword, p.ID), pw)
 	})
 	if err != nil {
 		return model.Package{}, fmt.Errorf("storing package %s: %w", p.ID, err)
@@ -96,7 +99,7 @@ func (s *Store) UpdatePackage(ctx context.Context, p model.Package) error {
 		return err
 	}
 	p.Created, p.Updated = old.Created, now()
-	b, err := encode(p)
+	b, pw, err := encodePackage(p)
 	if err != nil {
 		return err
 	}
@@ -105,20 +108,46 @@ func (s *Store) UpdatePackage(ctx context.Context, p model.Package) error {
 		if err := mustExist(txn, k, "package %s", p.ID); err != nil {
 			return err
 		}
-		return txn.Set(k, b)
+		if err := txn.Set(k, b); err != nil {
+			return err
+		}
+		return setSecret(txn, key(prefixPackagePassword, p.ID), pw)
 	})
 }
 
-// GetPackage returns one package.
+// encodePackage returns the record of p without its source password, and
+// the password's own entry (nil for none).
+func encodePackage(p model.Package) (rec, pw []byte, err error) {
+	if pw, err = secretEntry(p.SourceCredentials); err != nil {
+		return nil, nil, err
+	}
+	p.SourceCredentials.Password = model.Secret{}
+	rec, err = encode(p)
+	return rec, pw, err
+}
+
+// GetPackage returns one package with its source password.
 func (s *Store) GetPackage(ctx context.Context, id string) (model.Package, error) {
 	var p model.Package
-	err := s.view(ctx, func(txn *badger.Txn) error { return getJSON(txn, key(prefixPackage, id), &p) })
+	err := s.view(ctx, func(txn *badger.Txn) error {
+		if err := getJSON(txn, key(prefixPackage, id), &p); err != nil {
+			return err
+		}
+		return fillPassword(txn, key(prefixPackagePassword, p.ID), &p.SourceCredentials)
+	})
 	return p, missing(err, "package %s", id)
 }
 
-// ListPackages returns every package, by ID.
+// ListPackages returns every package, by ID, with its source password.
 func (s *Store) ListPackages(ctx context.Context) ([]model.Package, error) {
-	return list[model.Package](ctx, s, scan(prefixPackage))
+	var out []model.Package
+	err := s.view(ctx, func(txn *badger.Txn) error {
+		return each(ctx, txn, scan(prefixPackage), false, func(_ []byte, p model.Package) (bool, error) {
+			out = append(out, p)
+			return true, fillPassword(txn, key(prefixPackagePassword, p.ID), &out[len(out)-1].SourceCredentials)
+		})
+	})
+	return out, err
 }
 
 // DeletePackage removes a package unless a job that is not final names it.
@@ -139,6 +168,9 @@ func (s *Store) DeletePackage(ctx context.Context, id string) error {
 		if err != nil {
 			return err
 		}
-		return txn.Delete(k)
+		if err := txn.Delete(k); err != nil {
+			return err
+		}
+		return txn.Delete(key(prefixPackagePassword, id))
 	})
 }

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dgraph-io/badger/v4"
+
 	"opensms/core/model"
 )
 
@@ -168,4 +170,56 @@ func TestSites(t *testing.T) {
 	if home, err := s.HomeSite(ctx); err != nil || home != "HQ1" {
 		t.Errorf("HomeSite after deleting = %q, %v", home, err)
 	}
+}
+
+// A package's source password lives apart from its record, comes back
+// with Get and List, is replaced and cleared by Update and goes with the
+// package.
+func TestPackageSourcePassword(t *testing.T) {
+	s := openStore(t)
+	must(t, s.PutSite(ctx, site("S01", "")))
+	p := pkg("tools")
+	p.Source = `\\files\pkgsrc\tools`
+	p.SourceCredentials = model.Credentials{Domain: "LAB", User: "reader", Password: model.NewSecret("src-pw-tools")}
+	p, err := s.CreatePackage(ctx, p)
+	must(t, err)
+	got, err := s.GetPackage(ctx, p.ID)
+	must(t, err)
+	if got.SourceCredentials.Password.Reveal() != "src-pw-tools" || got.SourceCredentials.User != "reader" {
+		t.Errorf("GetPackage: source login %s\\%s, password filled: %v", got.SourceCredentials.Domain, got.SourceCredentials.User, got.SourceCredentials.Password.Reveal() == "src-pw-tools")
+	}
+	var raw []byte
+	must(t, s.view(ctx, func(txn *badger.Txn) error {
+		item, err := txn.Get(key(prefixPackage, p.ID))
+		if err != nil {
+			return err
+		}
+		raw, err = item.ValueCopy(nil)
+		return err
+	}))
+	if strings.Contains(string(raw), "src-pw-tools") {
+		t.Errorf("the package record holds the password: %s", raw)
+	}
+	all, err := s.ListPackages(ctx)
+	must(t, err)
+	if len(all) != 1 || all[0].SourceCredentials.Password.Reveal() != "src-pw-tools" {
+		t.Errorf("ListPackages does not fill the source password")
+	}
+
+	got.SourceCredentials.Password = model.Secret{}
+	must(t, s.UpdatePackage(ctx, got))
+	got, err = s.GetPackage(ctx, p.ID)
+	must(t, err)
+	if !got.SourceCredentials.Password.IsZero() {
+		t.Error("an update without a password kept the old one")
+	}
+	got.SourceCredentials.Password = model.NewSecret("src-pw-2")
+	must(t, s.UpdatePackage(ctx, got))
+	must(t, s.DeletePackage(ctx, p.ID))
+	must(t, s.view(ctx, func(txn *badger.Txn) error {
+		if _, err := txn.Get(key(prefixPackagePassword, p.ID)); !errors.Is(err, badger.ErrKeyNotFound) {
+			t.Errorf("the source password outlived its package: %v", err)
+		}
+		return nil
+	}))
 }
