@@ -83,3 +83,49 @@ func TestJobsWindowCancelsAndDeletesAsTheAPIAllows(t *testing.T) {
 		t.Errorf("a canceled job was not deleted: %v", err)
 	}
 }
+
+// TestDeletingWhatAJobUsesShowsTheAPIsSentence: the package and the
+// machine group a pending job uses are refused deletion, and the window says
+// the API's sentence, which names the job.
+func TestDeletingWhatAJobUsesShowsTheAPIsSentence(t *testing.T) {
+	a, st := newTestAdmin(t)
+	ctx := context.Background()
+	p, _ := storedPackage(t, a, st)
+	j := model.Job{}
+	j.ApplyDefaults()
+	j.Package, j.Target, j.Run.Command = p.ID, model.Target{Kind: model.TargetGroup, Name: "Accounting"}, "Install"
+	made, err := a.api.AddJob(ctx, j)
+	must(t, err)
+	for _, tc := range []struct {
+		what string
+		del  func()
+		api  error
+	}{
+		{"package", func() {
+			a.packages.list.Select(0)
+			a.packages.onDelete()
+		}, a.api.DeletePackage(ctx, p.ID)},
+		{"group", func() {
+			a.groups.list.Select(0)
+			a.groups.onDelete()
+		}, a.api.DeleteGroup(ctx, "Accounting")},
+	} {
+		if tc.api == nil || !strings.Contains(tc.api.Error(), made.Job.ID) {
+			t.Fatalf("the API deletes the %s a job uses, or does not name the job: %v", tc.what, tc.api)
+		}
+		want := sentence(tc.api.Error())
+		waitFor(t, a, "the lists", func() bool { return len(a.packages.pkgs) == 1 && len(a.groups.groups) == 1 })
+		a.locked(func() {
+			tc.del()
+			tapDialogButton(t, a, "Yes")
+		})
+		waitFor(t, a, "the refusal of the "+tc.what, func() bool { return strings.Contains(overlayText(a), want) })
+		a.locked(func() { tapDialogButton(t, a, "OK") })
+	}
+	if _, err := st.GetPackage(ctx, p.ID); err != nil {
+		t.Errorf("the package went: %v", err)
+	}
+	if _, err := st.GetGroup(ctx, "Accounting"); err != nil {
+		t.Errorf("the group went: %v", err)
+	}
+}
