@@ -218,6 +218,12 @@ func (s *Service) offerSite(ctx context.Context, w *world, code string, fsys sha
 		return nil, err
 	}
 	s.clearOnce("sitejson/" + code)
+	if err := s.publishRules(ctx, w, code, priv, fsys); err != nil {
+		// Clients keep the rules they had; offers still go out.
+		s.eventOnce(ctx, "rules/"+code, model.Event{Severity: model.SevError, Site: code, Message: s.sentence(err)})
+	} else {
+		s.clearOnce("rules/" + code)
+	}
 
 	if !s.cs.swept[code] {
 		// Once per service: what writers that crashed left behind.

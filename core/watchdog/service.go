@@ -94,6 +94,9 @@ type cycleState struct {
 	insLastSeq map[string]uint64
 	// siteInfo holds, per site, the content of site.json last written.
 	siteInfo map[string]string
+	// rules holds, per site, the digest of the rules file last written or
+	// found on the share.
+	rules map[string]string
 	// invSeen holds, per "site/file", the size and time of the inventory
 	// file last read.
 	invSeen map[string]string
@@ -124,6 +127,7 @@ func New(st model.Store, op share.Opener, cfg Config) *Service {
 			insDigest:  map[string]string{},
 			insLastSeq: map[string]uint64{},
 			siteInfo:   map[string]string{},
+			rules:      map[string]string{},
 			invSeen:    map[string]string{},
 			statusDirs: map[string]seenFolder{},
 			lastErr:    map[string]string{},
