@@ -87,6 +87,7 @@ type agent struct {
 	cmd    *exec.Cmd
 	stderr *bytes.Buffer
 	exited chan struct{}
+	err    error // Wait's result, once exited is closed
 }
 
 // startAgent starts the client agent on C and returns once it answers.
@@ -97,7 +98,7 @@ func (s *agentSite) startAgent() *agent {
 	if err := a.cmd.Start(); err != nil {
 		s.t.Fatal(err)
 	}
-	go func() { a.cmd.Wait(); close(a.exited) }()
+	go func() { a.err = a.cmd.Wait(); close(a.exited) }()
 	s.t.Cleanup(func() { a.cmd.Process.Kill(); <-a.exited })
 	for {
 		if c, err := pcmapi.Attach(context.Background(), s.c, version); err == nil {
@@ -226,10 +227,15 @@ func TestClientAgent(t *testing.T) {
 	watchCtx, stopWatch := context.WithCancel(context.Background())
 	defer stopWatch()
 	finished := make(chan string, 16)
-	watched := make(chan struct{})
+	watched, subscribed := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(watched)
+		first := true
 		watcher.Watch(watchCtx, func(ev client.Event) error {
+			if first { // the stream opens with the offers as they are
+				first = false
+				close(subscribed)
+			}
 			if ev.Kind == client.EventFinished {
 				select {
 				case finished <- ev.Job + " " + string(ev.Result.State):
@@ -239,9 +245,14 @@ func TestClientAgent(t *testing.T) {
 			return nil
 		})
 	}()
+	select {
+	case <-subscribed:
+	case <-watched:
+		t.Fatal("the watch stream ended before it began")
+	}
 	bg := s.job("Background", fmt.Sprintf("echo bg >> %s/bg\n", s.out), []string{"--background"}, "--mandatory-after", "now")
 	waitFile(t, filepath.Join(s.out, "bg"), 1, "the background job")
-	waitJobComplete(t, s.admin, bg)
+	waitJobStatus(t, s.admin, bg, "computer PC001:   complete")
 	select {
 	case got := <-finished:
 		if got != bg+" complete" {
@@ -268,28 +279,36 @@ func TestClientAgent(t *testing.T) {
 		pid, _ := strconv.Atoi(f)
 		waitPidGone(t, pid)
 	}
-	s.startAgent()
-	s.admin.ok("watchdog", "run-once")
-	if out := s.admin.ok("job", "status", long); !strings.Contains(out, "computer PC001:   failed, attempts 1, interrupted: the client agent stopped") {
-		t.Errorf("job status after the restart:\n%s", out)
-	}
+	a = s.startAgent()
+	// The restarted agent reports at its first poll.
+	waitJobStatus(t, s.admin, long, "computer PC001:   failed, attempts 1, interrupted: the client agent stopped")
 	if lines := waitFile(t, filepath.Join(s.out, "starts"), 1, "the installer's starts"); len(lines) != 1 {
 		t.Errorf("the installer started %d times", len(lines))
 	}
+
+	// SIGTERM stops the agent cleanly: exit 0, the socket gone.
+	a.cmd.Process.Signal(syscall.SIGTERM)
+	<-a.exited
+	if a.err != nil || !strings.Contains(a.stderr.String(), "client agent stopped") {
+		t.Errorf("the agent stopped with %v:\n%s", a.err, a.stderr)
+	}
+	if _, err := os.Lstat(pcmapi.Address(s.c)); !os.IsNotExist(err) {
+		t.Errorf("the socket is still there: %v", err)
+	}
 }
 
-// waitJobComplete runs watchdog cycles until the job is complete.
-func waitJobComplete(t *testing.T, admin *cli, id string) {
+// waitJobStatus runs watchdog cycles until the job's status says want.
+func waitJobStatus(t *testing.T, admin *cli, id, want string) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		admin.ok("watchdog", "run-once")
 		out := admin.ok("job", "status", id)
-		if strings.Contains(out, "computer PC001:   complete") {
+		if strings.Contains(out, want) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("job %s did not complete:\n%s", id, out)
+			t.Fatalf("job %s never said %q:\n%s", id, want, out)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
