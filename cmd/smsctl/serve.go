@@ -109,7 +109,13 @@ func serveSite(ctx context.Context, e *env, cfg watchdog.Config) error {
 	if served != nil {
 		serveErr = <-served
 	}
-	if err := errors.Join(serveErr, wdErr); err != nil {
+	// The store closes here, not after the verb: a Windows service manager
+	// is told "stopped" as this returns.
+	closeErr := e.close()
+	if closeErr != nil {
+		closeErr = fmt.Errorf("closing the store: %w", closeErr)
+	}
+	if err := errors.Join(serveErr, wdErr, closeErr); err != nil {
 		return fmt.Errorf("stopping the site service: %w", err)
 	}
 	log.Info("site service stopped")
