@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	adminapi "opensms/core/admin"
 	"opensms/core/model"
 )
 
@@ -199,4 +200,32 @@ func TestJobDetailsBadFieldShowsTheSentenceAndStoresNothing(t *testing.T) {
 	if js, _ := st.ListJobs(context.Background()); len(js) != 0 {
 		t.Errorf("%d jobs stored after bad fields", len(js))
 	}
+}
+
+// TestJobWarningsAreShown: a job the API stores with warnings (a target
+// with no computers yet) is made, and the window says what it will leave
+// out, in the API's words.
+func TestJobWarningsAreShown(t *testing.T) {
+	a, st := newTestAdmin(t)
+	ctx := context.Background()
+	_, err := a.api.AddSite(ctx, adminapi.SiteRequest{Code: "S02", Name: "Branch", Share: "file:///srv/opensms/s02"})
+	must(t, err)
+	p, _ := storedPackage(t, a, st)
+	a.locked(func() {
+		a.newJob(p, model.Target{Kind: model.TargetSite, Name: "S02"})
+		test.Tap(buttonIn(t, mustDialog(t, a, "Job Details"), "OK"))
+	})
+	var id string
+	waitFor(t, a, "the job stored", func() bool {
+		js, _ := st.ListJobs(ctx)
+		if len(js) == 1 {
+			id = js[0].ID
+		}
+		return id != ""
+	})
+	want := "Site S02 has no computers yet: the job reaches those that join while it lasts."
+	waitFor(t, a, "the warning", func() bool {
+		d := dialogNamed(a, "Job "+id)
+		return d != nil && labelText(d, want)
+	})
 }
