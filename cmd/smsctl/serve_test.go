@@ -349,3 +349,70 @@ func TestSystemdQuoting(t *testing.T) {
 		}
 	}
 }
+
+// TestTwoConsolesDuringACycleLoseNoUpdate: one console cancels a job while
+// the service's cycle pushes it, another adds a job and asks for cycles;
+// the cancel is not undone by the watchdog's progress, nor the new job lost.
+func TestTwoConsolesDuringACycleLoseNoUpdate(t *testing.T) {
+	c := newCLI(t)
+	pkg, dist := localSite(t, c, 32<<20)
+	s := startService(t, c.data, "--interval", "1s")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	a, err := adminapi.Attach(ctx, c.data, version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := adminapi.Attach(ctx, c.data, version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	changes, err := a.Watch(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := a.AddJob(ctx, jobFor(pkg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for ch := range changes {
+		if ch.Kind == watchdog.UpdateTransfer {
+			break // the cycle is pushing the first job
+		}
+	}
+	if err := b.CancelJob(ctx, first.Job.ID); err != nil && !errors.Is(err, watchdog.ErrFinished) && admin.KindOf(err) != admin.KindInvalid {
+		t.Fatalf("cancelling during the push: %v", err)
+	}
+	second, err := b.AddJob(ctx, jobFor(pkg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ {
+		if _, err := a.RunCycle(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st1, err := b.GetJob(ctx, first.Job.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("the first job: %s (cancel %v)", st1.Job.Status.State, st1.Job.Cancel)
+	// Cancelled in flight it stays Canceled; finished before the cancel
+	// arrived it stays finished. Either way the other's write stands.
+	if st1.Job.Status.State != model.JobCanceled && !st1.Job.Status.State.Final() {
+		t.Fatalf("the first job after a cancel during its push and two cycles: %s", st1.Job.Status.State)
+	}
+	if !st1.Job.Cancel && st1.Job.Status.State == model.JobCanceled {
+		t.Fatalf("the first job is Canceled without its cancel flag")
+	}
+	st2, err := a.GetJob(ctx, second.Job.ID)
+	if err != nil {
+		t.Fatalf("the job the other console added: %v", err)
+	}
+	if st2.Job.Status.State == model.JobPending || st2.Job.Status.State == model.JobCanceled {
+		t.Fatalf("the second job did not go on: %s", st2.Job.Status.State)
+	}
+	archiveOn(t, s, dist, pkg)
+}
