@@ -166,10 +166,7 @@ func TestCreatePackageThroughPackageProperties(t *testing.T) {
 		test.Tap(buttonIn(t, pp, "Workstations…"))
 		ws := mustDialog(t, a, "Workstations")
 		test.Type(fieldOf[*widget.Entry](t, ws, "Source folder"), src)
-		test.Tap(buttonIn(t, ws, "Add…"))
-		cd := mustDialog(t, a, "New Command Line")
-		test.Type(fieldOf[*widget.Entry](t, cd, "Name"), "Install")
-		test.Type(fieldOf[*widget.Entry](t, cd, "Command"), "sh install.sh")
+		cd := newCommandLine(t, a, ws, "Install", "sh install.sh")
 		test.Tap(checkIn(t, cd, "linux/amd64"))
 		test.Tap(checkIn(t, cd, "linux/arm64"))
 		test.Type(fieldOf[*widget.Entry](t, cd, "Time-out"), "30m")
@@ -227,10 +224,7 @@ func TestPackagePropertiesBadFieldShowsTheAPIsSentenceAndStoresNothing(t *testin
 		// A bad command line is refused in its own dialog.
 		test.Tap(buttonIn(t, pp, "Workstations…"))
 		ws := mustDialog(t, a, "Workstations")
-		test.Tap(buttonIn(t, ws, "Add…"))
-		cd := mustDialog(t, a, "New Command Line")
-		test.Type(fieldOf[*widget.Entry](t, cd, "Name"), "Install")
-		test.Type(fieldOf[*widget.Entry](t, cd, "Command"), "sh install.sh")
+		cd := newCommandLine(t, a, ws, "Install", "sh install.sh")
 		test.Tap(buttonIn(t, cd, "OK")) // no platform
 		c := model.CommandLine{Name: "Install", Command: "sh install.sh", Automated: true}
 		c.ApplyDefaults()

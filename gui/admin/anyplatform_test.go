@@ -21,16 +21,8 @@ func TestCommandLineForAnyPlatform(t *testing.T) {
 	a, st := newTestAdmin(t)
 	src := t.TempDir()
 	a.locked(func() {
-		a.packages.onNew()
-		pp := mustDialog(t, a, "New Package")
-		test.Type(fieldOf[*widget.Entry](t, pp, "Name"), "Everywhere")
-		test.Tap(buttonIn(t, pp, "Workstations…"))
-		ws := mustDialog(t, a, "Workstations")
-		test.Type(fieldOf[*widget.Entry](t, ws, "Source folder"), src)
-		test.Tap(buttonIn(t, ws, "Add…"))
-		cd := mustDialog(t, a, "New Command Line")
-		test.Type(fieldOf[*widget.Entry](t, cd, "Name"), "Install")
-		test.Type(fieldOf[*widget.Entry](t, cd, "Command"), "install")
+		pp, ws := newPackageWith(t, a, "Everywhere", src)
+		cd := newCommandLine(t, a, ws, "Install", "install")
 		test.Tap(checkIn(t, cd, "linux/amd64"))
 		test.Tap(checkIn(t, cd, anyPlatformCheck))
 		if !checkIn(t, cd, "linux/amd64").Disabled() || !checkIn(t, cd, "windows/arm64").Disabled() {

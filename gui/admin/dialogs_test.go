@@ -201,3 +201,27 @@ func labelText(d fyne.CanvasObject, s string) bool {
 	}
 	return false
 }
+
+// newPackageWith opens New Package, names it and opens its Workstations
+// dialog with the source folder typed; it returns both dialogs.
+func newPackageWith(t testing.TB, a *Admin, name, source string) (pp, ws fyne.CanvasObject) {
+	t.Helper()
+	a.packages.onNew()
+	pp = mustDialog(t, a, "New Package")
+	test.Type(fieldOf[*widget.Entry](t, pp, "Name"), name)
+	test.Tap(buttonIn(t, pp, "Workstations…"))
+	ws = mustDialog(t, a, "Workstations")
+	test.Type(fieldOf[*widget.Entry](t, ws, "Source folder"), source)
+	return pp, ws
+}
+
+// newCommandLine opens New Command Line from Workstations with the name and
+// command typed; the caller ticks platforms and taps OK.
+func newCommandLine(t testing.TB, a *Admin, ws fyne.CanvasObject, name, command string) fyne.CanvasObject {
+	t.Helper()
+	test.Tap(buttonIn(t, ws, "Add…"))
+	cd := mustDialog(t, a, "New Command Line")
+	test.Type(fieldOf[*widget.Entry](t, cd, "Name"), name)
+	test.Type(fieldOf[*widget.Entry](t, cd, "Command"), command)
+	return cd
+}

@@ -36,6 +36,18 @@ func storedPackage(t *testing.T, a *Admin, st model.Store) (model.Package, *pack
 	return p, row
 }
 
+// storedJob puts a pending job of p's Install command line for PC001 in
+// the store, as the watchdog would find it.
+func storedJob(t *testing.T, st model.Store, p model.Package) model.Job {
+	t.Helper()
+	j := model.Job{}
+	j.ApplyDefaults()
+	j.Package, j.Target, j.Run.Command, j.Created = p.ID, model.Target{Kind: model.TargetComputer, Name: "PC001"}, "Install", time.Now()
+	j, err := st.CreateJob(context.Background(), j)
+	must(t, err)
+	return j
+}
+
 func (a *Admin) abs(o fyne.CanvasObject) fyne.Position {
 	return fyne.CurrentApp().Driver().AbsolutePositionForObject(o)
 }

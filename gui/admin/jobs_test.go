@@ -5,7 +5,6 @@ import (
 	"errors"
 	"strings"
 	"testing"
-	"time"
 
 	"fyne.io/fyne/v2/test"
 
@@ -29,15 +28,7 @@ func TestJobsWindowCancelsAndDeletesAsTheAPIAllows(t *testing.T) {
 	a, st := newTestAdmin(t)
 	ctx := context.Background()
 	p, _ := storedPackage(t, a, st)
-	mk := func() model.Job {
-		j := model.Job{}
-		j.ApplyDefaults()
-		j.Package, j.Target, j.Run.Command, j.Created = p.ID, model.Target{Kind: model.TargetComputer, Name: "PC001"}, "Install", time.Now()
-		j, err := st.CreateJob(ctx, j)
-		must(t, err)
-		return j
-	}
-	canceled, gone, active := mk(), mk(), mk()
+	canceled, gone, active := storedJob(t, st, p), storedJob(t, st, p), storedJob(t, st, p)
 	active.Status.State = model.JobActive
 	must(t, st.UpdateJob(ctx, active))
 	a.locked(a.jobs.reload)

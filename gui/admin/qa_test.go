@@ -231,12 +231,8 @@ func TestEventPropertiesOpensItsJob(t *testing.T) {
 	a, st := newTestAdmin(t)
 	ctx := context.Background()
 	p, _ := storedPackage(t, a, st)
-	j := model.Job{}
-	j.ApplyDefaults()
-	j.Package, j.Target, j.Run.Command, j.Created = p.ID, model.Target{Kind: model.TargetComputer, Name: "PC001"}, "Install", time.Now()
-	j, err := st.CreateJob(ctx, j)
-	must(t, err)
-	_, err = st.AppendEvent(ctx, model.Event{Severity: model.SevWarning, Job: j.ID, Message: "job " + j.ID + " is retrying"})
+	j := storedJob(t, st, p)
+	_, err := st.AppendEvent(ctx, model.Event{Severity: model.SevWarning, Job: j.ID, Message: "job " + j.ID + " is retrying"})
 	must(t, err)
 	a.locked(a.events.reload)
 	waitFor(t, a, "the event", func() bool {
@@ -274,17 +270,9 @@ func TestPackagePropertiesRefusesAMissingSourceFolder(t *testing.T) {
 	} {
 		var pp fyne.CanvasObject
 		a.locked(func() {
-			a.show(titlePackages)
-			a.onNew()
-			pp = mustDialog(t, a, "New Package")
-			test.Type(fieldOf[*widget.Entry](t, pp, "Name"), fmt.Sprintf("Hello%d", i))
-			test.Tap(buttonIn(t, pp, "Workstations…"))
-			ws := mustDialog(t, a, "Workstations")
-			test.Type(fieldOf[*widget.Entry](t, ws, "Source folder"), tc.src)
-			test.Tap(buttonIn(t, ws, "Add…"))
-			cd := mustDialog(t, a, "New Command Line")
-			test.Type(fieldOf[*widget.Entry](t, cd, "Name"), "Install")
-			test.Type(fieldOf[*widget.Entry](t, cd, "Command"), "sh install.sh")
+			var ws fyne.CanvasObject
+			pp, ws = newPackageWith(t, a, fmt.Sprintf("Hello%d", i), tc.src)
+			cd := newCommandLine(t, a, ws, "Install", "sh install.sh")
 			test.Tap(checkIn(t, cd, "linux/amd64"))
 			test.Tap(buttonIn(t, cd, "OK"))
 			test.Tap(buttonIn(t, ws, "OK"))

@@ -20,11 +20,7 @@ func TestFailedJobReadsAndRunsAgain(t *testing.T) {
 	a, st := newTestAdmin(t)
 	ctx := context.Background()
 	p, _ := storedPackage(t, a, st)
-	j := model.Job{}
-	j.ApplyDefaults()
-	j.Package, j.Target, j.Run.Command, j.Created = p.ID, model.Target{Kind: model.TargetComputer, Name: "PC001"}, "Install", time.Now()
-	j, err := st.CreateJob(ctx, j)
-	must(t, err)
+	j := storedJob(t, st, p)
 	code := 0
 	must(t, st.PutTargetStatuses(ctx, model.TargetStatus{Job: j.ID, Computer: "PC001", State: model.TargetFailed, ExitCode: &code, Attempts: 1,
 		LastError: "the command exited with code 0, but the package is not installed: rule 1: /opt/app does not exist"}))
