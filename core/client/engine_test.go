@@ -909,3 +909,40 @@ func TestInterruptedRunStaysDue(t *testing.T) {
 		t.Errorf("offer after the interruption: %+v", o)
 	}
 }
+
+// A background job that a poll from outside the loop brings (a user's
+// window or smsctl polling through the agent) runs without waiting for the
+// loop's next round.
+func TestServeRunsWhatAnOutsidePollBrings(t *testing.T) {
+	s := newSite(t)
+	marker := filepath.Join(s.out, "ran")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	rounds := make(chan []client.Offer, 16)
+	done := make(chan error, 1)
+	go func() { done <- s.eng.Serve(ctx, time.Hour, func(o []client.Offer) { rounds <- o }) }()
+	<-rounds // the first round found nothing
+	a := s.packScript("echo x >> " + marker + "\n")
+	s.distribute(0, a)
+	s.instruct(s.offer("S0100010", a, func(o *protocol.Offer) { o.MandatoryAfter = s.clock.Now(); o.Command.Background = true }))
+	s.poll()
+	deadline := time.After(30 * time.Second)
+	for {
+		var offers []client.Offer
+		select {
+		case offers = <-rounds:
+		case <-deadline:
+			t.Fatal("the background job waited for the loop's next round")
+		}
+		if o := find(offers, "S0100010"); o != nil && o.State == client.OfferComplete {
+			break
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(marker); string(b) != "x\n" {
+		t.Fatalf("ran %q", b)
+	}
+}

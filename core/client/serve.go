@@ -26,6 +26,11 @@ func (e *Engine) Serve(ctx context.Context, interval time.Duration, onChange fun
 		interval = DefaultInterval
 	}
 	e.log.Info("agent started", "computer", e.Computer(), "interval", interval)
+	// Offers also change between rounds: a user's window or smsctl polls
+	// through the agent, another window defers. A background job they
+	// bring must not wait for the next round.
+	events, stop := e.Subscribe()
+	defer stop()
 	t := time.NewTimer(0)
 	defer t.Stop()
 	for {
@@ -33,11 +38,40 @@ func (e *Engine) Serve(ctx context.Context, interval time.Duration, onChange fun
 		case <-ctx.Done():
 			e.log.Info("agent stopped")
 			return nil
+		case ev := <-events:
+			if ev.Kind == EventOffers {
+				t.Reset(min(e.nextWake(interval), dueWake(ev.Offers)))
+			}
+			continue
 		case <-t.C:
 		}
 		e.serveOnce(ctx, onChange)
+		// What this round's own polls and runs reported is known here.
+		for drained := false; !drained; {
+			select {
+			case <-events:
+			default:
+				drained = true
+			}
+		}
 		t.Reset(e.nextWake(interval))
 	}
+}
+
+// dueSoon is how soon the loop wakes for an unattended offer a change
+// outside it found already due.
+const dueSoon = time.Second
+
+// dueWake is dueSoon when offers holds an unattended offer that is due,
+// else forever. Only changes from outside the loop use it: after a round
+// a due offer that could not run (every server down) waits for the next.
+func dueWake(offers []Offer) time.Duration {
+	for _, o := range offers {
+		if o.State == OfferDue && Unattended(o) {
+			return dueSoon
+		}
+	}
+	return time.Duration(1<<63 - 1)
 }
 
 // serveOnce is one round of the agent loop.
