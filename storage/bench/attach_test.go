@@ -76,7 +76,14 @@ func attachRows(e *env) []row {
 	for i := range rows {
 		extra := rows[i].Ours - rows[i].Theirs
 		rows[i].target("attached < 20 ms more per call", extra < 0.020)
-		rows[i].Note = "per call; attached costs " + time.Duration(extra*float64(time.Second)).Round(time.Microsecond).String() + " more"
+		us := func(sec float64) string {
+			d := time.Duration(sec * float64(time.Second))
+			if d < time.Millisecond {
+				return d.Round(10 * time.Nanosecond).String()
+			}
+			return d.Round(time.Microsecond).String()
+		}
+		rows[i].Note = "per call: attached " + us(rows[i].Ours) + ", embedded " + us(rows[i].Theirs) + ", " + us(extra) + " more"
 	}
 	return rows
 }
