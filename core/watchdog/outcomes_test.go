@@ -94,6 +94,18 @@ func TestNotApplicableFailedAndRerun(t *testing.T) {
 	if _, err := r.svc.RerunJob(bg, j.ID, watchdog.Rerun{}); !errors.Is(err, model.ErrInvalid) || !strings.Contains(err.Error(), "no computer failed") {
 		t.Errorf("rerun with nothing failed: %v", err)
 	}
+
+	// An expired job cannot run again: the next cycle would fail it at once.
+	clock := time.Now()
+	r.service(watchdog.Config{Now: func() time.Time { return clock }})
+	gone := r.addJob(func(j *model.Job) { j.Run.ExpiresAfter = clock.Add(time.Hour) })
+	r.runOnce()
+	clock = clock.Add(2 * time.Hour)
+	r.runOnce()
+	r.wantState(gone.ID, model.JobFailed)
+	if _, err := r.svc.RerunJob(bg, gone.ID, watchdog.Rerun{Scope: watchdog.RerunAll}); !errors.Is(err, model.ErrInvalid) || !strings.Contains(err.Error(), "expired at") {
+		t.Errorf("rerun of an expired job: %v", err)
+	}
 }
 
 // Every target computer cannot run the command line: the job is Failed

@@ -69,6 +69,10 @@ func (s *Service) rerunLocked(ctx context.Context, id string, r Rerun) (model.Jo
 		return j, 0, invalid(fmt.Sprintf("job %s has not started yet, so there is nothing to run again", id))
 	}
 	now := s.cfg.Now()
+	if expired(&j, now) {
+		// The next cycle would fail every chosen computer at once.
+		return j, 0, invalid(fmt.Sprintf("job %s expired at %s, so no computer can run it again; make a new job", id, j.Run.ExpiresAfter.Local().Format("2006-01-02 15:04")))
+	}
 	if err := j.Reopen(now); err != nil {
 		return j, 0, err
 	}

@@ -384,7 +384,7 @@ func (jd *jobDetails) refuse(err error) {
 	}
 }
 
-var computerColumns = []float32{110, 130, 45, 55, 45, 110}
+var computerColumns = []float32{100, 145, 48, 75, 60, 110}
 
 func (jd *jobDetails) buildStatus() fyne.CanvasObject {
 	// Errors can be long (a server's refusal, its address and what to do):
@@ -410,7 +410,11 @@ func (jd *jobDetails) buildStatus() fyne.CanvasObject {
 			if !t.NextAction.IsZero() {
 				next = t.NextAction.Local().Format("01-02 15:04")
 			}
-			for i, s := range []string{t.Computer, t.Outcome(), exit, string(t.Reboot), strconv.Itoa(t.Attempts), next, t.LastError} {
+			state := t.Outcome()
+			if t.AlreadyInstalled {
+				state = "already installed" // "complete, …" did not fit
+			}
+			for i, s := range []string{t.Computer, state, exit, string(t.Reboot), strconv.Itoa(t.Attempts), next, t.LastError} {
 				o.(*fyne.Container).Objects[i].(*widget.Label).SetText(s)
 			}
 		},
@@ -451,7 +455,8 @@ func (jd *jobDetails) showStatus() {
 	if o := s.Outcomes(); o != "" {
 		overall += " — " + o
 	}
-	if s.TargetsFailed > 0 && jd.job.Type == model.JobRun && s.State != model.JobCanceled {
+	expired := !jd.job.Run.ExpiresAfter.IsZero() && time.Now().After(jd.job.Run.ExpiresAfter)
+	if s.TargetsFailed > 0 && jd.job.Type == model.JobRun && s.State != model.JobCanceled && !expired {
 		jd.rerun.Enable()
 	} else {
 		jd.rerun.Disable()
