@@ -682,6 +682,9 @@ func historyRowOf(h HistoryEntry) historyRow {
 func resultText(h HistoryEntry) string {
 	switch h.State {
 	case model.TargetComplete:
+		if h.AlreadyInstalled {
+			return "Already installed" // the detection rules held; nothing ran
+		}
 		return "Complete"
 	case model.TargetFailed:
 		return "Failed"
