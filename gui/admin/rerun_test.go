@@ -8,6 +8,7 @@ import (
 
 	"fyne.io/fyne/v2/test"
 
+	adminapi "opensms/core/admin"
 	"opensms/core/model"
 )
 
@@ -66,4 +67,31 @@ func TestFailedJobReadsAndRunsAgain(t *testing.T) {
 	if len(evs) == 0 || !strings.Contains(evs[0].Message, "runs again on 1 failed computer, as ") {
 		t.Errorf("events: %+v", evs)
 	}
+}
+
+// TestJobDetailsWarnsOfComputersThatCannotRunIt: OK on a job whose command
+// line a target computer cannot run stores it and says so, in the API's
+// words.
+func TestJobDetailsWarnsOfComputersThatCannotRunIt(t *testing.T) {
+	a, st := newTestAdmin(t)
+	ctx := context.Background()
+	_, err := a.api.AddComputer(ctx, adminapi.ComputerRequest{Name: "WIN01", Site: "S01", Platform: "windows/amd64"})
+	must(t, err)
+	p, _ := storedPackage(t, a, st)
+	a.locked(func() {
+		a.newJob(p, model.Target{Kind: model.TargetSite, Name: "S01"})
+		test.Tap(buttonIn(t, mustDialog(t, a, "Job Details"), "OK"))
+	})
+	var id string
+	waitFor(t, a, "the job stored", func() bool {
+		if js, _ := st.ListJobs(ctx); len(js) == 1 {
+			id = js[0].ID
+		}
+		return id != ""
+	})
+	want := `1 of 2 target computers cannot run command line "Install", which runs on linux/amd64: 1 is windows/amd64 (WIN01); it will not be offered the job and will read not applicable.`
+	waitFor(t, a, "the warning", func() bool {
+		d := dialogNamed(a, "Job "+id)
+		return d != nil && labelText(d, want)
+	})
 }
