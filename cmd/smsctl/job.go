@@ -268,6 +268,9 @@ func computerLine(t model.TargetStatus) string {
 	if t.LastError != "" {
 		parts = append(parts, model.CleanLine(t.LastError))
 	}
+	if !t.Joined.IsZero() {
+		parts = append(parts, "joined "+when(t.Joined))
+	}
 	return strings.Join(parts, ", ")
 }
 

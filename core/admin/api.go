@@ -59,6 +59,11 @@ type API interface {
 	// DeleteGroup refuses a group that a job which has not finished targets
 	// or distributes to, naming the jobs.
 	DeleteGroup(ctx context.Context, name string) error
+	// PreviewGroup evaluates a machine group query on the computers as
+	// they stand and returns those it matches, without storing anything; a
+	// query that does not compile is refused with the library's message
+	// and position.
+	PreviewGroup(ctx context.Context, query string) (GroupPreview, error)
 
 	// Packages.
 	ListPackages(ctx context.Context) ([]model.Package, error)
@@ -192,11 +197,22 @@ type ComputerRequest struct {
 
 // GroupRequest adds or changes a machine group. OldName, on an update,
 // names the group to change when the name changes.
+//
+// Query, when given, makes a query group: its members are the computers
+// whose inventory makes the query true, kept up to date by the watchdog,
+// so Members must then be empty.
 type GroupRequest struct {
 	OldName string   `json:"old_name,omitempty"`
 	Name    string   `json:"name"`
 	Comment string   `json:"comment,omitempty"`
 	Members []string `json:"members"`
+	Query   string   `json:"query,omitempty"`
+}
+
+// GroupPreview is what a query would make a group's members now.
+type GroupPreview struct {
+	Members   []string `json:"members"`
+	Computers int      `json:"computers"` // how many computers were looked at
 }
 
 // DefinitionRequest is a Package Definition File: its name (for sentences)

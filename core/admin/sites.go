@@ -325,9 +325,12 @@ func (l *Local) members(ctx context.Context, names []string) ([]string, error) {
 
 // group checks r and returns the group it describes, members as stored.
 func (l *Local) group(ctx context.Context, r GroupRequest) (model.MachineGroup, error) {
-	g := model.MachineGroup{Name: strings.TrimSpace(r.Name), Comment: strings.TrimSpace(r.Comment), Members: nonNil(r.Members)}
+	g := model.MachineGroup{Name: strings.TrimSpace(r.Name), Comment: strings.TrimSpace(r.Comment), Members: nonNil(r.Members), Query: strings.TrimSpace(r.Query)}
 	if err := g.Validate(); err != nil {
 		return g, err
+	}
+	if g.Query != "" {
+		return g, checkQuery(g)
 	}
 	var err error
 	if g.Members, err = l.members(ctx, g.Members); err != nil {
@@ -353,12 +356,17 @@ func (l *Local) UpdateGroup(ctx context.Context, r GroupRequest) (_ model.Machin
 	if old == "" {
 		old = strings.TrimSpace(r.Name)
 	}
-	if _, err := l.st.GetGroup(ctx, old); err != nil {
+	cur, err := l.st.GetGroup(ctx, old)
+	if err != nil {
 		return model.MachineGroup{}, err
 	}
 	g, err := l.group(ctx, r)
 	if err != nil {
 		return g, err
+	}
+	if cur.Query != "" && cur.Query == g.Query {
+		// The same query: its members stay until the watchdog looks again.
+		g.Members, g.Joined = cur.Members, cur.Joined
 	}
 	return g, l.st.RenameGroup(ctx, old, g)
 }
@@ -371,6 +379,9 @@ func (l *Local) changeMembers(ctx context.Context, name string, names []string, 
 	g, err := l.st.GetGroup(ctx, strings.TrimSpace(name))
 	if err != nil {
 		return g, err
+	}
+	if g.Query != "" {
+		return g, invalidf("group %s is a query group: its members are the computers its query matches (%s), not added or removed by hand", g.Name, g.Query)
 	}
 	if err := edit(&g); err != nil {
 		return g, err

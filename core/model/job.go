@@ -237,4 +237,7 @@ type TargetStatus struct {
 	// again on this computer raises it, so that its client runs it again
 	// and a status file of an earlier generation is not taken for a result.
 	Generation int `json:"generation,omitempty"`
+	// Joined is when the computer became a target of the job: when the
+	// job activated, or later when it joined the job's site or query group.
+	Joined time.Time `json:"joined,omitzero"`
 }

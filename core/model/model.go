@@ -216,18 +216,31 @@ type Disk struct {
 
 // Software is one installed program, as the computer's package manager
 // (Linux), uninstall keys (Windows) or applications (macOS) list it.
+//
+// The expr tags name the fields in machine group queries (core/query).
 type Software struct {
-	Name      string `json:"name"`
-	Version   string `json:"version,omitempty"`
-	Publisher string `json:"publisher,omitempty"`
+	Name      string `json:"name" expr:"name"`
+	Version   string `json:"version,omitempty" expr:"version"`
+	Publisher string `json:"publisher,omitempty" expr:"publisher"`
 }
 
 // MachineGroup is a named, static set of computers (or of server names when
 // a job's Distribute phase names a group of servers).
+//
+// A group with a Query is a query group: its members are the computers
+// whose inventory makes the query true, re-evaluated by the watchdog each
+// cycle (Members then holds the current ones and Joined when each joined);
+// nobody adds or removes them by hand.
 type MachineGroup struct {
 	Name    string   `json:"name"`
 	Comment string   `json:"comment,omitempty"`
 	Members []string `json:"members"`
+	// Query is a boolean expression over a computer's inventory (see
+	// core/query for the names it may use); empty for a static group.
+	Query string `json:"query,omitempty"`
+	// Joined holds, for each current member of a query group, when it
+	// began to match.
+	Joined map[string]time.Time `json:"joined,omitempty"`
 }
 
 // Severity ranks an event.

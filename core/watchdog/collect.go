@@ -53,18 +53,26 @@ func (s *Service) loadRuns(ctx context.Context, w *world) ([]*runJob, error) {
 		for i := range list {
 			rj.targets[model.NormalizeComputerName(list[i].Computer)] = &list[i]
 		}
-		known, unknown := w.targetComputers(j.Target)
-		for _, c := range known {
-			if _, ok := rj.targets[c]; !ok {
-				rj.targets[c] = &model.TargetStatus{Job: j.ID, Computer: c, State: model.TargetNone, Updated: w.now}
-				rj.dirty[c] = true
-			}
-		}
-		rj.unknown = unknown
-		s.applicability(ctx, w, rj)
+		s.addTargets(ctx, w, rj)
 		runs = append(runs, rj)
 	}
 	return runs, nil
+}
+
+// addTargets adds the computers the job's target names now and the job
+// does not have yet, in state None; a computer that left the target keeps
+// its status (and what it ran).
+func (s *Service) addTargets(ctx context.Context, w *world, rj *runJob) {
+	j := rj.job
+	known, unknown := w.targetComputers(j.Target)
+	for _, c := range known {
+		if _, ok := rj.targets[c]; !ok {
+			rj.targets[c] = &model.TargetStatus{Job: j.ID, Computer: c, State: model.TargetNone, Updated: w.now, Joined: w.now}
+			rj.dirty[c] = true
+		}
+	}
+	rj.unknown = unknown
+	s.applicability(ctx, w, rj)
 }
 
 // applicability marks Not Applicable the computers not yet offered the job

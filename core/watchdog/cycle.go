@@ -84,6 +84,8 @@ func (s *Service) cycle(ctx context.Context) error {
 		return err
 	}
 	phase("collect")
+	s.followGroups(ctx, w, runs, s.evaluateGroups(ctx, w))
+	phase("groups")
 	s.finish(ctx, w, runs)
 	phase("finish")
 	errs = append(errs, s.offer(ctx, w, runs, shares)...)

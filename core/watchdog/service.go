@@ -108,6 +108,8 @@ type cycleState struct {
 	lastErr map[string]string
 	// swept holds the sites whose share was swept of stale temporary files.
 	swept map[string]bool
+	// groups is what query group evaluation keeps between cycles.
+	groups groupState
 }
 
 // New returns a watchdog over the store, opening shares with op. cfg is

@@ -218,6 +218,11 @@ func (c *Client) RemoveMembers(ctx context.Context, group string, m []string) (m
 	return do[model.MachineGroup](ctx, c, http.MethodDelete, "/v1/groups/"+seg(group)+"/members", members{m})
 }
 
+// PreviewGroup implements admin.API.
+func (c *Client) PreviewGroup(ctx context.Context, query string) (admin.GroupPreview, error) {
+	return do[admin.GroupPreview](ctx, c, http.MethodPost, "/v1/groups/preview", admin.GroupRequest{Query: query})
+}
+
 // DeleteGroup implements admin.API.
 func (c *Client) DeleteGroup(ctx context.Context, name string) error {
 	return noAnswer(ctx, c, http.MethodDelete, "/v1/groups/"+seg(name), nil)

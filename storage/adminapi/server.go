@@ -148,6 +148,9 @@ func (h handlers) routes(mux *http.ServeMux) {
 	mux.Handle("GET /v1/groups/{name}", call(func(r *http.Request, _ done) (model.MachineGroup, error) {
 		return a.GetGroup(r.Context(), r.PathValue("name"))
 	}))
+	mux.Handle("POST /v1/groups/preview", call(func(r *http.Request, req admin.GroupRequest) (admin.GroupPreview, error) {
+		return a.PreviewGroup(r.Context(), req.Query)
+	}))
 	mux.Handle("POST /v1/groups", call(func(r *http.Request, req admin.GroupRequest) (model.MachineGroup, error) {
 		return a.AddGroup(r.Context(), req)
 	}))

@@ -1,0 +1,70 @@
+package query
+
+import (
+	"fmt"
+	"testing"
+
+	"opensms/core/model"
+)
+
+// ScaleWorld is 10,000 computers and 50 queries of the kinds administrators
+// write, for the scale benchmark (storage/bench uses it too).
+func scaleWorld() ([]Env, []*Query) {
+	sw := make([]model.Software, 200)
+	for i := range sw {
+		sw[i] = model.Software{Name: fmt.Sprintf("prog%03d", i), Version: "1.0"}
+	}
+	envs := make([]Env, 10000)
+	for i := range envs {
+		c := model.Computer{Name: fmt.Sprintf("PC%05d", i), Site: "S01", Platform: "linux/amd64", Inventory: &model.Inventory{
+			OS: "linux", Arch: "amd64", CPUs: 2 + i%8, Memory: uint64(1+i%16) << 30, FreeDisk: uint64(i%100) << 30,
+			Software: sw, Installed: []string{fmt.Sprintf("S01%05d", i%40), fmt.Sprintf("S01%05d", 40+i%7)}}}
+		envs[i] = EnvOf(c)
+	}
+	kinds := []string{
+		`not ("S01%05d" in installed)`,
+		`"S01%05d" in installed and memory_mb >= 4096`,
+		`os == "linux" and cpus >= 4 and not ("S01%05d" in installed)`,
+		`name matches "^PC0%d" and disk_free_mb > 20000`,
+		`any(software, .name == "prog%03d")`,
+	}
+	var qs []*Query
+	for i := 0; i < 50; i++ {
+		q, err := Compile(fmt.Sprintf(kinds[i%len(kinds)], i))
+		if err != nil {
+			panic(err)
+		}
+		qs = append(qs, q)
+	}
+	return envs, qs
+}
+
+func BenchmarkScale(b *testing.B) {
+	envs, qs := scaleWorld()
+	var ev Evaluator
+	b.ResetTimer()
+	for range b.N {
+		n := 0
+		for _, q := range qs {
+			for i := range envs {
+				if ok, _ := ev.Match(q, &envs[i]); ok {
+					n++
+				}
+			}
+		}
+	}
+}
+
+func BenchmarkKinds(b *testing.B) {
+	envs, qs := scaleWorld()
+	for k := 0; k < 5; k++ {
+		b.Run(fmt.Sprint(k), func(b *testing.B) {
+			var ev Evaluator
+			for range b.N {
+				for i := range envs {
+					ev.Match(qs[k], &envs[i])
+				}
+			}
+		})
+	}
+}
