@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/file"
@@ -43,12 +44,14 @@ type Env struct {
 	MemoryMB      int    `expr:"memory_mb"`
 	// DiskFreeMB is what is free where the client keeps its packages (the
 	// disk installs land on); DiskTotalMB the size of every disk.
-	DiskFreeMB  int              `expr:"disk_free_mb"`
-	DiskTotalMB int              `expr:"disk_total_mb"`
-	Software    []model.Software `expr:"software"`
-	Installed   []string         `expr:"installed"`
-	Users       []string         `expr:"users"`
-	Addresses   []string         `expr:"addresses"`
+	DiskFreeMB  int `expr:"disk_free_mb"`
+	DiskTotalMB int `expr:"disk_total_mb"`
+	// Software points into the inventory: expr reads list items through
+	// reflection, and a pointer is read without copying the item.
+	Software  []*model.Software `expr:"software"`
+	Installed []string          `expr:"installed"`
+	Users     []string          `expr:"users"`
+	Addresses []string          `expr:"addresses"`
 	// Reported is false for a computer whose client has not reported an
 	// inventory yet (only name, site and platform are known).
 	Reported bool `expr:"reported"`
@@ -80,7 +83,11 @@ func EnvOf(c model.Computer) Env {
 	for _, d := range inv.Disks {
 		e.DiskTotalMB += int(d.Size / mb)
 	}
-	e.Software, e.Installed, e.Users, e.Addresses = inv.Software, inv.Installed, inv.Users, inv.Addresses
+	e.Installed, e.Users, e.Addresses = inv.Installed, inv.Users, inv.Addresses
+	e.Software = make([]*model.Software, len(inv.Software))
+	for i := range inv.Software {
+		e.Software[i] = &inv.Software[i]
+	}
 	return e
 }
 
@@ -165,4 +172,38 @@ func (ev *Evaluator) Match(q *Query, env *Env) (bool, error) {
 	}
 	b, _ := out.(bool)
 	return b, nil
+}
+
+// MatchAll reports for each env whether q holds there (false where it
+// failed while running), spreading the work over up to workers goroutines
+// (each with its own Evaluator; all have ended when it returns). The error
+// is the first failure, if any.
+func MatchAll(q *Query, envs []*Env, workers int) ([]bool, error) {
+	out := make([]bool, len(envs))
+	workers = max(1, min(workers, len(envs)/1000+1)) // small lists: not worth a goroutine
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	chunk := (len(envs) + workers - 1) / workers
+	for w := 0; w < workers; w++ {
+		lo, hi := w*chunk, min((w+1)*chunk, len(envs))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var ev Evaluator
+			for i := lo; i < hi; i++ {
+				ok, err := ev.Match(q, envs[i])
+				if err != nil && errs[w] == nil {
+					errs[w] = err
+				}
+				out[i] = ok
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return out, err
+		}
+	}
+	return out, nil
 }

@@ -2,6 +2,7 @@ package query
 
 import (
 	"fmt"
+	"runtime"
 	"testing"
 
 	"opensms/core/model"
@@ -41,15 +42,35 @@ func scaleWorld() ([]Env, []*Query) {
 
 func BenchmarkScale(b *testing.B) {
 	envs, qs := scaleWorld()
-	var ev Evaluator
+	ptrs := make([]*Env, len(envs))
+	for i := range envs {
+		ptrs[i] = &envs[i]
+	}
 	b.ResetTimer()
 	for range b.N {
-		n := 0
 		for _, q := range qs {
-			for i := range envs {
-				if ok, _ := ev.Match(q, &envs[i]); ok {
-					n++
-				}
+			if _, err := MatchAll(q, ptrs, runtime.NumCPU()); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+func TestMatchAll(t *testing.T) {
+	envs, qs := scaleWorld()
+	ptrs := make([]*Env, len(envs))
+	for i := range envs {
+		ptrs[i] = &envs[i]
+	}
+	var ev Evaluator
+	for _, q := range qs[:5] {
+		got, err := MatchAll(q, ptrs, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range ptrs {
+			if want, _ := ev.Match(q, ptrs[i]); got[i] != want {
+				t.Fatalf("%s on %s: MatchAll %v, Match %v", q, ptrs[i].Name, got[i], want)
 			}
 		}
 	}

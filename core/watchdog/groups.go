@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -73,7 +74,6 @@ func (s *Service) evaluateGroups(ctx context.Context, w *world) map[string]bool 
 		envs[c] = &e
 		return &e
 	}
-	var ev query.Evaluator
 	out := map[string]bool{}
 	for _, name := range slices.Sorted(maps.Keys(w.groups)) {
 		g := w.groups[name]
@@ -94,20 +94,19 @@ func (s *Service) evaluateGroups(ctx context.Context, w *world) map[string]bool 
 		for _, m := range g.Members {
 			members[model.NormalizeComputerName(m)] = true
 		}
-		var runErr error
+		var envList []*query.Env
+		var envNames []string
 		for _, c := range check {
 			cm, ok := w.computers[c]
-			match := false
+			delete(members, c)
 			if ok && !cm.AwaitingApproval {
-				match, err = ev.Match(q, env(c))
-				if err != nil && runErr == nil {
-					runErr = err
-				}
+				envList, envNames = append(envList, env(c)), append(envNames, c)
 			}
-			if match {
-				members[c] = true
-			} else {
-				delete(members, c)
+		}
+		matched, runErr := query.MatchAll(q, envList, runtime.NumCPU())
+		for i, ok := range matched {
+			if ok {
+				members[envNames[i]] = true
 			}
 		}
 		if runErr != nil {

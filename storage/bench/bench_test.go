@@ -123,13 +123,13 @@ func TestSideBySide(t *testing.T) {
 	_, _, e.srcSize, _ = pack.SourceDigest(context.Background(), tree)
 
 	rep := report{Runs: runs, Machine: fmt.Sprintf("%s/%s, %d cores, tree %s (%.0f MB)", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), tree, float64(e.srcSize)/1e6)}
-	rows := []func(*env) []row{packRows, pushRows, fanoutRows, resendRows, clientRows, scaleRows, memoryRows, attachRows}
+	rows := []func(*env) []row{packRows, pushRows, fanoutRows, resendRows, clientRows, scaleRows, memoryRows, attachRows, groupRows}
 	if only := os.Getenv("BENCH_ONLY"); only != "" {
 		rows = nil
 		for _, f := range []struct {
 			name string
 			f    func(*env) []row
-		}{{"pack", packRows}, {"push", pushRows}, {"fanout", fanoutRows}, {"resend", resendRows}, {"client", clientRows}, {"scale", scaleRows}, {"memory", memoryRows}, {"attach", attachRows}} {
+		}{{"pack", packRows}, {"push", pushRows}, {"fanout", fanoutRows}, {"resend", resendRows}, {"client", clientRows}, {"scale", scaleRows}, {"memory", memoryRows}, {"attach", attachRows}, {"groups", groupRows}} {
 			if contains(only, f.name) {
 				rows = append(rows, f.f)
 			}
