@@ -313,29 +313,36 @@ func (e *env) show(v any, fields []field) error {
 type passwordOpt struct {
 	env   string
 	stdin bool
+	// prefix is what the flags' names start with ("" or "source-").
+	prefix string
 }
 
 // passwordFlags adds --password-env and --password-stdin to fs.
-func passwordFlags(fs *flag.FlagSet) *passwordOpt {
-	p := &passwordOpt{}
-	fs.StringVar(&p.env, "password-env", "", "read the password from environment variable `VAR`")
-	fs.BoolVar(&p.stdin, "password-stdin", false, "read the password from the first line of standard input")
+func passwordFlags(fs *flag.FlagSet) *passwordOpt { return prefixedPasswordFlags(fs, "") }
+
+// prefixedPasswordFlags adds --PREFIXpassword-env and
+// --PREFIXpassword-stdin to fs, for a second login (a package's source).
+func prefixedPasswordFlags(fs *flag.FlagSet, prefix string) *passwordOpt {
+	p := &passwordOpt{prefix: prefix}
+	fs.StringVar(&p.env, prefix+"password-env", "", "read the password from environment variable `VAR`")
+	fs.BoolVar(&p.stdin, prefix+"password-stdin", false, "read the password from the first line of standard input")
 	return p
 }
 
 // read returns the password, or the zero Secret when neither flag was given.
 // Call it before the first store write: a missing variable is bad input.
 func (p *passwordOpt) read(e *env) (model.Secret, error) {
+	envFlag, stdinFlag := "--"+p.prefix+"password-env", "--"+p.prefix+"password-stdin"
 	switch {
 	case p.env != "" && p.stdin:
-		return model.Secret{}, usagef("give --password-env or --password-stdin, not both")
+		return model.Secret{}, usagef("give %s or %s, not both", envFlag, stdinFlag)
 	case p.env != "":
 		v, ok := os.LookupEnv(p.env)
 		if !ok {
-			return model.Secret{}, usagef("environment variable %s named by --password-env is not set", p.env)
+			return model.Secret{}, usagef("environment variable %s named by %s is not set", p.env, envFlag)
 		}
 		if v == "" {
-			return model.Secret{}, usagef("environment variable %s named by --password-env is empty", p.env)
+			return model.Secret{}, usagef("environment variable %s named by %s is empty", p.env, envFlag)
 		}
 		return model.NewSecret(v), nil
 	case p.stdin:
@@ -344,7 +351,7 @@ func (p *passwordOpt) read(e *env) (model.Secret, error) {
 			return model.Secret{}, fmt.Errorf("reading the password from standard input: %w", err)
 		}
 		if line == "" {
-			return model.Secret{}, usagef("--password-stdin read an empty password")
+			return model.Secret{}, usagef("%s read an empty password", stdinFlag)
 		}
 		return model.NewSecret(line), nil
 	}

@@ -43,3 +43,28 @@ func (c *credFlags) login(e *env, flagName, share string) (model.Credentials, er
 	_, cred, err := model.ShareLogin(share, c.user, c.domain, pw)
 	return cred, err
 }
+
+// sourceLogin is a package's source login: --source-user, --source-domain
+// and the password by --source-password-env or --source-password-stdin.
+type sourceLogin struct {
+	user, domain string
+	pw           *passwordOpt
+}
+
+func addSourceLoginFlags(fs *flag.FlagSet) *sourceLogin {
+	c := &sourceLogin{pw: prefixedPasswordFlags(fs, "source-")}
+	fs.StringVar(&c.user, "source-user", "", "SMB user `U` for a source on a share (or smb://user@host/share/dir)")
+	fs.StringVar(&c.domain, "source-domain", "", "SMB domain `D` of the source user")
+	return c
+}
+
+// credentials reads the password and returns the login for the package,
+// which the Administrator API merges with the source URL's user@ and
+// checks by connecting.
+func (c *sourceLogin) credentials(e *env) (model.Credentials, error) {
+	pw, err := c.pw.read(e)
+	if err != nil {
+		return model.Credentials{}, err
+	}
+	return model.Credentials{User: c.user, Domain: c.domain, Password: pw}, nil
+}

@@ -18,12 +18,12 @@ import (
 func init() {
 	register(command{Name: "package", Summary: "manage packages, their command lines and detection rules", Verbs: append([]verb{
 		{Name: "add", Summary: "add a package and print its new ID", Setup: packageAdd,
-			Usage: "--name NAME --version V --source DIR [--comment TEXT] [--command-name NAME --command CMD --platform P,P|any [--automated] ...]"},
+			Usage: "--name NAME --version V --source DIR|\\\\HOST\\SHARE\\DIR|smb://USER@HOST/SHARE/DIR [--source-user U --source-domain D --source-password-env VAR|--source-password-stdin] [--comment TEXT] [--command-name NAME --command CMD --platform P,P|any [--automated] ...]"},
 		{Name: "command add", Args: "ID", NArgs: 1, Summary: "add a command line to a package", Setup: packageCommandAdd,
 			Usage: "ID --command-name NAME --command CMD --platform P,P|any [--automated] [--background] [--success-codes 0,1] [--timeout 30m]"},
 		{Name: "command rm", Args: "ID NAME", NArgs: 2, Summary: "remove a command line from a package", Setup: packageCommandRm},
 		{Name: "import", Args: "FILE", NArgs: 1, Summary: "import a Package Definition File (.pdf, .sms) and print the new ID", Setup: packageImport,
-			Usage: "FILE --source DIR [--platform P,P|any | --drop-unmapped]"},
+			Usage: "FILE --source DIR|\\\\HOST\\SHARE\\DIR [--source-user U --source-password-env VAR|--source-password-stdin] [--platform P,P|any | --drop-unmapped]"},
 		{Name: "list", Summary: "list packages", Setup: packageList},
 		{Name: "show", Args: "ID", NArgs: 1, Summary: "show a package and its command lines", Setup: packageShow},
 		{Name: "rm", Args: "ID", NArgs: 1, Summary: "remove a package that no unfinished job uses", Setup: packageRm},
@@ -111,17 +111,22 @@ func printPackage(e *env, p model.Package) error {
 func packageAdd(fs *flag.FlagSet) runFunc {
 	name := fs.String("name", "", "package `name`")
 	version := fs.String("version", "", "package `version`")
-	source := fs.String("source", "", "source `folder`: a local folder or \\\\host\\share\\folder")
+	source := fs.String("source", "", "source `folder`: a local folder, \\\\host\\share\\folder or smb://[domain;]user@host[:port]/share/folder")
 	comment := fs.String("comment", "", "a comment, as `text`")
 	publisher := fs.String("publisher", "", "`name` of who made the software")
 	shareName := fs.String("share-name", "", "`share` name for Share Package On Server jobs")
 	cl := addCmdLineFlags(fs)
+	login := addSourceLoginFlags(fs)
 	return withAPI(func(ctx context.Context, e *env, api admin.API, _ []string) error {
 		if err := requireFlags(fs, "name", "version", "source"); err != nil {
 			return err
 		}
+		cred, err := login.credentials(e)
+		if err != nil {
+			return err
+		}
 		p := model.Package{Name: *name, Version: *version, Publisher: *publisher, Comment: *comment,
-			Source: absSource(*source), Sharing: model.Sharing{ShareName: *shareName}}
+			Source: absSource(*source), SourceCredentials: cred, Sharing: model.Sharing{ShareName: *shareName}}
 		if cl.given() {
 			c, err := cl.build()
 			if err != nil {
@@ -147,11 +152,17 @@ func packageImport(fs *flag.FlagSet) runFunc {
 	source := fs.String("source", "", "source `folder` holding the package's files")
 	platforms := fs.String("platform", "", "`platforms` for command lines the file gives none that exist today, e.g. windows/amd64, or any")
 	drop := fs.Bool("drop-unmapped", false, "leave out command lines the file gives no platform that exists today")
+	login := addSourceLoginFlags(fs)
 	return withAPI(func(ctx context.Context, e *env, api admin.API, args []string) error {
 		if err := requireFlags(fs, "source"); err != nil {
 			return err
 		}
-		r := admin.ImportRequest{Source: absSource(*source), DropUnmapped: *drop}
+		cred, err := login.credentials(e)
+		if err != nil {
+			return err
+		}
+		r := admin.ImportRequest{Source: absSource(*source), DropUnmapped: *drop,
+			SourceCredentials: admin.Credentials{User: cred.User, Domain: cred.Domain, Password: admin.Password(cred.Password.Reveal())}}
 		if *platforms != "" {
 			var err error
 			if r.Platforms, r.AnyPlatform, err = model.ParseCommandPlatforms(*platforms); err != nil {
@@ -220,6 +231,7 @@ func packageShow(fs *flag.FlagSet) runFunc {
 			{"publisher", orDash(p.Publisher)},
 			{"comment", orDash(p.Comment)},
 			{"source", p.Source},
+			{"source login", orDash(p.SourceCredentials.Login())},
 			{"share name", orDash(p.Sharing.ShareName)},
 			{"created", when(p.Created)},
 		}

@@ -229,10 +229,12 @@ type DefinitionRequest struct {
 // all already runs on any platform (SMS 2.0's rule).
 type ImportRequest struct {
 	DefinitionRequest
-	Source       string           `json:"source"`
-	Platforms    []model.Platform `json:"platforms,omitempty"`
-	AnyPlatform  bool             `json:"any_platform,omitempty"`
-	DropUnmapped bool             `json:"drop_unmapped,omitempty"`
+	Source string `json:"source"`
+	// SourceCredentials log on to a Source on a share.
+	SourceCredentials Credentials      `json:"source_credentials,omitzero"`
+	Platforms         []model.Platform `json:"platforms,omitempty"`
+	AnyPlatform       bool             `json:"any_platform,omitempty"`
+	DropUnmapped      bool             `json:"drop_unmapped,omitempty"`
 }
 
 // Definition is a package read from a Package Definition File (with its ID

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -30,9 +31,9 @@ func (l *Local) GetPackage(ctx context.Context, id string) (_ model.Package, err
 	return l.st.GetPackage(ctx, strings.ToUpper(strings.TrimSpace(id)))
 }
 
-// source checks a package's source: a UNC or smb:// location is made
-// canonical (\\host\share\dir), a file:// URL a path, and a local folder
-// must exist here, where the Send phase packs it. A relative path is for
+// source checks a package's local source (packageSource takes shares): a
+// file:// URL becomes a path, and the folder must exist here, where the
+// Send phase packs it. A relative path is for
 // the front end to make absolute: only it knows its working directory.
 func source(s string) (string, error) {
 	s = strings.TrimSpace(s)
@@ -40,12 +41,6 @@ func source(s string) (string, error) {
 	switch {
 	case s == "":
 		return "", invalidf("package source must not be empty: give an absolute folder, \\\\host\\share\\folder or smb://host/share/folder")
-	case strings.HasPrefix(s, `\\`) || (strings.HasPrefix(s, "//") && !strings.HasPrefix(s, "///")) || strings.HasPrefix(lower, "smb://"):
-		loc, err := model.ParseLocation(s)
-		if err != nil {
-			return "", invalidf("package source: %v", err)
-		}
-		return loc.UNC(), nil
 	case strings.HasPrefix(lower, "file://"):
 		loc, err := model.ParseLocation(s)
 		if err != nil {
@@ -68,11 +63,87 @@ func source(s string) (string, error) {
 	return filepath.Clean(s), nil
 }
 
+// isShareSource reports whether a source as typed names a share.
+func isShareSource(s string) bool {
+	s = strings.TrimSpace(s)
+	return strings.HasPrefix(s, `\\`) || (strings.HasPrefix(s, "//") && !strings.HasPrefix(s, "///")) || strings.HasPrefix(strings.ToLower(s), "smb://")
+}
+
+// packageSource checks p's source and its login. A share is made canonical
+// (\\host[:port]\share\dir) with the URL's user@ folded into the login
+// (model.ShareLogin), and connected to at once unless it and its login are
+// what stored already holds: an unreachable server, a refused login or a
+// missing folder is a sentence naming the share, never the password, and
+// nothing is stored. A password that came back masked (from a site
+// service's answer) keeps the stored one. A local folder takes no login.
+func (l *Local) packageSource(ctx context.Context, p *model.Package, stored *model.Package) error {
+	c := p.SourceCredentials
+	if !isShareSource(p.Source) {
+		if c.User != "" || c.Domain != "" || !c.Password.IsZero() {
+			return invalidf("package source %s is a local folder, which takes no user or password", strings.TrimSpace(p.Source))
+		}
+		var err error
+		p.Source, err = source(p.Source)
+		return err
+	}
+	pw := c.Password
+	if pw.Reveal() == "" && !pw.IsZero() {
+		pw = model.Secret{}
+		if stored != nil {
+			pw = stored.SourceCredentials.Password
+		}
+	}
+	loc, cred, err := model.ShareLogin(p.Source, c.User, c.Domain, pw)
+	if err != nil {
+		return invalidf("package source: %v", err)
+	}
+	p.Source, p.SourceCredentials = loc.UNC(), cred
+	if stored != nil && stored.Source == p.Source && stored.SourceCredentials.User == cred.User &&
+		stored.SourceCredentials.Domain == cred.Domain && stored.SourceCredentials.Password.Reveal() == cred.Password.Reveal() {
+		return nil // unchanged: an edit of the comment works while the share is down
+	}
+	return l.checkSource(ctx, loc, cred)
+}
+
+// checkSource connects to a package's source share and looks at its
+// folder, as the Send phase will.
+func (l *Local) checkSource(ctx context.Context, loc model.Location, cred model.Credentials) error {
+	if l.op == nil {
+		return fmt.Errorf("checking package source %s: this Administrator cannot open shares", loc.UNC())
+	}
+	ctx, cancel := context.WithTimeout(ctx, TestTimeout)
+	defer cancel()
+	as := ""
+	if cred.User != "" {
+		as = " as " + cred.User
+	}
+	fsys, err := l.op.Open(ctx, loc, cred)
+	if err == nil {
+		var fi fs.FileInfo
+		fi, err = fsys.Stat(".")
+		_ = fsys.Close()
+		if err == nil && !fi.IsDir() {
+			return invalidf("package source %s is a file, not a folder", loc.UNC())
+		}
+	}
+	if err != nil {
+		var e *Error
+		if errors.As(explainShare(loc, as, err), &e) {
+			if strings.Contains(e.Sentence, loc.UNC()) {
+				return invalidf("package source: %s", e.Sentence)
+			}
+			return invalidf("package source %s: %s", loc.UNC(), e.Sentence)
+		}
+		return err
+	}
+	return nil
+}
+
 // checkPackage completes p (command-line defaults, an empty list rather
-// than none) and checks it with its source.
-func checkPackage(p *model.Package) error {
-	var err error
-	if p.Source, err = source(p.Source); err != nil {
+// than none) and checks it with its source (see packageSource); stored is
+// the package p replaces, or nil.
+func (l *Local) checkPackage(ctx context.Context, p *model.Package, stored *model.Package) error {
+	if err := l.packageSource(ctx, p, stored); err != nil {
 		return err
 	}
 	p.Commands = nonNil(p.Commands)
@@ -86,7 +157,7 @@ func checkPackage(p *model.Package) error {
 func (l *Local) AddPackage(ctx context.Context, p model.Package) (_ model.Package, err error) {
 	defer fail(&err)
 	p.ID = ""
-	if err := checkPackage(&p); err != nil {
+	if err := l.checkPackage(ctx, &p, nil); err != nil {
 		return p, err
 	}
 	if _, err := l.st.HomeSite(ctx); errors.Is(err, model.ErrNotFound) {
@@ -109,7 +180,7 @@ func (l *Local) UpdatePackage(ctx context.Context, p model.Package) (_ model.Pac
 	if err != nil {
 		return p, err
 	}
-	if err := checkPackage(&p); err != nil {
+	if err := l.checkPackage(ctx, &p, &old); err != nil {
 		return p, err
 	}
 	p.Created, p.Updated = old.Created, now()
@@ -182,8 +253,14 @@ func (l *Local) ImportDefinition(ctx context.Context, r ImportRequest) (_ Defini
 		return def, err
 	}
 	p := def.Package
-	if p.Source, err = source(r.Source); err != nil {
-		return def, err
+	p.Source = r.Source
+	p.SourceCredentials = model.Credentials{User: r.SourceCredentials.User, Domain: r.SourceCredentials.Domain, Password: model.NewSecret(string(r.SourceCredentials.Password))}
+	if !isShareSource(p.Source) {
+		// A local folder is checked before the command lines, as before;
+		// a share once, when the package is added.
+		if _, err := source(p.Source); err != nil {
+			return def, err
+		}
 	}
 	kept := p.Commands[:0]
 	for _, c := range p.Commands {

@@ -240,12 +240,12 @@ func (c *Client) GetPackage(ctx context.Context, id string) (model.Package, erro
 
 // AddPackage implements admin.API.
 func (c *Client) AddPackage(ctx context.Context, p model.Package) (model.Package, error) {
-	return do[model.Package](ctx, c, http.MethodPost, "/v1/packages", p)
+	return do[model.Package](ctx, c, http.MethodPost, "/v1/packages", toWire(p))
 }
 
 // UpdatePackage implements admin.API.
 func (c *Client) UpdatePackage(ctx context.Context, p model.Package) (model.Package, error) {
-	return do[model.Package](ctx, c, http.MethodPut, "/v1/packages/"+seg(p.ID), p)
+	return do[model.Package](ctx, c, http.MethodPut, "/v1/packages/"+seg(p.ID), toWire(p))
 }
 
 // AddCommand implements admin.API.

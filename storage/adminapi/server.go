@@ -172,9 +172,11 @@ func (h handlers) routes(mux *http.ServeMux) {
 	mux.Handle("GET /v1/packages/{id}", call(func(r *http.Request, _ done) (model.Package, error) {
 		return a.GetPackage(r.Context(), r.PathValue("id"))
 	}))
-	mux.Handle("POST /v1/packages", call(func(r *http.Request, req model.Package) (model.Package, error) { return a.AddPackage(r.Context(), req) }))
-	mux.Handle("PUT /v1/packages/{id}", call(func(r *http.Request, req model.Package) (model.Package, error) {
-		return a.UpdatePackage(r.Context(), req)
+	mux.Handle("POST /v1/packages", call(func(r *http.Request, req packageWire) (model.Package, error) {
+		return a.AddPackage(r.Context(), req.pkg())
+	}))
+	mux.Handle("PUT /v1/packages/{id}", call(func(r *http.Request, req packageWire) (model.Package, error) {
+		return a.UpdatePackage(r.Context(), req.pkg())
 	}))
 	mux.Handle("POST /v1/packages/{id}/commands", call(func(r *http.Request, req model.CommandLine) (model.Package, error) {
 		return a.AddCommand(r.Context(), r.PathValue("id"), req)
