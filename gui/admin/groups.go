@@ -132,7 +132,7 @@ func newGroupDialog(a *Admin, g model.MachineGroup, isNew bool) *groupDialog {
 }
 
 func (d *groupDialog) show() {
-	d.name = &widget.Entry{Text: d.group.Name, PlaceHolder: "Accounting"}
+	d.name = &widget.Entry{Text: d.group.Name, PlaceHolder: "e.g. Accounting"}
 	d.comment = &widget.Entry{Text: d.group.Comment}
 	d.members = &widget.Entry{Text: strings.Join(d.group.Members, "\n"), MultiLine: true, PlaceHolder: "one computer (or server) name a line"}
 	d.members.SetMinRowsVisible(8)

@@ -31,6 +31,7 @@ type packageProps struct {
 	workstations           *widget.Button
 	sharing                *widget.Button
 	inventory              *widget.Button
+	content                *fyne.Container // the body and the error below it
 	dlg                    *dialog.CustomDialog
 	saving                 bool
 	shown                  bool
@@ -47,8 +48,10 @@ func newPackageProps(a *Admin, p model.Package, warnings []string) *packageProps
 
 func (pp *packageProps) buildUI() fyne.CanvasObject {
 	changed := func(string) { pp.touched = true; pp.check() }
-	pp.name = &widget.Entry{Text: pp.pkg.Name, PlaceHolder: "Product name", OnChanged: changed}
-	pp.version = &widget.Entry{Text: pp.pkg.Version, PlaceHolder: "1.0", OnChanged: changed}
+	pp.name = &widget.Entry{Text: pp.pkg.Name, PlaceHolder: "the product's name, e.g. 7-Zip", OnChanged: changed}
+	// A placeholder that reads like a value ("1.0") was taken for one and
+	// saved empty: hints say "e.g." and what an empty field means.
+	pp.version = &widget.Entry{Text: pp.pkg.Version, PlaceHolder: "none yet; e.g. 2.1", OnChanged: changed}
 	pp.comment = &widget.Entry{Text: pp.pkg.Comment, MultiLine: true, Wrapping: fyne.TextWrapWord, OnChanged: changed}
 	pp.comment.SetMinRowsVisible(3)
 	pp.summary = &widget.Label{Wrapping: fyne.TextWrapWord}
@@ -80,7 +83,19 @@ func (pp *packageProps) buildUI() fyne.CanvasObject {
 	top = append(top, form)
 	buttons := container.NewGridWithColumns(3, pp.workstations, pp.sharing, pp.inventory)
 	pp.updateSummary()
-	return container.NewVBox(append(top, widget.NewSeparator(), buttons, pp.summary, pp.errText)...)
+	// The body scrolls and the error sits below it, so a long import
+	// warning or a refusal never runs over Cancel and OK.
+	body := container.NewVScroll(container.NewVBox(append(top, widget.NewSeparator(), buttons, pp.summary)...))
+	pp.content = container.NewBorder(nil, pp.errText, nil, nil, body)
+	return pp.content
+}
+
+// setError shows the sentence (or none) and lays the dialog out again: a
+// wrapped sentence is taller than the empty label the body was laid out
+// around.
+func (pp *packageProps) setError(s string) {
+	pp.errText.SetText(s)
+	pp.content.Refresh()
 }
 
 func (pp *packageProps) show() {
@@ -113,9 +128,9 @@ func (pp *packageProps) check() {
 		return
 	}
 	if err := pp.collect().Validate(); err != nil {
-		pp.errText.SetText(err.Error())
+		pp.setError(err.Error())
 	} else {
-		pp.errText.SetText("")
+		pp.setError("")
 	}
 }
 
@@ -150,7 +165,7 @@ func (pp *packageProps) onOK() {
 	}
 	p := pp.collect()
 	pp.touched = true
-	pp.errText.SetText("")
+	pp.setError("")
 	pp.saving = true
 	pp.ok.Disable()
 	a := pp.adm
@@ -163,7 +178,7 @@ func (pp *packageProps) onOK() {
 		pp.saving = false
 		pp.ok.Enable()
 		if err != nil {
-			pp.errText.SetText(err.Error())
+			pp.setError(err.Error())
 			return
 		}
 		pp.pkg = saved
@@ -183,14 +198,14 @@ func (pp *packageProps) onWorkstations() {
 // onSharing edits how a Share Package On Server job shares the package.
 func (pp *packageProps) onSharing() {
 	share := &widget.Entry{Text: pp.pkg.Sharing.ShareName, PlaceHolder: "e.g. HELLO"}
-	sub := &widget.Entry{Text: pp.pkg.Sharing.Subfolder, PlaceHolder: "folder on the server"}
-	access := &widget.Entry{Text: pp.pkg.Sharing.Access, PlaceHolder: "UserRead,GuestRead"}
+	sub := &widget.Entry{Text: pp.pkg.Sharing.Subfolder, PlaceHolder: "the folder on the server, e.g. apps\\hello"}
+	access := &widget.Entry{Text: pp.pkg.Sharing.Access, PlaceHolder: "e.g. UserRead,GuestRead"}
 	form := widget.NewForm(
 		widget.NewFormItem("Share name", share),
 		widget.NewFormItem("Server subfolder", sub),
 		widget.NewFormItem("Access", access),
 	)
-	dialog.ShowCustomConfirm("Sharing", "OK", "Cancel", form, func(ok bool) {
+	d := dialog.NewCustomConfirm("Sharing", "OK", "Cancel", form, func(ok bool) {
 		if !ok {
 			return
 		}
@@ -202,6 +217,9 @@ func (pp *packageProps) onSharing() {
 		pp.updateSummary()
 		pp.check()
 	}, pp.adm.win)
+	// A confirm dialog is as narrow as its title: the fields were 40 px.
+	d.Resize(fyne.NewSize(520, d.MinSize().Height))
+	d.Show()
 }
 
 // onInventory edits the detection rules.
@@ -354,8 +372,8 @@ func (cd *commandDialog) buildUI() fyne.CanvasObject {
 	if cd.index >= 0 {
 		c = cd.ws.commands[cd.index]
 	}
-	cd.name = &widget.Entry{Text: c.Name, PlaceHolder: "Install"}
-	cd.command = &widget.Entry{Text: c.Command, PlaceHolder: "sh install.sh"}
+	cd.name = &widget.Entry{Text: c.Name, PlaceHolder: "e.g. Install"}
+	cd.command = &widget.Entry{Text: c.Command, PlaceHolder: "e.g. sh install.sh"}
 	var checks []fyne.CanvasObject
 	for _, p := range model.Platforms {
 		ch := &widget.Check{Text: string(p)}
@@ -372,9 +390,9 @@ func (cd *commandDialog) buildUI() fyne.CanvasObject {
 	cd.automated = &widget.Check{Text: "Automated (needs no user input)", Checked: c.Automated}
 	cd.bg = &widget.Check{Text: "System background task (may run with nobody logged on)", Checked: c.Background}
 	cd.removes = &widget.Check{Text: "Removes the package (runs whatever the detection rules say; they must not hold after it)", Checked: c.Removes}
-	cd.success = &widget.Entry{Text: formatCodes(c.SuccessCodes), PlaceHolder: "0"}
-	cd.soft = &widget.Entry{Text: formatCodes(c.SoftRebootCodes), PlaceHolder: "3010"}
-	cd.hard = &widget.Entry{Text: formatCodes(c.HardRebootCodes), PlaceHolder: "1641"}
+	cd.success = &widget.Entry{Text: formatCodes(c.SuccessCodes), PlaceHolder: "0 (the default)"}
+	cd.soft = &widget.Entry{Text: formatCodes(c.SoftRebootCodes), PlaceHolder: "3010 (the default)"}
+	cd.hard = &widget.Entry{Text: formatCodes(c.HardRebootCodes), PlaceHolder: "1641 (the default)"}
 	cd.timeout = &widget.Entry{Text: formatDuration(c.Timeout), PlaceHolder: "none, or e.g. 30m"}
 	cd.errText = errorLabel()
 	return container.NewVBox(widget.NewForm(

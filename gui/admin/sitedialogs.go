@@ -131,11 +131,11 @@ func newSiteDialog(a *Admin, s model.Site, isNew bool) *siteDialog {
 }
 
 func (d *siteDialog) show() {
-	d.code = &widget.Entry{Text: d.site.Code, PlaceHolder: "S02"}
+	d.code = &widget.Entry{Text: d.site.Code, PlaceHolder: "e.g. S02"}
 	if !d.isNew {
 		d.code.Disable()
 	}
-	d.name = &widget.Entry{Text: d.site.Name, PlaceHolder: "Branch Office"}
+	d.name = &widget.Entry{Text: d.site.Name, PlaceHolder: "e.g. Branch Office"}
 	d.parent = &widget.Select{Selected: noParent}
 	if d.site.Parent != "" {
 		d.parent.Selected = d.site.Parent
@@ -202,7 +202,7 @@ func (d *serverDialog) show() {
 	if !d.isNew {
 		d.site.Disable()
 	}
-	d.name = &widget.Entry{Text: d.srv.Name, PlaceHolder: "dist1"}
+	d.name = &widget.Entry{Text: d.srv.Name, PlaceHolder: "e.g. dist1"}
 	if !d.isNew {
 		d.name.Disable()
 	}
@@ -307,7 +307,7 @@ func newComputerDialog(a *Admin, c model.Computer, isNew bool) *computerDialog {
 const unknownPlatform = "(unknown)"
 
 func (d *computerDialog) show() {
-	d.name = &widget.Entry{Text: d.comp.Name, PlaceHolder: "PC0001"}
+	d.name = &widget.Entry{Text: d.comp.Name, PlaceHolder: "e.g. PC0001"}
 	if !d.isNew {
 		d.name.Disable()
 	}

@@ -1,0 +1,78 @@
+package admin
+
+import (
+	"io"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+)
+
+// The Sharing… dialog's fields were about 40 px wide ("e.g. H", "folde"):
+// each is wide enough for a share name and a folder path.
+func TestSharingDialogFieldsAreWide(t *testing.T) {
+	a, _ := newTestAdmin(t)
+	a.locked(func() {
+		a.packages.onNew()
+		pp := mustDialog(t, a, "New Package")
+		test.Tap(buttonIn(t, pp, "Sharing…"))
+		d := mustDialog(t, a, "Sharing")
+		for _, label := range []string{"Share name", "Server subfolder", "Access"} {
+			e := fieldOf[*widget.Entry](t, d, label)
+			if w := e.Size().Width; w < 300 {
+				t.Errorf("the %s field is %.0f px wide, want at least 300", label, w)
+			}
+		}
+	})
+}
+
+// A placeholder that reads like a value ("1.0") was taken for one and saved
+// empty: every hint in New Package and New Command Line says "e.g.", or
+// what an empty field means.
+func TestPlaceholdersCannotBeMistakenForValues(t *testing.T) {
+	a, _ := newTestAdmin(t)
+	a.locked(func() {
+		pp, ws := newPackageWith(t, a, "Hello", t.TempDir())
+		cd := newCommandLine(t, a, ws, "Install", "sh install.sh")
+		for _, e := range append(all[*widget.Entry](pp), all[*widget.Entry](cd)...) {
+			h := e.PlaceHolder
+			if h == "" {
+				continue
+			}
+			if !strings.Contains(h, "e.g.") && !strings.Contains(h, "default") && !strings.Contains(h, "none") {
+				t.Errorf("the hint %q reads like a value", h)
+			}
+		}
+		if v := fieldOf[*widget.Entry](t, pp, "Version"); v.Text != "" || !strings.HasPrefix(v.PlaceHolder, "none yet") {
+			t.Errorf("Version shows %q with the hint %q; want empty with a hint that says so", v.Text, v.PlaceHolder)
+		}
+	})
+}
+
+// Import PDF: the red sentence for an empty source ran over Cancel and OK.
+// It sits above the buttons, whatever the import warned about.
+func TestImportErrorStaysAboveTheButtons(t *testing.T) {
+	a, _ := newTestAdmin(t)
+	a.locked(func() { a.importFrom(io.NopCloser(strings.NewReader(helloPDF)), "hello.pdf") })
+	waitFor(t, a, "the source folder question", func() bool { return dialogNamed(a, "Import Package Definition") != nil })
+	a.locked(func() {
+		test.Tap(buttonIn(t, mustDialog(t, a, "Import Package Definition"), "Next"))
+		pp := mustDialog(t, a, "New Package")
+		if !strings.Contains(shownError(pp), "source") {
+			t.Fatalf("no sentence about the empty source: %q", shownError(pp))
+		}
+		var errLabel *widget.Label
+		for _, l := range all[*widget.Label](pp) {
+			if l.Importance == widget.DangerImportance && l.Text != "" {
+				errLabel = l
+			}
+		}
+		bottom := a.abs(errLabel).Y + errLabel.MinSize().Height
+		for _, b := range []string{"Cancel", "OK"} {
+			if top := a.abs(buttonIn(t, pp, b)).Y; bottom > top {
+				t.Errorf("the error ends at y=%.0f, below the top of %s at y=%.0f", bottom, b, top)
+			}
+		}
+	})
+}
