@@ -105,7 +105,7 @@ func readSealed(file, kind, passphrase string, restore func(r io.Reader) error) 
 
 // sealedVerb is a backup or restore verb: it reads the passphrase and the
 // data directory (dirOf), then does the rest with FILE.
-func sealedVerb(fs *flag.FlagSet, dirOf func(*env) (string, error), do func(e *env, dir, passphrase, file string) error) runFunc {
+func sealedVerb(fs *flag.FlagSet, dirOf func(*env) (string, error), do func(ctx context.Context, e *env, dir, passphrase, file string) error) runFunc {
 	pass := passphraseFlag(fs)
 	return func(ctx context.Context, e *env, args []string) error {
 		p, err := pass()
@@ -116,13 +116,26 @@ func sealedVerb(fs *flag.FlagSet, dirOf func(*env) (string, error), do func(e *e
 		if err != nil {
 			return err
 		}
-		return do(e, dir, p, args[0])
+		return do(ctx, e, dir, p, args[0])
 	}
 }
 
+// siteBackup asks the Administrator API for the store: the site service's
+// while it runs (the site need not stop), else the store in this process.
 func siteBackup(fs *flag.FlagSet) runFunc {
-	return sealedVerb(fs, (*env).DataDir, func(e *env, dir, p, file string) error {
-		if err := writeSealed(file, backupSite, p, func(w io.Writer) error { return e.backup(dir, w) }); err != nil {
+	return sealedVerb(fs, (*env).DataDir, func(ctx context.Context, e *env, dir, p, file string) error {
+		api, err := e.api(ctx)
+		if err != nil {
+			return err
+		}
+		err = writeSealed(file, backupSite, p, func(w io.Writer) error {
+			check := storedir.NewStreamCheck()
+			if err := api.BackupStore(ctx, io.MultiWriter(w, check)); err != nil {
+				return err
+			}
+			return check.Complete()
+		})
+		if err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "wrote the site in %s to %s; keep the passphrase apart from it\n", dir, file)
@@ -131,7 +144,7 @@ func siteBackup(fs *flag.FlagSet) runFunc {
 }
 
 func siteRestore(fs *flag.FlagSet) runFunc {
-	return sealedVerb(fs, (*env).DataDir, func(e *env, dir, p, file string) error {
+	return sealedVerb(fs, (*env).DataDir, func(ctx context.Context, e *env, dir, p, file string) error {
 		h, err := readSealed(file, backupSite, p, func(r io.Reader) error { return e.restore(dir, r) })
 		if err != nil {
 			return err

@@ -2,10 +2,14 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+
+	"opensms/core/model"
 )
 
 const backupPassphrase = "correct horse battery staple"
@@ -76,6 +80,43 @@ func TestBackupRestore(t *testing.T) {
 	}
 	if out := restored.ok("site", "show", "S01"); !strings.Contains(out, "set") {
 		t.Errorf("the site's password did not come back:\n%s", out)
+	}
+}
+
+// TestBackupWhileTheSiteServiceRuns: a site that runs around the clock is
+// backed up through its service, which holds the store; the backup
+// restores to the same jobs and key.
+func TestBackupWhileTheSiteServiceRuns(t *testing.T) {
+	c, pkg := fixture(t)
+	c.env = append(c.env, "BK_PW="+backupPassphrase)
+	c.ok("job", "add", "--package", pkg, "--target", "site:S01")
+	jobs, key := c.ok("job", "list", "--json"), c.ok("key", "show")
+	svc := startService(t, c.data, "--interval", "1h")
+	file := filepath.Join(t.TempDir(), "site.backup")
+	c.ok("backup", file, "--passphrase-env", "BK_PW")
+	if code := svc.stop(syscall.SIGTERM); code != 0 {
+		t.Errorf("the service exited %d", code)
+	}
+	restored := &cli{t: t, data: filepath.Join(t.TempDir(), "restored"), env: c.env}
+	restored.ok("restore", file, "--passphrase-env", "BK_PW")
+	// The service may have moved the job on meanwhile: the same jobs, of
+	// the same packages.
+	ids := func(js string) string {
+		var list []model.Job
+		if err := json.Unmarshal([]byte(js), &list); err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		for _, j := range list {
+			b.WriteString(j.ID + " " + j.Package + " " + j.Target.String() + "\n")
+		}
+		return b.String()
+	}
+	if got, want := ids(restored.ok("job", "list", "--json")), ids(jobs); got != want || want == "" {
+		t.Errorf("jobs after restore:\n%s\nwant\n%s", got, want)
+	}
+	if got := restored.ok("key", "show"); got != key {
+		t.Errorf("site key after restore %q, want %q", got, key)
 	}
 }
 

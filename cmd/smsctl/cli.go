@@ -158,9 +158,8 @@ type env struct {
 
 	open func(dir string) (model.Store, error)
 	st   model.Store
-	// backup and restore carry the site store in dir whole, as
-	// storedir's backup stream (main.go wires them to badgerstore).
-	backup  func(dir string, w io.Writer) error
+	// restore makes the site store in dir from storedir's backup stream
+	// (main.go wires it to badgerstore).
 	restore func(dir string, r io.Reader) error
 
 	// version overrides the build's version (tests of a mismatch).

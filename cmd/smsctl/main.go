@@ -8,8 +8,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -25,7 +23,6 @@ func main() {
 		stdout:  os.Stdout,
 		stderr:  os.Stderr,
 		open:    openStore,
-		backup:  backupStore,
 		restore: badgerstore.Restore,
 	})
 	stop()
@@ -40,14 +37,4 @@ func openStore(dir string) (model.Store, error) {
 		return nil, err // not a typed nil in the interface
 	}
 	return st, nil
-}
-
-// backupStore writes the whole site store in dir to w.
-func backupStore(dir string, w io.Writer) error {
-	st, err := badgerstore.Open(dir, badgerstore.Options{})
-	if err != nil {
-		return err
-	}
-	err = st.Backup(w)
-	return errors.Join(err, st.Close())
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -19,7 +20,7 @@ func init() {
 }
 
 func pcmBackup(fs *flag.FlagSet) runFunc {
-	return sealedVerb(fs, pcmDataDir, func(e *env, dir, p, file string) error {
+	return sealedVerb(fs, pcmDataDir, func(ctx context.Context, e *env, dir, p, file string) error {
 		err := writeSealed(file, backupClient, p, func(w io.Writer) error {
 			st, err := clientstore.Open(dir)
 			if err != nil {
@@ -36,7 +37,7 @@ func pcmBackup(fs *flag.FlagSet) runFunc {
 }
 
 func pcmRestore(fs *flag.FlagSet) runFunc {
-	return sealedVerb(fs, pcmDataDir, func(e *env, dir, p, file string) error {
+	return sealedVerb(fs, pcmDataDir, func(ctx context.Context, e *env, dir, p, file string) error {
 		h, err := readSealed(file, backupClient, p, func(r io.Reader) error { return clientstore.Restore(dir, r) })
 		if err != nil {
 			return err

@@ -3,6 +3,7 @@ package admin
 import (
 	"context"
 	"fmt"
+	"io"
 	"time"
 
 	"opensms/core/model"
@@ -130,6 +131,12 @@ type API interface {
 	// ends; then the channel closes. A reader that falls behind loses
 	// changes, never slows the watchdog: the lists remain the truth.
 	Watch(ctx context.Context) (<-chan Change, error)
+
+	// BackupStore writes the whole store (its key and every record, the
+	// site keys and secrets among them) to w as one stream, while the site
+	// runs; the caller seals it before it leaves the computer (smsctl
+	// backup). Only the service's own user reaches it over the socket.
+	BackupStore(ctx context.Context, w io.Writer) error
 }
 
 // Password is a password on its way to the API. It prints masked, but

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 
@@ -259,6 +260,16 @@ func (l *Local) UpdateComputer(ctx context.Context, r ComputerRequest) (_ model.
 func (l *Local) DeleteComputer(ctx context.Context, name string) (err error) {
 	defer fail(&err)
 	return l.st.DeleteComputer(ctx, model.NormalizeComputerName(name))
+}
+
+// BackupStore implements API.
+func (l *Local) BackupStore(ctx context.Context, w io.Writer) (err error) {
+	defer fail(&err)
+	b, ok := l.st.(interface{ Backup(io.Writer) error })
+	if !ok {
+		return &Error{Kind: KindUnavailable, Sentence: "this store cannot be backed up"}
+	}
+	return b.Backup(w)
 }
 
 // ApproveComputer implements API.

@@ -3,6 +3,7 @@ package adminapi
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -172,6 +173,20 @@ func (c *Client) AddComputer(ctx context.Context, r admin.ComputerRequest) (mode
 // UpdateComputer implements admin.API.
 func (c *Client) UpdateComputer(ctx context.Context, r admin.ComputerRequest) (model.Computer, error) {
 	return do[model.Computer](ctx, c, http.MethodPut, "/v1/computers/"+seg(r.Name), r)
+}
+
+// BackupStore implements admin.API: the service streams the store; a
+// stream that stops early is the caller's to notice (storedir.StreamCheck).
+func (c *Client) BackupStore(ctx context.Context, w io.Writer) error {
+	body, err := c.c.Stream(ctx, http.MethodGet, "/v1/backup", nil)
+	if err != nil {
+		return apiError(err)
+	}
+	defer body.Close()
+	if _, err := io.Copy(w, body); err != nil {
+		return &admin.Error{Kind: admin.KindFailed, Sentence: "receiving the backup from " + Service + ": " + err.Error()}
+	}
+	return nil
 }
 
 // ApproveComputer implements admin.API.

@@ -248,6 +248,31 @@ func (h handlers) routes(mux *http.ServeMux) {
 	mux.Handle("POST /v1/watchdog/cycle", call(func(r *http.Request, _ done) (admin.CycleResult, error) { return a.RunCycle(r.Context()) }))
 	mux.Handle("GET /v1/watchdog", call(func(r *http.Request, _ done) (admin.WatchdogState, error) { return a.Watchdog(r.Context()) }))
 	mux.HandleFunc("GET /v1/watch", h.watch)
+	mux.HandleFunc("GET /v1/backup", h.backup)
+}
+
+// backup streams the store. An error before the first byte is the usual
+// envelope; one after it ends the stream short, which the client's check
+// of the stream's end notices.
+func (h handlers) backup(w http.ResponseWriter, r *http.Request) {
+	sw := &startWriter{w: w}
+	if err := h.api.BackupStore(r.Context(), sw); err != nil && !sw.started {
+		writeErr(w, err)
+	}
+}
+
+// startWriter sets the stream's header before its first byte.
+type startWriter struct {
+	w       http.ResponseWriter
+	started bool
+}
+
+func (s *startWriter) Write(p []byte) (int, error) {
+	if !s.started {
+		s.started = true
+		s.w.Header().Set("Content-Type", "application/octet-stream")
+	}
+	return s.w.Write(p)
 }
 
 // sentence is a one-sentence answer (TestServer's).

@@ -1,9 +1,11 @@
 package storedir_test
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -274,5 +276,60 @@ func TestClientStoreWithoutManifest(t *testing.T) {
 	delete(after, storedir.LockFile)
 	if fmt.Sprint(before) != fmt.Sprint(after) {
 		t.Errorf("Open changed the files:\nbefore %v\nafter  %v", before, after)
+	}
+}
+
+// TestBackupStreamCutShort: a backup stream that stops anywhere before its
+// end (between two of Badger's records too) is told apart from a whole
+// one, and restoring it leaves the directory empty for the next try.
+func TestBackupStreamCutShort(t *testing.T) {
+	src := filled(t, true)
+	db, err := storedir.Open(config(src, true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	check := storedir.NewStreamCheck()
+	if err := db.Backup(io.MultiWriter(&buf, check)); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if err := check.Complete(); err != nil {
+		t.Fatalf("a whole stream: %v", err)
+	}
+	whole := buf.Bytes()
+	dst := t.TempDir()
+	for _, cut := range []int{10, 40, len(whole) / 2, len(whole) - 4, len(whole) - 1} {
+		c := storedir.NewStreamCheck()
+		c.Write(whole[:cut])
+		if c.Complete() == nil {
+			t.Errorf("a stream cut at %d of %d passed the check", cut, len(whole))
+		}
+		if err := storedir.Restore(config(dst, true), bytes.NewReader(whole[:cut])); err == nil {
+			t.Errorf("a stream cut at %d of %d was restored", cut, len(whole))
+		}
+		if left := snapshot(t, dst); len(left) > 1 { // the lock file may stay
+			t.Fatalf("a refused restore left %v", left)
+		}
+	}
+	if err := storedir.Restore(config(dst, true), bytes.NewReader(whole)); err != nil {
+		t.Fatal(err)
+	}
+	db, err = storedir.Open(config(dst, true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	n := 0
+	db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			n++
+		}
+		return nil
+	})
+	if n != 901 {
+		t.Errorf("the restored store holds %d keys, want 901", n)
 	}
 }
