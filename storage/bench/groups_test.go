@@ -44,7 +44,7 @@ func groupRows(e *env) []row {
 	}
 	members := 0
 	r := single(e.runs, "groups", "10,000 inventories against 50 query groups (every group new)", func() sample {
-		start := time.Now()
+		start, cpu0 := time.Now(), cpuTime()
 		members = 0
 		for _, q := range qs {
 			got, err := query.MatchAll(q, envs, runtime.NumCPU())
@@ -57,9 +57,22 @@ func groupRows(e *env) []row {
 				}
 			}
 		}
-		return sample{d: time.Since(start)}
+		return sample{d: time.Since(start), extra: map[string]float64{"cpu_s": (cpuTime() - cpu0).Seconds()}}
 	})
 	r.target("< 0.200s", r.Ours < 0.200)
-	r.Note = fmt.Sprintf("%d memberships; a cycle re-evaluates only computers whose inventory changed", members)
-	return []row{r}
+	r.Note = fmt.Sprintf("%d memberships; cpu_s is the CPU time this process used (the wall time counts other processes' load); a cycle re-evaluates only computers whose inventory changed", members)
+	// The cycles after: only the computers whose inventory changed are
+	// evaluated again (1% of them here).
+	changed := envs[:100]
+	r2 := single(e.runs, "groups changed", "the same 50 groups, a cycle where 100 of the 10,000 inventories changed", func() sample {
+		start, cpu0 := time.Now(), cpuTime()
+		for _, q := range qs {
+			if _, err := query.MatchAll(q, changed, runtime.NumCPU()); err != nil {
+				e.t.Fatal(err)
+			}
+		}
+		return sample{d: time.Since(start), extra: map[string]float64{"cpu_s": (cpuTime() - cpu0).Seconds()}}
+	})
+	r2.target("< 0.200s", r2.Ours < 0.200)
+	return []row{r, r2}
 }
