@@ -182,16 +182,7 @@ func TestStrayTableIsSetAside(t *testing.T) {
 	if b, err := os.ReadFile(filepath.Join(db, "set-aside", "000999.sst")); err != nil || string(b) != "left by a crash" {
 		t.Errorf("the stray table was not set aside: %q, %v", b, err)
 	}
-	n := 0
-	s.View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{})
-		defer it.Close()
-		for it.Rewind(); it.Valid(); it.Next() {
-			n++
-		}
-		return nil
-	})
-	if n != 900+1 { // the keys and the schema version
+	if n := countKeys(s); n != 900+1 { // the keys and the schema version
 		t.Errorf("the store holds %d keys after setting aside, want 901", n)
 	}
 }
@@ -320,6 +311,13 @@ func TestBackupStreamCutShort(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
+	if n := countKeys(db); n != 901 {
+		t.Errorf("the restored store holds %d keys, want 901", n)
+	}
+}
+
+// countKeys counts every key in the store.
+func countKeys(db *storedir.DB) int {
 	n := 0
 	db.View(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{})
@@ -329,7 +327,5 @@ func TestBackupStreamCutShort(t *testing.T) {
 		}
 		return nil
 	})
-	if n != 901 {
-		t.Errorf("the restored store holds %d keys, want 901", n)
-	}
+	return n
 }
