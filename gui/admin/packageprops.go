@@ -230,14 +230,17 @@ func (pp *packageProps) onInventory() {
 // workstations is the Workstations… dialog: the source folder and the
 // command lines table.
 type workstations struct {
-	pp       *packageProps
-	source   *widget.Entry
-	commands []model.CommandLine
-	list     *widget.List
-	selected int
-	errText  *widget.Label
-	add, ok  *widget.Button
-	dlg      *dialog.CustomDialog
+	pp     *packageProps
+	source *widget.Entry
+	// user and password log on to a source on a share; an empty password
+	// keeps the one the package has (the site service never sends it).
+	user, password *widget.Entry
+	commands       []model.CommandLine
+	list           *widget.List
+	selected       int
+	errText        *widget.Label
+	add, ok        *widget.Button
+	dlg            *dialog.CustomDialog
 }
 
 var commandColumns = []float32{120, 200, 190}
@@ -247,7 +250,13 @@ func newWorkstations(pp *packageProps) *workstations {
 }
 
 func (ws *workstations) buildUI() fyne.CanvasObject {
-	ws.source = &widget.Entry{Text: ws.pp.pkg.Source, PlaceHolder: `/srv/packages/hello or \\server\share\hello`}
+	ws.source = &widget.Entry{Text: ws.pp.pkg.Source, PlaceHolder: `/srv/packages/hello, \\server\share\hello or smb://user@server/share/hello`}
+	ws.user = &widget.Entry{Text: ws.pp.pkg.SourceCredentials.Login(), PlaceHolder: `DOMAIN\user, for a source on a share`}
+	pwHint := "for a source on a share"
+	if !ws.pp.pkg.SourceCredentials.Password.IsZero() {
+		pwHint = "set; type a new one to change it"
+	}
+	ws.password = &widget.Entry{Password: true, PlaceHolder: pwHint}
 	browse := &widget.Button{Text: "Browse…", OnTapped: ws.onBrowse}
 	ws.list = &widget.List{
 		Length: func() int { return len(ws.commands) },
@@ -281,7 +290,11 @@ func (ws *workstations) buildUI() fyne.CanvasObject {
 		&widget.Button{Text: "Remove", OnTapped: ws.onRemove},
 	)
 	top := container.NewVBox(
-		widget.NewForm(widget.NewFormItem("Source folder", container.NewBorder(nil, nil, nil, browse, ws.source))),
+		widget.NewForm(
+			widget.NewFormItem("Source folder", container.NewBorder(nil, nil, nil, browse, ws.source)),
+			widget.NewFormItem("Source user", ws.user),
+			widget.NewFormItem("Source password", ws.password),
+		),
 		widget.NewLabel("Command lines"),
 		header(commandColumns, "Name", "Command", "Platforms", "Options"),
 	)
@@ -324,9 +337,10 @@ func (ws *workstations) onRemove() {
 	ws.list.Refresh()
 }
 
-// onOK hands the source and command lines back to Package Properties, after
-// the model has checked them; the API checks the source folder on OK there
-// (it must exist where the watchdog packs it, which may be another machine).
+// onOK hands the source, its login and the command lines back to Package
+// Properties, after the model has checked them; the API checks the source
+// on OK there (a local folder must exist where the watchdog packs it, which
+// may be another machine; a share is connected to with the login).
 func (ws *workstations) onOK() {
 	// Only this dialog's fields are checked here: the name stands in so
 	// that the model speaks about the source and the command lines.
@@ -340,6 +354,14 @@ func (ws *workstations) onOK() {
 		return
 	}
 	ws.pp.pkg.Source, ws.pp.pkg.Commands = p.Source, p.Commands
+	cred := model.Credentials{User: strings.TrimSpace(ws.user.Text), Password: ws.pp.pkg.SourceCredentials.Password}
+	if ws.password.Text != "" {
+		cred.Password = model.NewSecret(ws.password.Text)
+	}
+	if cred.User == "" && ws.password.Text == "" {
+		cred.Password = model.Secret{} // no user, no password: smb://user@ or a local folder
+	}
+	ws.pp.pkg.SourceCredentials = cred
 	ws.pp.updateSummary()
 	ws.pp.check()
 	ws.dlg.Hide()
