@@ -45,6 +45,9 @@ func (w *groupsWindow) buildUI() fyne.CanvasObject {
 		UpdateItem: func(id widget.ListItemID, o fyne.CanvasObject) {
 			g := w.groups[id]
 			members := strings.Join(g.Members, ", ")
+			if g.Query != "" {
+				members = "query " + g.Query + ": " + members
+			}
 			for i, s := range []string{g.Name, fmt.Sprintf("%d", len(g.Members)), members} {
 				o.(*fyne.Container).Objects[i].(*widget.Label).SetText(s)
 			}
@@ -120,7 +123,8 @@ type groupDialog struct {
 	group model.MachineGroup
 	isNew bool
 
-	name, comment, members *widget.Entry
+	name, comment, members, query *widget.Entry
+	preview                       *widget.Label
 }
 
 func newGroupDialog(a *Admin, g model.MachineGroup, isNew bool) *groupDialog {
@@ -135,12 +139,68 @@ func (d *groupDialog) show() {
 	d.name = &widget.Entry{Text: d.group.Name, PlaceHolder: "e.g. Accounting"}
 	d.comment = &widget.Entry{Text: d.group.Comment}
 	d.members = &widget.Entry{Text: strings.Join(d.group.Members, "\n"), MultiLine: true, PlaceHolder: "one computer (or server) name a line"}
-	d.members.SetMinRowsVisible(8)
+	d.members.SetMinRowsVisible(6)
+	d.query = &widget.Entry{Text: d.group.Query, PlaceHolder: `e.g. not ("S0100012" in installed) and memory_mb >= 4096`}
+	d.query.OnChanged = func(string) { d.showQueryMode() }
+	d.preview = &widget.Label{Wrapping: fyne.TextWrapWord}
+	previewBtn := &widget.Button{Text: "Preview members", Icon: theme.SearchIcon(), OnTapped: d.onPreview}
+	if d.group.Query != "" {
+		lines := make([]string, 0, len(d.group.Members))
+		for _, m := range d.group.Members {
+			lines = append(lines, m+"  (joined "+d.group.Joined[m].Local().Format(timeLayout)+")")
+		}
+		d.members.SetText(strings.Join(lines, "\n"))
+	}
+	d.showQueryMode()
 	d.open(widget.NewForm(
 		widget.NewFormItem("Name", d.name),
 		widget.NewFormItem("Comment", d.comment),
+		widget.NewFormItem("Query", container.NewBorder(nil, nil, nil, previewBtn, d.query)),
+		widget.NewFormItem("", d.preview),
 		widget.NewFormItem("Members", d.members),
-	), fyne.NewSize(480, 420), d.onOK)
+	), fyne.NewSize(560, 480), d.onOK)
+}
+
+// showQueryMode: a query group's members come from its query, so they are
+// shown, not typed.
+func (d *groupDialog) showQueryMode() {
+	if strings.TrimSpace(d.query.Text) != "" {
+		d.members.Disable()
+	} else {
+		d.members.Enable()
+	}
+}
+
+// onPreview asks the API which computers the typed query matches now.
+func (d *groupDialog) onPreview() {
+	q := d.query.Text
+	d.preview.SetText("Evaluating…")
+	background(d.adm, d.adm.ctx, func(ctx context.Context) (adminapi.GroupPreview, error) {
+		return d.adm.api.PreviewGroup(ctx, q)
+	}, func(p adminapi.GroupPreview, err error) {
+		if err != nil {
+			d.preview.SetText(err.Error())
+			d.preview.Importance = widget.DangerImportance
+			d.preview.Refresh()
+			return
+		}
+		d.preview.Importance = widget.MediumImportance
+		d.preview.SetText(previewText(p))
+	})
+}
+
+// previewText says a preview: how many of how many, and the first names.
+func previewText(p adminapi.GroupPreview) string {
+	head := fmt.Sprintf("%d of %d computers match", len(p.Members), p.Computers)
+	if len(p.Members) == 0 {
+		return head
+	}
+	names := p.Members
+	more := ""
+	if len(names) > 20 {
+		names, more = names[:20], fmt.Sprintf(" and %d more", len(p.Members)-20)
+	}
+	return head + ": " + strings.Join(names, ", ") + more
 }
 
 // onOK stores the group as typed: the API checks the name, that every
@@ -149,7 +209,10 @@ func (d *groupDialog) onOK() {
 	r := adminapi.GroupRequest{
 		Name:    d.name.Text,
 		Comment: d.comment.Text,
-		Members: strings.FieldsFunc(d.members.Text, func(r rune) bool { return r == '\n' || r == ',' || r == ' ' || r == '\t' }),
+		Query:   strings.TrimSpace(d.query.Text),
+	}
+	if r.Query == "" {
+		r.Members = strings.FieldsFunc(d.members.Text, func(r rune) bool { return r == '\n' || r == ',' || r == ' ' || r == '\t' })
 	}
 	if d.isNew {
 		d.store("machine group "+strings.TrimSpace(r.Name), func(ctx context.Context) error {

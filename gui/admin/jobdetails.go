@@ -384,7 +384,7 @@ func (jd *jobDetails) refuse(err error) {
 	}
 }
 
-var computerColumns = []float32{100, 145, 48, 75, 60, 110}
+var computerColumns = []float32{100, 145, 48, 75, 60, 110, 95}
 
 func (jd *jobDetails) buildStatus() fyne.CanvasObject {
 	// Errors can be long (a server's refusal, its address and what to do):
@@ -397,7 +397,7 @@ func (jd *jobDetails) buildStatus() fyne.CanvasObject {
 	jd.compList = &widget.List{
 		Length: func() int { return len(jd.targets) },
 		CreateItem: func() fyne.CanvasObject {
-			row, _ := cells(computerColumns, 7)
+			row, _ := cells(computerColumns, 8)
 			return row
 		},
 		UpdateItem: func(id widget.ListItemID, o fyne.CanvasObject) {
@@ -414,7 +414,13 @@ func (jd *jobDetails) buildStatus() fyne.CanvasObject {
 			if t.AlreadyInstalled {
 				state = "already installed" // "complete, …" did not fit
 			}
-			for i, s := range []string{t.Computer, state, exit, string(t.Reboot), strconv.Itoa(t.Attempts), next, t.LastError} {
+			joined := ""
+			if !t.Joined.IsZero() {
+				// When it became a target: at activation, or when it
+				// joined the job's site or query group later.
+				joined = t.Joined.Local().Format("01-02 15:04")
+			}
+			for i, s := range []string{t.Computer, state, exit, string(t.Reboot), strconv.Itoa(t.Attempts), next, joined, t.LastError} {
 				o.(*fyne.Container).Objects[i].(*widget.Label).SetText(s)
 			}
 		},
@@ -439,7 +445,7 @@ func (jd *jobDetails) buildStatus() fyne.CanvasObject {
 		&widget.Label{Text: "Distribution servers", TextStyle: fyne.TextStyle{Bold: true}},
 		jd.servers,
 		container.NewBorder(nil, nil, &widget.Label{Text: "Computers", TextStyle: fyne.TextStyle{Bold: true}}, jd.rerun),
-		header(computerColumns, "Computer", "State", "Exit", "Reboot", "Tries", "Next action", "Last error"),
+		header(computerColumns, "Computer", "State", "Exit", "Reboot", "Tries", "Next action", "Joined", "Last error"),
 	)
 	return container.NewBorder(top, jd.targetErr, nil, nil, jd.compList)
 }

@@ -328,10 +328,13 @@ func (d *computerDialog) show() {
 	if !d.comp.LastSeen.IsZero() {
 		items = append(items, widget.NewFormItem("Last seen", widget.NewLabel(d.comp.LastSeen.Local().Format(timeLayout))))
 	}
+	size := fyne.NewSize(460, 280)
 	if inv := d.comp.Inventory; inv != nil {
 		items = append(items, widget.NewFormItem("Inventory", widget.NewLabel(fmt.Sprintf("%s %s/%s, client %s", inv.OSVersion, inv.OS, inv.Arch, inv.ClientVersion))))
+		items = append(items, inventoryItems(*inv)...)
+		size = fyne.NewSize(560, 560)
 	}
-	d.open(widget.NewForm(items...), fyne.NewSize(460, 280), d.onOK)
+	d.open(widget.NewForm(items...), size, d.onOK)
 	d.fillSites(d.site, nil, "")
 }
 
