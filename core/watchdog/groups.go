@@ -129,9 +129,16 @@ func (s *Service) evaluateGroups(ctx context.Context, w *world) map[string]bool 
 		}
 		w.groups[name] = g
 		out[name] = true
-		if len(joined)+len(left) > 0 {
+		var what []string
+		if len(joined) > 0 {
+			what = append(what, listOf(joined)+" joined")
+		}
+		if len(left) > 0 {
+			what = append(what, listOf(left)+" left")
+		}
+		if len(what) > 0 {
 			s.event(ctx, model.Event{Severity: model.SevInfo,
-				Message: fmt.Sprintf("machine group %s: %s joined, %s left (%s now)", name, listOrNone(joined), listOrNone(left), count(len(now), "member"))})
+				Message: fmt.Sprintf("machine group %s: %s (%s now)", name, strings.Join(what, ", "), count(len(now), "member"))})
 		}
 	}
 	for c := range gs.seen {
@@ -199,13 +206,10 @@ func (s *Service) storeGroup(ctx context.Context, g model.MachineGroup) error {
 	return s.st.PutGroup(ctx, g)
 }
 
-// listOrNone says a short list of computers: "none", "PC001, PC002", or
-// the first ten and how many more.
-func listOrNone(names []string) string {
-	switch {
-	case len(names) == 0:
-		return "none"
-	case len(names) > 10:
+// listOf says a short list of computers: "PC001, PC002", or the first ten
+// and how many more.
+func listOf(names []string) string {
+	if len(names) > 10 {
 		return fmt.Sprintf("%s and %d more", strings.Join(names[:10], ", "), len(names)-10)
 	}
 	return strings.Join(names, ", ")
