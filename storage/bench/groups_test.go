@@ -43,7 +43,7 @@ func groupRows(e *env) []row {
 		qs = append(qs, q)
 	}
 	members := 0
-	r := single(e.runs, "groups", "10,000 inventories against 50 query groups (every group new)", func() sample {
+	r := single(e.t, e.runs, "groups", "10,000 inventories against 50 query groups (every group new)", func() sample {
 		start, cpu0 := time.Now(), cpuTime()
 		members = 0
 		for _, q := range qs {
@@ -64,7 +64,7 @@ func groupRows(e *env) []row {
 	// The cycles after: only the computers whose inventory changed are
 	// evaluated again (1% of them here).
 	changed := envs[:100]
-	r2 := single(e.runs, "groups changed", "the same 50 groups, a cycle where 100 of the 10,000 inventories changed", func() sample {
+	r2 := single(e.t, e.runs, "groups changed", "the same 50 groups, a cycle where 100 of the 10,000 inventories changed", func() sample {
 		start, cpu0 := time.Now(), cpuTime()
 		for _, q := range qs {
 			if _, err := query.MatchAll(q, changed, runtime.NumCPU()); err != nil {
