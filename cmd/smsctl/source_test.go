@@ -6,42 +6,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"opensms/core/model"
 	"opensms/core/pack"
+	"opensms/core/pack/packtest"
 	"opensms/storage/sambatest"
 )
-
-// sourceTree writes the same tree into each folder: files 0644, folders
-// 0755, whole-second times.
-func sourceTree(t *testing.T, dirs ...string) {
-	t.Helper()
-	when := time.Date(2026, 2, 3, 4, 5, 6, 0, time.UTC)
-	for _, dir := range dirs {
-		for name, data := range map[string]string{
-			"install.sh":       "echo installed from a share\n",
-			"data/payload.bin": strings.Repeat("payload ", 20000),
-			"data/sub/x.txt":   "x\n",
-		} {
-			p := filepath.Join(dir, filepath.FromSlash(name))
-			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
-			if err == nil {
-				err = os.Chtimes(p, when, when)
-			}
-			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
 
 // Issue 17's done-when through the smsctl binary against a real Samba: a
 // source on a port nobody listens on, with a wrong password or a missing
@@ -61,7 +31,11 @@ func TestShareSourceThroughSmsctl(t *testing.T) {
 	c.ok("computer", "add", "--site", "S01", "--name", "PC001", "--platform", "linux/amd64")
 
 	local := t.TempDir()
-	sourceTree(t, filepath.Join(smb.Dir("SRC"), "tools"), local)
+	packtest.ShareTree(t, map[string]string{
+		"install.sh":       "echo installed from a share\n",
+		"data/payload.bin": strings.Repeat("payload ", 20000),
+		"data/sub/x.txt":   "x\n",
+	}, nil, filepath.Join(smb.Dir("SRC"), "tools"), local)
 	want, _, err := pack.PackFile(t.Context(), local, t.TempDir(), pack.Options{})
 	if err != nil {
 		t.Fatal(err)

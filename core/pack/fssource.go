@@ -66,11 +66,8 @@ func (s fsSource) walk(ctx context.Context, fn func(entry) error) error {
 			return nil
 		}
 		e := entry{rel: p, abs: s.shown(p), noExec: true}
-		if bad := entryNameProblem(e.rel); bad != "" {
-			return sentencef(ErrRefused, "%s %s", e.abs, bad)
-		}
-		if e.info, err = d.Info(); err != nil {
-			return sentencef(err, "cannot read %s: %v", e.abs, pathErr(err))
+		if err := e.fill(d); err != nil {
+			return err
 		}
 		switch m := e.info.Mode(); {
 		case m.IsDir(), m.IsRegular():

@@ -261,6 +261,19 @@ type entry struct {
 	noExec bool
 }
 
+// fill checks e's name and reads its description from d, as every walk
+// of a source does.
+func (e *entry) fill(d fs.DirEntry) error {
+	if bad := entryNameProblem(e.rel); bad != "" {
+		return sentencef(ErrRefused, "%s %s", e.abs, bad)
+	}
+	var err error
+	if e.info, err = d.Info(); err != nil {
+		return sentencef(err, "cannot read %s: %v", e.abs, pathErr(err))
+	}
+	return nil
+}
+
 // mode is a regular file's normalised mode in the archive.
 func (e entry) mode() int64 {
 	if e.noExec {
@@ -311,11 +324,8 @@ func (s source) walk(ctx context.Context, fn func(entry) error) error {
 			return err
 		}
 		e := entry{rel: filepath.ToSlash(rel), abs: s.shown(p)}
-		if bad := entryNameProblem(e.rel); bad != "" {
-			return sentencef(ErrRefused, "%s %s", e.abs, bad)
-		}
-		if e.info, err = d.Info(); err != nil {
-			return sentencef(err, "cannot read %s: %v", e.abs, pathErr(err))
+		if err := e.fill(d); err != nil {
+			return err
 		}
 		switch m := e.info.Mode(); {
 		case m.IsDir(), m.IsRegular():

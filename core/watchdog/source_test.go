@@ -5,39 +5,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"opensms/core/model"
 	"opensms/core/pack"
+	"opensms/core/pack/packtest"
 )
-
-// shareSourceTree writes the same tree into each folder: files 0644,
-// folders 0755, whole-second times, as the done-when asks.
-func shareSourceTree(t *testing.T, dirs ...string) {
-	t.Helper()
-	when := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
-	files := map[string]string{
-		"install.sh":          "#!/bin/sh\necho installed from a share\n",
-		"data/payload.bin":    strings.Repeat("OpenSMS share source ", 50000),
-		"data/deep/notes.txt": "notes\n",
-		"empty.txt":           "",
-	}
-	for _, dir := range dirs {
-		for name, data := range files {
-			p := filepath.Join(dir, filepath.FromSlash(name))
-			must(t, os.MkdirAll(filepath.Dir(p), 0o755))
-			must(t, os.WriteFile(p, []byte(data), 0o644))
-			must(t, os.Chmod(p, 0o644))
-		}
-		must(t, os.MkdirAll(filepath.Join(dir, "empty-folder"), 0o755))
-		must(t, filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
-			if err == nil {
-				err = os.Chtimes(p, when, when)
-			}
-			return err
-		}))
-	}
-}
 
 // A package whose source is a folder on a share (its own login) is sent:
 // the archive is the one the same tree packs to from a local folder, a
@@ -49,7 +21,12 @@ func TestShareSource(t *testing.T) {
 	r := newRig(t, "SRC")
 	src := filepath.Join(r.smb.Dir("SRC"), "pkgs", "tools")
 	local := t.TempDir()
-	shareSourceTree(t, src, local)
+	packtest.ShareTree(t, map[string]string{
+		"install.sh":          "#!/bin/sh\necho installed from a share\n",
+		"data/payload.bin":    strings.Repeat("OpenSMS share source ", 50000),
+		"data/deep/notes.txt": "notes\n",
+		"empty.txt":           "",
+	}, []string{"empty-folder"}, src, local)
 	want, _, err := pack.PackFile(bg, local, t.TempDir(), pack.Options{})
 	must(t, err)
 

@@ -6,7 +6,9 @@ import (
 	"context"
 	"encoding/binary"
 	"os"
+	"path/filepath"
 	"testing"
+	"time"
 
 	"opensms/core/pack"
 )
@@ -44,4 +46,38 @@ func Substitute(t testing.TB, src string, size int64) []byte {
 		t.Fatalf("packtest: the substitute archive does not unpack: %v", err)
 	}
 	return b
+}
+
+// ShareTree writes the same tree into each folder, as a share can carry
+// it: files 0644, folders 0755 and whole-second modification times, so
+// that packing it from a share and from a local copy must give one
+// archive. files maps slash-separated names to contents; emptyDirs are
+// folders with nothing in them.
+func ShareTree(t testing.TB, files map[string]string, emptyDirs []string, dirs ...string) {
+	t.Helper()
+	when := time.Date(2026, 2, 3, 4, 5, 6, 0, time.UTC)
+	for _, dir := range dirs {
+		for name, data := range files {
+			p := filepath.Join(dir, filepath.FromSlash(name))
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, name := range emptyDirs {
+			if err := os.MkdirAll(filepath.Join(dir, filepath.FromSlash(name)), 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
+			if err == nil {
+				err = os.Chtimes(p, when, when)
+			}
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
