@@ -2,6 +2,7 @@ package admin
 
 import (
 	"context"
+	"crypto/ed25519"
 	"fmt"
 	"slices"
 	"sort"
@@ -13,6 +14,7 @@ import (
 
 	adminapi "opensms/core/admin"
 	"opensms/core/model"
+	"opensms/core/protocol"
 )
 
 // changed re-reads the windows that show sites, computers and groups.
@@ -293,7 +295,11 @@ type computerDialog struct {
 	name     *widget.Entry
 	site     *widget.Select
 	platform *widget.Select
+	approve  *widget.Check // only for a computer awaiting approval
 }
+
+// approveText is the Approve check of a computer that joined by itself.
+const approveText = "Approve: it joined by itself; offer it jobs from now on"
 
 func newComputerDialog(a *Admin, c model.Computer, isNew bool) *computerDialog {
 	title := "Computer Properties"
@@ -334,6 +340,13 @@ func (d *computerDialog) show() {
 		items = append(items, inventoryItems(*inv)...)
 		size = fyne.NewSize(560, 560)
 	}
+	if len(d.comp.PublicKey) == ed25519.PublicKeySize {
+		items = append(items, widget.NewFormItem("Key", widget.NewLabel(protocol.Fingerprint(d.comp.PublicKey))))
+	}
+	if d.comp.AwaitingApproval {
+		d.approve = &widget.Check{Text: approveText}
+		items = append(items, widget.NewFormItem("Awaiting approval", d.approve))
+	}
 	d.open(widget.NewForm(items...), size, d.onOK)
 	d.fillSites(d.site, nil, "")
 }
@@ -349,6 +362,9 @@ func (d *computerDialog) onOK() {
 			_, err = d.adm.api.AddComputer(ctx, r)
 		} else {
 			_, err = d.adm.api.UpdateComputer(ctx, r)
+		}
+		if err == nil && d.approve != nil && d.approve.Checked {
+			_, err = d.adm.api.ApproveComputer(ctx, r.Name)
 		}
 		return err
 	})
