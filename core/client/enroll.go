@@ -156,7 +156,7 @@ func (e *Engine) writeInventory(ctx context.Context, fsys share.FS, enr Enrollme
 	if !e.inventoryDue(inv) {
 		return nil
 	}
-	data, err := protocol.EncodeInventory(enr.Key, inv)
+	data, err := encodeInventory(enr, inv, e.log)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -138,4 +139,18 @@ func (e *Engine) inventoryWritten(inv protocol.Inventory) {
 	e.mu.Lock()
 	e.inv.digest, e.inv.written = d, e.cfg.Now()
 	e.mu.Unlock()
+}
+
+// encodeInventory signs the inventory; when it would be larger than the
+// site reads (a computer listing tens of thousands of programs), it halves
+// the software list until it fits and says so, rather than report nothing.
+func encodeInventory(enr Enrollment, inv protocol.Inventory, log *slog.Logger) ([]byte, error) {
+	for {
+		data, err := protocol.EncodeInventory(enr.Key, inv)
+		if err == nil || len(inv.Software) == 0 {
+			return data, err
+		}
+		log.Warn("inventory too large; listing fewer programs", "programs", len(inv.Software), "err", err)
+		inv.Software = inv.Software[:len(inv.Software)/2]
+	}
 }
