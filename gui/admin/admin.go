@@ -95,22 +95,24 @@ func (a *Admin) Close() {
 func (a *Admin) buildUI() {
 	a.mdi = container.NewMultipleWindows()
 	a.status = newStatusBar(a)
+	// Each tool says what it does: Fyne 2.7 has no tooltips, and bare icons
+	// were guessed wrong (the info icon is Events, the person Machine Groups).
 	toolbar := widget.NewToolbar(
-		widget.NewToolbarAction(theme.DocumentCreateIcon(), a.onNew),
-		widget.NewToolbarAction(theme.DocumentIcon(), a.onProperties),
-		widget.NewToolbarAction(theme.DeleteIcon(), a.onDelete),
+		&labelledTool{"New", theme.DocumentCreateIcon(), a.onNew},
+		&labelledTool{"Properties", theme.DocumentIcon(), a.onProperties},
+		&labelledTool{"Delete", theme.DeleteIcon(), a.onDelete},
 		widget.NewToolbarSeparator(),
-		widget.NewToolbarAction(theme.ViewRefreshIcon(), a.onRefresh),
-		widget.NewToolbarAction(theme.MediaPlayIcon(), a.onRunCycle),
+		&labelledTool{"Refresh", theme.ViewRefreshIcon(), a.onRefresh},
+		&labelledTool{"Run cycle", theme.MediaPlayIcon(), a.onRunCycle},
 		widget.NewToolbarSeparator(),
-		widget.NewToolbarAction(theme.HomeIcon(), func() { a.show(titleSites) }),
-		widget.NewToolbarAction(theme.FolderIcon(), func() { a.show(titlePackages) }),
-		widget.NewToolbarAction(theme.ListIcon(), func() { a.show(titleJobs) }),
-		widget.NewToolbarAction(theme.AccountIcon(), func() { a.show(titleGroups) }),
-		widget.NewToolbarAction(theme.InfoIcon(), func() { a.show(titleEvents) }),
+		&labelledTool{"Sites", theme.HomeIcon(), func() { a.show(titleSites) }},
+		&labelledTool{"Packages", theme.FolderIcon(), func() { a.show(titlePackages) }},
+		&labelledTool{"Jobs", theme.ListIcon(), func() { a.show(titleJobs) }},
+		&labelledTool{"Groups", theme.AccountIcon(), func() { a.show(titleGroups) }},
+		&labelledTool{"Events", theme.InfoIcon(), func() { a.show(titleEvents) }},
 		widget.NewToolbarSpacer(),
-		widget.NewToolbarAction(theme.GridIcon(), a.tile),
-		widget.NewToolbarAction(theme.ContentCopyIcon(), a.cascade),
+		&labelledTool{"Tile", theme.GridIcon(), a.tile},
+		&labelledTool{"Cascade", theme.ContentCopyIcon(), a.cascade},
 	)
 	// The inner windows are tiled when the area first has its real size:
 	// before the window shows, the driver may report a smaller one.
@@ -227,4 +229,16 @@ func (a *Admin) packagesOrOpen() *packagesWindow {
 // names what it refused and why.
 func (a *Admin) showError(err error) {
 	dialog.ShowError(errors.New(sentence(err.Error())), a.win)
+}
+
+// labelledTool is a toolbar button with its icon and a word for what it does.
+type labelledTool struct {
+	label string
+	icon  fyne.Resource
+	do    func()
+}
+
+// ToolbarObject is the button the toolbar shows.
+func (t *labelledTool) ToolbarObject() fyne.CanvasObject {
+	return &widget.Button{Text: t.label, Icon: t.icon, Importance: widget.LowImportance, OnTapped: t.do}
 }

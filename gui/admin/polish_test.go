@@ -76,3 +76,24 @@ func TestImportErrorStaysAboveTheButtons(t *testing.T) {
 		}
 	})
 }
+
+// The toolbar's icons were guessed wrong (the info icon is Events, the person
+// Machine Groups, the copy icon Cascade): each button says what it does, and
+// does it.
+func TestToolbarButtonsSayWhatTheyDo(t *testing.T) {
+	a, _ := newTestAdmin(t)
+	a.locked(func() {
+		content := a.win.Content()
+		for _, label := range []string{"New", "Properties", "Delete", "Refresh", "Run cycle", "Tile", "Cascade"} {
+			if b := buttonIn(t, content, label); b.Icon == nil {
+				t.Errorf("the %s button has no icon", label)
+			}
+		}
+		for label, title := range map[string]string{"Sites": titleSites, "Packages": titlePackages, "Jobs": titleJobs, "Groups": titleGroups, "Events": titleEvents} {
+			test.Tap(buttonIn(t, content, label))
+			if w := a.active(); w == nil || w.title != title {
+				t.Errorf("the %s button brought %v to the top, want %s", label, w, title)
+			}
+		}
+	})
+}
