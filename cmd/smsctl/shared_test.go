@@ -78,6 +78,9 @@ func sharedArgs(t *testing.T, req any) ([]string, string) {
 		if len(r.Members) > 0 {
 			args = append(args, "--computers", strings.Join(r.Members, ","))
 		}
+		if r.Query != "" {
+			args = append(args, "--query", r.Query)
+		}
 		return args, "group add"
 	case model.Package:
 		return []string{"package", "add", "--name", r.Name, "--version", r.Version, "--source", r.Source}, "package add"

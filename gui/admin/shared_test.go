@@ -107,6 +107,7 @@ func typeRequest(t *testing.T, a *Admin, fx admintest.Fixture, req any) (fyne.Ca
 		d := mustDialog(t, a, "New Machine Group")
 		test.Type(fieldOf[*widget.Entry](t, d, "Name"), r.Name)
 		fieldOf[*widget.Entry](t, d, "Members").SetText(strings.Join(r.Members, "\n"))
+		fieldOf[*widget.Entry](t, d, "Query").SetText(r.Query)
 		test.Tap(buttonIn(t, d, "OK"))
 		return d, "New Machine Group"
 	case model.Package:

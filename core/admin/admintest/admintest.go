@@ -118,6 +118,10 @@ func Cases(fx Fixture) []Case {
 			`machine group "Sales": member "pc001" is listed twice`},
 		{"group without a name", admin.GroupRequest{Name: " "}, admin.KindInvalid,
 			"machine group name must not be empty"},
+		{"group query does not compile", admin.GroupRequest{Name: "Lab", Query: "installed ++ ("}, admin.KindInvalid,
+			`group Lab: the query "installed ++ (" does not compile: unexpected token EOF at column 14`},
+		{"group query names nothing", admin.GroupRequest{Name: "Lab", Query: "memroy_mb > 4096"}, admin.KindInvalid,
+			`group Lab: the query "memroy_mb > 4096" does not compile: unknown name memroy_mb at column 1`},
 
 		{"package without a name", model.Package{Version: "1", Source: fx.Source}, admin.KindInvalid,
 			"package name must not be empty"},
