@@ -88,6 +88,10 @@ type API interface {
 	// DeletePackage refuses a package that a job which has not finished
 	// uses, naming the job.
 	DeletePackage(ctx context.Context, id string) error
+	// CheckSource checks a package source as AddPackage would (a share is
+	// connected to with r's login) and stores nothing; it returns one
+	// sentence, or the sentence AddPackage would refuse it with.
+	CheckSource(ctx context.Context, r SourceRequest) (string, error)
 	// ReadDefinition parses a Package Definition File and returns the
 	// package it describes, not stored, with what the import could not keep.
 	ReadDefinition(ctx context.Context, r DefinitionRequest) (Definition, error)
@@ -220,6 +224,15 @@ type GroupRequest struct {
 type GroupPreview struct {
 	Members   []string `json:"members"`
 	Computers int      `json:"computers"` // how many computers were looked at
+}
+
+// SourceRequest is a package source as typed, with its login. Package
+// names the package it would replace ("" for a new one), whose stored
+// password Credentials.KeepPassword keeps.
+type SourceRequest struct {
+	Package     string      `json:"package,omitempty"`
+	Source      string      `json:"source"`
+	Credentials Credentials `json:"credentials"`
 }
 
 // DefinitionRequest is a Package Definition File: its name (for sentences)

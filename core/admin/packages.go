@@ -139,6 +139,31 @@ func (l *Local) checkSource(ctx context.Context, loc model.Location, cred model.
 	return nil
 }
 
+// CheckSource implements API.
+func (l *Local) CheckSource(ctx context.Context, r SourceRequest) (_ string, err error) {
+	defer fail(&err)
+	p := model.Package{Source: r.Source, SourceCredentials: model.Credentials{
+		User: r.Credentials.User, Domain: r.Credentials.Domain, Password: model.NewSecret(string(r.Credentials.Password))}}
+	if r.Credentials.Password == "" && r.Credentials.KeepPassword && r.Package != "" {
+		stored, err := l.st.GetPackage(ctx, strings.ToUpper(strings.TrimSpace(r.Package)))
+		if err != nil {
+			return "", err
+		}
+		p.SourceCredentials.Password = stored.SourceCredentials.Password
+	}
+	if err := l.packageSource(ctx, &p, nil); err != nil {
+		return "", err
+	}
+	if !isShareSource(r.Source) {
+		return fmt.Sprintf("The folder %s is there.", p.Source), nil
+	}
+	as := ""
+	if p.SourceCredentials.User != "" {
+		as = " as " + p.SourceCredentials.Login()
+	}
+	return fmt.Sprintf("Connected to %s%s: the folder is there.", p.Source, as), nil
+}
+
 // checkPackage completes p (command-line defaults, an empty list rather
 // than none) and checks it with its source (see packageSource); stored is
 // the package p replaces, or nil.

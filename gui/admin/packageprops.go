@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
+	adminapi "opensms/core/admin"
 	"opensms/core/model"
 )
 
@@ -338,9 +339,11 @@ func (ws *workstations) onRemove() {
 }
 
 // onOK hands the source, its login and the command lines back to Package
-// Properties, after the model has checked them; the API checks the source
-// on OK there (a local folder must exist where the watchdog packs it, which
-// may be another machine; a share is connected to with the login).
+// Properties, after the model has checked them. A source on a share is
+// connected to at once, through the API, and the dialog stays open with
+// the sentence when that fails; the API checks a local folder on OK in
+// Package Properties (it must exist where the watchdog packs it, which may
+// be another machine).
 func (ws *workstations) onOK() {
 	// Only this dialog's fields are checked here: the name stands in so
 	// that the model speaks about the source and the command lines.
@@ -353,7 +356,6 @@ func (ws *workstations) onOK() {
 		ws.errText.SetText(err.Error())
 		return
 	}
-	ws.pp.pkg.Source, ws.pp.pkg.Commands = p.Source, p.Commands
 	cred := model.Credentials{User: strings.TrimSpace(ws.user.Text), Password: ws.pp.pkg.SourceCredentials.Password}
 	if ws.password.Text != "" {
 		cred.Password = model.NewSecret(ws.password.Text)
@@ -361,10 +363,35 @@ func (ws *workstations) onOK() {
 	if cred.User == "" && ws.password.Text == "" {
 		cred.Password = model.Secret{} // no user, no password: smb://user@ or a local folder
 	}
-	ws.pp.pkg.SourceCredentials = cred
-	ws.pp.updateSummary()
-	ws.pp.check()
-	ws.dlg.Hide()
+	accept := func() {
+		ws.pp.pkg.Source, ws.pp.pkg.Commands, ws.pp.pkg.SourceCredentials = p.Source, p.Commands, cred
+		ws.pp.updateSummary()
+		ws.pp.check()
+		ws.dlg.Hide()
+	}
+	loc, err := model.ParseLocation(p.Source)
+	if err != nil || loc.IsLocal() {
+		accept()
+		return
+	}
+	// A password read back from a site service is a mask: the API keeps
+	// the stored one.
+	r := adminapi.SourceRequest{Package: ws.pp.pkg.ID, Source: p.Source,
+		Credentials: adminapi.Credentials{User: cred.User, Password: adminapi.Password(cred.Password.Reveal()), KeepPassword: ws.password.Text == ""}}
+	ws.errText.SetText("Connecting to " + loc.UNC() + "…")
+	ws.ok.Disable()
+	a := ws.pp.adm
+	background(a, a.ctx, func(ctx context.Context) (string, error) {
+		return a.api.CheckSource(ctx, r)
+	}, func(_ string, err error) {
+		ws.ok.Enable()
+		if err != nil {
+			ws.errText.SetText(err.Error())
+			return
+		}
+		ws.errText.SetText("")
+		accept()
+	})
 }
 
 // commandDialog edits one command line.

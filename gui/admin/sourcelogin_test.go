@@ -17,11 +17,11 @@ import (
 )
 
 // The Workstations dialog takes a source on a share with its user and
-// password; OK in Package Properties connects to it at once, in process and
-// through a site service: a wrong password is the API's sentence in the
-// dialog (never the password) and stores nothing; the right one stores the
-// package with its password, which an edit that leaves the field empty
-// keeps.
+// password and connects to it at once on OK, in process and through a site
+// service: a wrong password is the API's sentence in the dialog (never the
+// password), which stays open, and nothing is stored; the right one lets
+// Package Properties store the package with its password, which an edit
+// that leaves the field empty keeps.
 func TestWorkstationsSourceOnAShare(t *testing.T) {
 	smb := sambatest.Start(t, sambatest.Options{Shares: []string{"SRC"}})
 	must(t, os.MkdirAll(filepath.Join(smb.Dir("SRC"), "tools"), 0o755))
@@ -34,39 +34,43 @@ func TestWorkstationsSourceOnAShare(t *testing.T) {
 	}{{"in process", inProcess}, {"attached", attached}} {
 		t.Run(how.name, func(t *testing.T) {
 			a, st, _ := openTestAdminVia(t, how.via, seedSite)
-			for i, pw := range []string{wrong, cred.Password.Reveal()} {
-				var pp fyne.CanvasObject
-				a.locked(func() {
-					var ws fyne.CanvasObject
-					pp, ws = newPackageWith(t, a, fmt.Sprintf("Tools%d", i), src)
-					test.Type(fieldOf[*widget.Entry](t, ws, "Source user"), cred.User)
-					test.Type(fieldOf[*widget.Entry](t, ws, "Source password"), pw)
-					cd := newCommandLine(t, a, ws, "Install", "sh install.sh")
-					test.Tap(checkIn(t, cd, "linux/amd64"))
-					test.Tap(buttonIn(t, cd, "OK"))
-					test.Tap(buttonIn(t, ws, "OK"))
-					test.Tap(buttonIn(t, pp, "OK"))
-				})
-				if pw == wrong {
-					waitFor(t, a, "the refusal", func() bool { return strings.Contains(shownError(pp), "refused the login as "+cred.User) })
-					a.locked(func() {
-						if strings.Contains(shownError(pp), wrong) {
-							t.Errorf("the dialog shows the password: %s", shownError(pp))
-						}
-						test.Tap(buttonIn(t, pp, "Cancel"))
-					})
-					if ps, _ := st.ListPackages(context.Background()); len(ps) != 0 {
-						t.Fatalf("a refused source stored %d packages", len(ps))
-					}
-					continue
+			var pp, ws fyne.CanvasObject
+			a.locked(func() {
+				pp, ws = newPackageWith(t, a, "Tools", src)
+				test.Type(fieldOf[*widget.Entry](t, ws, "Source user"), cred.User)
+				test.Type(fieldOf[*widget.Entry](t, ws, "Source password"), wrong)
+				cd := newCommandLine(t, a, ws, "Install", "sh install.sh")
+				test.Tap(checkIn(t, cd, "linux/amd64"))
+				test.Tap(buttonIn(t, cd, "OK"))
+				test.Tap(buttonIn(t, ws, "OK"))
+			})
+			// Workstations connects at once and stays open with the sentence.
+			waitFor(t, a, "the refusal", func() bool { return strings.Contains(shownError(ws), "refused the login as "+cred.User) })
+			a.locked(func() {
+				if strings.Contains(shownError(ws), wrong) {
+					t.Errorf("the dialog shows the password: %s", shownError(ws))
 				}
-				waitFor(t, a, "the package", func() bool { return dialogNamed(a, "New Package") == nil || shownError(pp) != "" })
-				a.locked(func() {
-					if got := shownError(pp); got != "" {
-						t.Fatalf("refused: %s", got)
-					}
-				})
+				if dialogNamed(a, "Workstations") == nil {
+					t.Error("Workstations closed on a refused source")
+				}
+			})
+			if ps, _ := st.ListPackages(context.Background()); len(ps) != 0 {
+				t.Fatalf("a refused source stored %d packages", len(ps))
 			}
+			a.locked(func() {
+				pwField := fieldOf[*widget.Entry](t, ws, "Source password")
+				pwField.SetText("")
+				test.Type(pwField, cred.Password.Reveal())
+				test.Tap(buttonIn(t, ws, "OK"))
+			})
+			waitFor(t, a, "Workstations to close", func() bool { return dialogNamed(a, "Workstations") == nil })
+			a.locked(func() { test.Tap(buttonIn(t, pp, "OK")) })
+			waitFor(t, a, "the package", func() bool { return dialogNamed(a, "New Package") == nil || shownError(pp) != "" })
+			a.locked(func() {
+				if got := shownError(pp); got != "" {
+					t.Fatalf("refused: %s", got)
+				}
+			})
 			ps, err := st.ListPackages(context.Background())
 			must(t, err)
 			if len(ps) != 1 || ps[0].Source != src || ps[0].SourceCredentials.User != cred.User || ps[0].SourceCredentials.Password.Reveal() != cred.Password.Reveal() {

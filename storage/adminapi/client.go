@@ -278,6 +278,12 @@ func (c *Client) DeletePackage(ctx context.Context, id string) error {
 	return noAnswer(ctx, c, http.MethodDelete, "/v1/packages/"+seg(id), nil)
 }
 
+// CheckSource implements admin.API.
+func (c *Client) CheckSource(ctx context.Context, r admin.SourceRequest) (string, error) {
+	s, err := do[sentence](ctx, c, http.MethodPost, "/v1/sources/check", r)
+	return s.Sentence, err
+}
+
 // ReadDefinition implements admin.API.
 func (c *Client) ReadDefinition(ctx context.Context, r admin.DefinitionRequest) (admin.Definition, error) {
 	return do[admin.Definition](ctx, c, http.MethodPost, "/v1/definitions/read", r)

@@ -178,6 +178,10 @@ func (h handlers) routes(mux *http.ServeMux) {
 	mux.Handle("PUT /v1/packages/{id}", call(func(r *http.Request, req packageWire) (model.Package, error) {
 		return a.UpdatePackage(r.Context(), req.pkg())
 	}))
+	mux.Handle("POST /v1/sources/check", call(func(r *http.Request, req admin.SourceRequest) (sentence, error) {
+		s, err := a.CheckSource(r.Context(), req)
+		return sentence{s}, err
+	}))
 	mux.Handle("POST /v1/packages/{id}/commands", call(func(r *http.Request, req model.CommandLine) (model.Package, error) {
 		return a.AddCommand(r.Context(), r.PathValue("id"), req)
 	}))
@@ -275,7 +279,7 @@ func (s *startWriter) Write(p []byte) (int, error) {
 	return s.w.Write(p)
 }
 
-// sentence is a one-sentence answer (TestServer's).
+// sentence is a one-sentence answer (TestServer's, CheckSource's).
 type sentence struct {
 	Sentence string `json:"sentence"`
 }

@@ -49,4 +49,19 @@ func TestSourcePasswordCrossesTheSocket(t *testing.T) {
 	if admin.KindOf(err) != admin.KindInvalid || !strings.Contains(err.Error(), "refused the login") || strings.Contains(err.Error(), "Wrong-Pw-77") {
 		t.Errorf("a wrong password: %v", err)
 	}
+
+	// CheckSource, attached: the stored password kept, a wrong one refused,
+	// nothing stored either way.
+	msg, err := r.client.CheckSource(bg, admin.SourceRequest{Package: got.ID, Source: got.Source,
+		Credentials: admin.Credentials{User: cred.User, KeepPassword: true}})
+	if err != nil || !strings.HasPrefix(msg, "Connected to "+got.Source+" as "+cred.User) {
+		t.Errorf("CheckSource with the stored password: %q, %v", msg, err)
+	}
+	_, err = r.client.CheckSource(bg, admin.SourceRequest{Source: got.Source, Credentials: admin.Credentials{User: cred.User, Password: "Wrong-Pw-77"}})
+	if admin.KindOf(err) != admin.KindInvalid || !strings.Contains(err.Error(), "refused the login") || strings.Contains(err.Error(), "Wrong-Pw-77") {
+		t.Errorf("CheckSource with a wrong password: %v", err)
+	}
+	if ps, _ := r.local.ListPackages(bg); len(ps) != 1 {
+		t.Errorf("%d packages after CheckSource, want 1", len(ps))
+	}
 }
