@@ -50,6 +50,12 @@ func (g *groupState) compile(src string) (*query.Query, error) {
 // nothing until the administrator approves it.
 func (s *Service) evaluateGroups(ctx context.Context, w *world) map[string]bool {
 	gs := &s.cs.groups
+	if !slices.ContainsFunc(slices.Collect(maps.Values(w.groups)), func(g model.MachineGroup) bool { return g.Query != "" }) {
+		// No query group: nothing to remember either (a new one is
+		// evaluated on every computer).
+		gs.done, gs.seen = nil, nil
+		return nil
+	}
 	if gs.done == nil {
 		gs.done, gs.seen = map[string]string{}, map[string]string{}
 	}
