@@ -197,6 +197,9 @@ func (jd *jobDetails) buildUI() fyne.CanvasObject {
 		container.NewTabItem("Status", jd.buildStatus()),
 	)
 	jd.errText = errorLabel()
+	// Not the Status tab: a live update there is no edit.
+	clearOnEdit(jd.errText, details)
+	clearOnEdit(jd.errText, schedule)
 	jd.onTypeChanged()
 	jd.showStatus()
 	if !jd.editable() {

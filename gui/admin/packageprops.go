@@ -299,6 +299,7 @@ func (ws *workstations) buildUI() fyne.CanvasObject {
 		widget.NewLabel("Command lines"),
 		header(commandColumns, "Name", "Command", "Platforms", "Options"),
 	)
+	clearOnEdit(ws.errText, top)
 	return container.NewBorder(top, container.NewVBox(buttons, ws.errText), nil, nil, ws.list)
 }
 
@@ -444,7 +445,7 @@ func (cd *commandDialog) buildUI() fyne.CanvasObject {
 	cd.hard = &widget.Entry{Text: formatCodes(c.HardRebootCodes), PlaceHolder: "1641 (the default)"}
 	cd.timeout = &widget.Entry{Text: formatDuration(c.Timeout), PlaceHolder: "none, or e.g. 30m"}
 	cd.errText = errorLabel()
-	return container.NewVBox(widget.NewForm(
+	form := widget.NewForm(
 		widget.NewFormItem("Name", cd.name),
 		widget.NewFormItem("Command", cd.command),
 		widget.NewFormItem("Platforms", container.NewVBox(cd.anyPlatform, container.NewGridWithColumns(3, checks...))),
@@ -455,7 +456,9 @@ func (cd *commandDialog) buildUI() fyne.CanvasObject {
 		widget.NewFormItem("Soft reboot codes", cd.soft),
 		widget.NewFormItem("Hard reboot codes", cd.hard),
 		widget.NewFormItem("Time-out", cd.timeout),
-	), cd.errText)
+	)
+	clearOnEdit(cd.errText, form)
+	return container.NewVBox(form, cd.errText)
 }
 
 func (cd *commandDialog) show() {

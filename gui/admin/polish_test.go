@@ -7,6 +7,8 @@ import (
 
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
+
+	"opensms/core/model"
 )
 
 // The Sharing… dialog's fields were about 40 px wide ("e.g. H", "folde"):
@@ -94,6 +96,39 @@ func TestToolbarButtonsSayWhatTheyDo(t *testing.T) {
 			if w := a.active(); w == nil || w.title != title {
 				t.Errorf("the %s button brought %v to the top, want %s", label, w, title)
 			}
+		}
+	})
+}
+
+// A red sentence stayed after the field it named was fixed: typing into a
+// field clears it, and OK says the next sentence, if any.
+func TestStaleErrorClearsWhenAFieldChanges(t *testing.T) {
+	a, st := newTestAdmin(t)
+	p, _ := storedPackage(t, a, st)
+	a.locked(func() {
+		a.newJob(p, model.Target{Kind: model.TargetSite, Name: "S01"})
+		jd := mustDialog(t, a, "Job Details")
+		mandatory := fieldOf[*widget.Entry](t, jd, "Mandatory after")
+		mandatory.SetText("next tuesday")
+		test.Tap(buttonIn(t, jd, "OK"))
+		if shownError(jd) == "" {
+			t.Fatal("a bad date shows no sentence")
+		}
+		mandatory.SetText("")
+		if got := shownError(jd); got != "" {
+			t.Errorf("after the date was cleared the dialog still says %q", got)
+		}
+	})
+	a.locked(func() {
+		_, ws := newPackageWith(t, a, "Hello", "")
+		cd := newCommandLine(t, a, ws, "Install", "")
+		test.Tap(buttonIn(t, cd, "OK"))
+		if shownError(cd) == "" {
+			t.Fatal("a command line without a command shows no sentence")
+		}
+		test.Type(fieldOf[*widget.Entry](t, cd, "Command"), "sh install.sh")
+		if got := shownError(cd); got != "" {
+			t.Errorf("after the command was typed New Command Line still says %q", got)
 		}
 	})
 }

@@ -39,6 +39,7 @@ type formDialog struct {
 
 func (f *formDialog) open(content fyne.CanvasObject, size fyne.Size, onOK func()) {
 	f.errText = errorLabel()
+	clearOnEdit(f.errText, content)
 	f.ok = &widget.Button{Text: "OK", Importance: widget.HighImportance, OnTapped: onOK}
 	f.dlg = dialog.NewCustomWithoutButtons(f.title, container.NewVBox(content, f.errText), f.adm.win)
 	f.dlg.SetButtons([]fyne.CanvasObject{&widget.Button{Text: "Cancel", OnTapped: func() { f.dlg.Hide() }}, f.ok})

@@ -267,3 +267,68 @@ func sentence(s string) string {
 	}
 	return s
 }
+
+// clearOnEdit empties the red sentence once the user changes a field under
+// root: it spoke of the form as it was at OK, and stayed after the field
+// was fixed. Each field keeps its own OnChanged.
+func clearOnEdit(errText *widget.Label, root fyne.CanvasObject) {
+	clear := func() {
+		if errText.Text != "" {
+			errText.SetText("")
+		}
+	}
+	var visit func(o fyne.CanvasObject)
+	visit = func(o fyne.CanvasObject) {
+		switch v := o.(type) {
+		case *fyne.Container:
+			for _, c := range v.Objects {
+				visit(c)
+			}
+		case *widget.Form:
+			for _, it := range v.Items {
+				visit(it.Widget)
+			}
+		case *container.AppTabs:
+			for _, it := range v.Items {
+				visit(it.Content)
+			}
+		case *container.Scroll:
+			visit(v.Content)
+		case *widget.Card:
+			visit(v.Content)
+		case *widget.Entry:
+			prev := v.OnChanged
+			v.OnChanged = func(s string) {
+				clear()
+				if prev != nil {
+					prev(s)
+				}
+			}
+		case *widget.Select:
+			prev := v.OnChanged
+			v.OnChanged = func(s string) {
+				clear()
+				if prev != nil {
+					prev(s)
+				}
+			}
+		case *widget.RadioGroup:
+			prev := v.OnChanged
+			v.OnChanged = func(s string) {
+				clear()
+				if prev != nil {
+					prev(s)
+				}
+			}
+		case *widget.Check:
+			prev := v.OnChanged
+			v.OnChanged = func(b bool) {
+				clear()
+				if prev != nil {
+					prev(b)
+				}
+			}
+		}
+	}
+	visit(root)
+}
