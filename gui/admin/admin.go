@@ -136,6 +136,7 @@ func (a *Admin) updateMenu() {
 		&fyne.MenuItem{Label: "Properties", Action: a.onProperties, Icon: theme.DocumentIcon(), Shortcut: shortcutProps},
 		&fyne.MenuItem{Label: "Delete", Action: a.onDelete, Icon: theme.DeleteIcon(), Shortcut: shortcutDelete},
 		fyne.NewMenuItemSeparator(),
+		&fyne.MenuItem{Label: "New Job…", Action: a.onNewJob},
 		&fyne.MenuItem{Label: "Import Package Definition…", Action: a.onImport, Shortcut: shortcutImport},
 		fyne.NewMenuItemSeparator(),
 		&fyne.MenuItem{Label: "Exit", IsQuit: true, Action: a.onExit, Shortcut: shortcutQuit},

@@ -138,10 +138,9 @@ func (w *jobsWindow) current() (model.Job, bool) {
 	return model.Job{}, false
 }
 
-// onNew makes a job from the package selected in the Packages window.
-func (w *jobsWindow) onNew() {
-	dialog.ShowInformation("New job", "Drag a package from the Packages window onto a site, computer or machine group in the Sites window.", w.adm.win)
-}
+// onNew is File → New over the Jobs window: New Job… (it only said to drag
+// a package).
+func (w *jobsWindow) onNew() { w.adm.onNewJob() }
 
 func (w *jobsWindow) onProperties() {
 	if j, ok := w.current(); ok {

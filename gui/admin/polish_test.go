@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"io"
 	"strings"
 	"testing"
@@ -130,5 +131,51 @@ func TestStaleErrorClearsWhenAFieldChanges(t *testing.T) {
 		if got := shownError(cd); got != "" {
 			t.Errorf("after the command was typed New Command Line still says %q", got)
 		}
+	})
+}
+
+// File → New Job… makes a job without a drag: the package and the target
+// are chosen from lists (Next is off until both are), Job Details opens
+// filled in, and OK stores the job.
+func TestNewJobWithoutADrag(t *testing.T) {
+	a, st := newTestAdmin(t)
+	p, _ := storedPackage(t, a, st)
+	a.locked(func() {
+		a.show(titleJobs)
+		a.onNew() // File → New with Jobs on top
+	})
+	waitFor(t, a, "the packages offered", func() bool {
+		d := dialogNamed(a, "New Job")
+		return d != nil && len(fieldOf[*widget.Select](t, d, "Package").Options) == 1
+	})
+	a.locked(func() {
+		d := mustDialog(t, a, "New Job")
+		next := buttonIn(t, d, "Next…")
+		if !next.Disabled() {
+			t.Error("Next is on before a package and a target are chosen")
+		}
+		fieldOf[*widget.Select](t, d, "Package").SetSelectedIndex(0)
+		fieldOf[*widget.RadioGroup](t, d, "Send to").SetSelected("Site")
+		target := fieldOf[*widget.Select](t, d, "Target")
+		if len(target.Options) != 1 || target.Options[0] != "S01" {
+			t.Fatalf("the sites offered are %q, want [S01]", target.Options)
+		}
+		if !next.Disabled() {
+			t.Error("Next is on before a target is chosen")
+		}
+		target.SetSelected("S01")
+		if next.Disabled() {
+			t.Fatal("Next stays off with a package and a site chosen")
+		}
+		test.Tap(next)
+		jd := mustDialog(t, a, "Job Details")
+		if !labelText(jd, "Site S01") || !labelText(jd, p.ID) {
+			t.Errorf("Job Details does not show the chosen package and site: %s", overlayText(a))
+		}
+		test.Tap(buttonIn(t, jd, "OK"))
+	})
+	waitFor(t, a, "the job in the store", func() bool {
+		js, _ := st.ListJobs(context.Background())
+		return len(js) == 1 && js[0].Package == p.ID && js[0].Target == model.Target{Kind: model.TargetSite, Name: "S01"}
 	})
 }
