@@ -102,17 +102,12 @@ func serveWindow(data string, api coreadmin.API) func() {
 		fmt.Fprintf(os.Stderr, "smsctl cannot attach to this window: %v\n", err)
 		return func() {}
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() {
-		served <- localapi.Serve(ctx, l, localapi.ServerConfig{Service: adminapi.Service, Version: version, Handler: adminapi.Handler(api), Grace: 3 * time.Second})
-	}()
-	return sync.OnceFunc(func() {
-		cancel()
-		if err := <-served; err != nil {
+	srv := localapi.Start(l, localapi.ServerConfig{Service: adminapi.Service, Version: version, Handler: adminapi.Handler(api), Grace: 3 * time.Second})
+	return func() {
+		if err := srv.Stop(); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 		}
-	})
+	}
 }
 
 // fail says why the Administrator cannot start, in a window when there is a

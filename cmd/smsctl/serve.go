@@ -82,33 +82,28 @@ func serveSite(ctx context.Context, e *env, cfg watchdog.Config) error {
 		l.Close()
 		return err
 	}
-	serveCtx, stopServing := context.WithCancel(context.Background())
-	defer stopServing()
-	served := make(chan error, 1)
-	go func() {
-		served <- localapi.Serve(serveCtx, l, localapi.ServerConfig{
-			Service: adminapi.Service,
-			Version: e.buildVersion(),
-			Handler: adminapi.Handler(admin.New(st, wd, opener)),
-			Grace:   stopGrace,
-		})
-	}()
+	srv := localapi.Start(l, localapi.ServerConfig{
+		Service: adminapi.Service,
+		Version: e.buildVersion(),
+		Handler: adminapi.Handler(admin.New(st, wd, opener)),
+		Grace:   stopGrace,
+	})
+	defer srv.Stop()
 	log.Info("site service started", "socket", addr, "interval", wd.Config().Interval.String(), "archives", wd.Config().ArchiveDir)
 
-	var serveErr error
 	select {
 	case <-ctx.Done():
 		log.Info("site service stopping")
-	case serveErr = <-served: // the socket failed under us: stop the rest as for a signal
-		served = nil
+	case <-srv.Done(): // the socket failed under us: stop the rest as for a signal
 	}
-	stopServing()
+	// The watchdog stops while the requests in flight finish: both within
+	// the 10 s a service manager allows.
 	stopCtx, cancel := context.WithTimeout(context.Background(), stopWatchdog)
 	defer cancel()
-	wdErr := wd.Stop(stopCtx)
-	if served != nil {
-		serveErr = <-served
-	}
+	wdStopped := make(chan error, 1)
+	go func() { wdStopped <- wd.Stop(stopCtx) }()
+	serveErr := srv.Stop()
+	wdErr := <-wdStopped
 	// The store closes here, not after the verb: a Windows service manager
 	// is told "stopped" as this returns.
 	closeErr := e.close()

@@ -44,14 +44,9 @@ func newRig(t *testing.T) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(bg)
-	served := make(chan error, 1)
-	go func() {
-		served <- localapi.Serve(ctx, l, localapi.ServerConfig{Service: adminapi.Service, Version: "v1", Handler: adminapi.Handler(local)})
-	}()
+	srv := localapi.Start(l, localapi.ServerConfig{Service: adminapi.Service, Version: "v1", Handler: adminapi.Handler(local)})
 	t.Cleanup(func() {
-		cancel()
-		if err := <-served; err != nil {
+		if err := srv.Stop(); err != nil {
 			t.Error(err)
 		}
 		st.Close()

@@ -28,15 +28,8 @@ func attachRows(e *env) []row {
 	if err != nil {
 		t.Fatal(err)
 	}
-	serveCtx, stop := context.WithCancel(ctx)
-	served := make(chan error, 1)
-	go func() {
-		served <- localapi.Serve(serveCtx, l, localapi.ServerConfig{Service: adminapi.Service, Version: "bench", Handler: adminapi.Handler(local)})
-	}()
-	defer func() {
-		stop()
-		<-served
-	}()
+	srv := localapi.Start(l, localapi.ServerConfig{Service: adminapi.Service, Version: "bench", Handler: adminapi.Handler(local)})
+	defer srv.Stop()
 	client, err := adminapi.Attach(ctx, data, "bench")
 	if err != nil {
 		t.Fatal(err)

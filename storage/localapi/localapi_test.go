@@ -35,21 +35,9 @@ func service(t *testing.T, dir string, cfg ListenConfig, sc ServerConfig) (strin
 	if sc.Version == "" {
 		sc.Version = "1"
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- Serve(ctx, l, sc) }()
-	var result error
-	stopped := false
-	stop := func() error {
-		if !stopped {
-			stopped = true
-			cancel()
-			result = <-done
-		}
-		return result
-	}
-	t.Cleanup(func() { stop() })
-	return path, stop
+	srv := Start(l, sc)
+	t.Cleanup(func() { srv.Stop() })
+	return path, srv.Stop
 }
 
 func client(path, version string) *Client {

@@ -148,3 +148,34 @@ func StreamContext(r *http.Request) (context.Context, context.CancelFunc) {
 	}()
 	return ctx, cancel
 }
+
+// Running is Serve running in the background, owned by whoever called
+// Start: it ends with Stop.
+type Running struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+	err    error
+}
+
+// Start runs Serve on l in a goroutine until Stop.
+func Start(l net.Listener, cfg ServerConfig) *Running {
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &Running{cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		r.err = Serve(ctx, l, cfg)
+	}()
+	return r
+}
+
+// Done is closed when serving has ended: after Stop, or early when the
+// socket failed (Stop then returns why).
+func (r *Running) Done() <-chan struct{} { return r.done }
+
+// Stop refuses new requests, lets those in flight finish (see Serve), and
+// returns Serve's result. Calling it again returns the same.
+func (r *Running) Stop() error {
+	r.cancel()
+	<-r.done
+	return r.err
+}
