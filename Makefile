@@ -56,7 +56,8 @@ test: deps
 # bench measures OpenSMS side by side with tar | zstd and smbclient on a
 # Samba it starts itself; BENCH_JSON=FILE also writes the figures as JSON,
 # BENCH_RUNS=N changes the 5 alternating runs, BENCH_ONLY=pack,push,... picks rows,
-# BENCH_STRICT=1 fails (exit status 1) when a row misses its target.
+# BENCH_STRICT=1 fails (exit status 1) when a row misses its target,
+# BENCH_PROFILE_DIR=DIR writes CPU profiles of the 1 GiB children and the results cycles.
 .PHONY: bench
 bench: deps
 	OPENSMS_BENCH=1 $(GO) test -count=1 -v -timeout 30m -run '^TestSideBySide$$' ./storage/bench/
