@@ -19,6 +19,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	coreadmin "opensms/core/admin"
+	"opensms/gui/admin"
+	"opensms/gui/guitest"
 	"opensms/storage/adminapi"
 )
 
@@ -60,6 +62,13 @@ func startService(t *testing.T, bin, data string) *siteService {
 		return err == nil
 	})
 	return s
+}
+
+// startLocked is start with the window built as on the UI goroutine: the
+// windows' first loads land after it, not while it builds them.
+func startLocked(ctx context.Context, a *guitest.App, data string) (adm *admin.Admin, stop func(), err error) {
+	a.Locked(func() { adm, stop, err = start(ctx, a, data) })
+	return adm, stop, err
 }
 
 // eventually waits for cond, failing the test after a minute (a bound so
@@ -152,9 +161,9 @@ func TestTheWindowAttachesToTheSiteServiceAndOffersToReconnect(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	a := test.NewApp()
+	a := guitest.NewApp(t)
 	defer a.Quit()
-	adm, stop, err := start(ctx, a, data)
+	adm, stop, err := startLocked(ctx, a, data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,12 +204,14 @@ func TestTheWindowAttachesToTheSiteServiceAndOffersToReconnect(t *testing.T) {
 		return strings.Contains(sc, "The site service went away") && strings.Contains(sc, "The site service stopped answering") && findButton(w, "Reconnect") != nil
 	})
 	// Reconnecting while it is still down says so again.
-	fyne.DoAndWait(func() { test.Tap(findButton(w, "Reconnect")) })
+	reconnect := findButton(w, "Reconnect") // it takes the UI lock itself
+	fyne.DoAndWait(func() { test.Tap(reconnect) })
 	eventually(t, "a reconnect to a dead service says it does not answer", func() bool {
 		return strings.Contains(screen(w), "The site service does not answer") && findButton(w, "Reconnect") != nil
 	})
 	startService(t, bin, data)
-	fyne.DoAndWait(func() { test.Tap(findButton(w, "Reconnect")) })
+	reconnect = findButton(w, "Reconnect")
+	fyne.DoAndWait(func() { test.Tap(reconnect) })
 	eventually(t, "the window is attached again", func() bool {
 		return strings.Contains(screen(w), "Attached to the site service (reconnected ")
 	})
@@ -208,9 +219,9 @@ func TestTheWindowAttachesToTheSiteServiceAndOffersToReconnect(t *testing.T) {
 
 func TestTheWindowRunsTheWatchdogItselfWithoutAServiceAndServesItsAPI(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "data")
-	a := test.NewApp()
+	a := guitest.NewApp(t)
 	defer a.Quit()
-	adm, stop, err := start(context.Background(), a, data)
+	adm, stop, err := startLocked(context.Background(), a, data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,9 +242,10 @@ func TestTheWindowRunsTheWatchdogItselfWithoutAServiceAndServesItsAPI(t *testing
 	if err != nil || len(sites) != 1 {
 		t.Fatalf("the window's sites through its socket: %v, %v", sites, err)
 	}
-	a2 := test.NewApp()
+	var a2 *guitest.App
+	a.Locked(func() { a2 = guitest.NewApp(t) }) // the first window's results wait
 	defer a2.Quit()
-	adm2, stop2, err := start(context.Background(), a2, data)
+	adm2, stop2, err := startLocked(context.Background(), a2, data)
 	if err != nil {
 		t.Fatalf("a second Administrator: %v", err)
 	}

@@ -14,6 +14,7 @@ import (
 	adminapi "opensms/core/admin"
 	"opensms/core/model"
 	"opensms/core/watchdog"
+	"opensms/gui/guitest"
 	"opensms/storage/badgerstore"
 	"opensms/storage/shares"
 )
@@ -76,10 +77,10 @@ func openTestAdminVia(t testing.TB, how via, seed func(context.Context, adminapi
 	if err := seed(context.Background(), api); err != nil {
 		t.Fatal(err)
 	}
-	app := newUIApp(t)
+	app := guitest.NewApp(t)
 	var a *Admin
 	// The windows start loading while New builds them: their results wait.
-	app.locked(func() {
+	app.Locked(func() {
 		a = New(app, api)
 		a.win.Resize(fyne.NewSize(1280, 800))
 		a.win.Show()

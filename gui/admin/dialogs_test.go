@@ -2,58 +2,19 @@ package admin
 
 import (
 	"strings"
-	"sync"
 	"testing"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
+
+	"opensms/gui/guitest"
 )
 
-// uiApp is Fyne's test app with one difference: fyne.Do takes a lock that
-// the test takes too while it reads or drives widgets. The test driver runs
-// fyne.Do at once on the calling goroutine; the real one runs it on the one
-// UI goroutine, so a background result never lands while a handler runs.
-type uiApp struct {
-	fyne.App
-	drv *uiDriver
-}
-
-type uiDriver struct {
-	fyne.Driver
-	mu sync.Mutex
-}
-
-// newUIApp makes the test app current; Fyne's own clean-up replaces it when
-// the test ends.
-func newUIApp(t testing.TB) *uiApp {
-	base := test.NewTempApp(t)
-	app := &uiApp{App: base, drv: &uiDriver{Driver: base.Driver()}}
-	fyne.SetCurrentApp(app)
-	return app
-}
-
-// Driver returns the locking driver.
-func (a *uiApp) Driver() fyne.Driver { return a.drv }
-
-// DoFromGoroutine runs fn under the UI lock.
-func (d *uiDriver) DoFromGoroutine(fn func(), _ bool) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	fn()
-}
-
 // locked runs fn as the UI goroutine would: no background result lands
-// while it runs.
-func (a *uiApp) locked(fn func()) {
-	a.drv.mu.Lock()
-	defer a.drv.mu.Unlock()
-	fn()
-}
-
-// locked runs fn on the Administrator's UI "goroutine" (see uiApp).
-func (a *Admin) locked(fn func()) { a.app.(*uiApp).locked(fn) }
+// meanwhile (see guitest).
+func (a *Admin) locked(fn func()) { a.app.(*guitest.App).Locked(fn) }
 
 // walk visits o and every object shown inside it, depth first.
 func walk(o fyne.CanvasObject, visit func(fyne.CanvasObject)) {
