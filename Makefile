@@ -61,3 +61,70 @@ test: deps
 .PHONY: bench
 bench: deps
 	OPENSMS_BENCH=1 $(GO) test -count=1 -v -timeout 30m -run '^TestSideBySide$$' ./storage/bench/
+
+# package leaves the desktop packages under dist/ (PACKAGE_DIR=… moves it):
+#   dist/linux/   OpenSMS Administrator.tar.xz, OpenSMS Package Command
+#                 Manager.tar.xz (each: the program, its .desktop entry, its
+#                 icon and a Makefile that installs them), smsctl
+#   dist/windows/ OpenSMS Administrator.exe, OpenSMS Package Command
+#                 Manager.exe (each with its icon), smsctl.exe
+# `fyne package` reads each program's FyneApp.toml (cmd/smsadmin, cmd/pcm)
+# and bumps its Build on every run: the file is put back afterwards, so a
+# package run leaves the tree as it was. The Windows programs are
+# cross-compiled with Debian's mingw-w64, which package-windows installs
+# when it is missing. fyne package sets its own CGO_CFLAGS, so its first run
+# compiles GLFW again (minutes); later runs reuse the build cache.
+PACKAGE_DIR ?= dist
+# The fyne tool is installed in bin/ (a host binary: the Windows build's
+# GOOS must reach only the go build it runs).
+FYNE := $(CURDIR)/bin/fyne
+MINGW_CC := x86_64-w64-mingw32-gcc
+PACKAGE_APPS := smsadmin pcm
+
+# fyne_package APP OS EXT DEST [ENV…]: one program's package, moved to DEST.
+define fyne_package
+	cp cmd/$(1)/FyneApp.toml cmd/$(1)/FyneApp.toml.keep
+	(cd cmd/$(1) && $(5) $(FYNE) package --os $(2) --release); rc=$$?; \
+	  mv cmd/$(1)/FyneApp.toml.keep cmd/$(1)/FyneApp.toml; exit $$rc
+	mv cmd/$(1)/*.$(3) "$(4)/"
+endef
+
+.PHONY: package package-linux package-windows package-check
+package: package-linux package-windows
+
+$(FYNE):
+	GOBIN=$(CURDIR)/bin $(GO) install fyne.io/tools/cmd/fyne@v1.7.4
+
+package-linux: deps $(FYNE)
+	mkdir -p "$(PACKAGE_DIR)/linux"
+	$(call fyne_package,smsadmin,linux,tar.xz,$(PACKAGE_DIR)/linux)
+	$(call fyne_package,pcm,linux,tar.xz,$(PACKAGE_DIR)/linux)
+	CGO_ENABLED=0 GOOS=linux $(GO) build -o "$(PACKAGE_DIR)/linux/smsctl" ./cmd/smsctl
+
+WINDOWS_ENV := CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=$(MINGW_CC)
+package-windows: deps $(FYNE)
+	@command -v $(MINGW_CC) >/dev/null 2>&1 || $(MAKE) --no-print-directory deps DEB_PACKAGES=gcc-mingw-w64-x86-64
+	mkdir -p "$(PACKAGE_DIR)/windows"
+	$(call fyne_package,smsadmin,windows,exe,$(PACKAGE_DIR)/windows,$(WINDOWS_ENV))
+	$(call fyne_package,pcm,windows,exe,$(PACKAGE_DIR)/windows,$(WINDOWS_ENV))
+	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $(GO) build -o "$(PACKAGE_DIR)/windows/smsctl.exe" ./cmd/smsctl
+
+# package-check is CI's Linux package: the Administrator built with go build
+# (the objects `make test` compiled, so seconds), archived by fyne package
+# --executable (no second, differently-flagged build), then the archive's
+# Makefile installs it into a scratch DESTDIR and the check finds the
+# program, its .desktop entry and icon there.
+package-check: deps $(FYNE)
+	set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	$(GO) build -o "$$tmp/smsadmin" ./cmd/smsadmin; \
+	cp cmd/smsadmin/FyneApp.toml "$$tmp/FyneApp.toml.keep"; \
+	(cd cmd/smsadmin && $(FYNE) package --os linux --executable "$$tmp/smsadmin") || { cp "$$tmp/FyneApp.toml.keep" cmd/smsadmin/FyneApp.toml; exit 1; }; \
+	cp "$$tmp/FyneApp.toml.keep" cmd/smsadmin/FyneApp.toml; \
+	mv "cmd/smsadmin/OpenSMS Administrator.tar.xz" "$$tmp/"; \
+	mkdir "$$tmp/x" "$$tmp/root"; tar -xJf "$$tmp/OpenSMS Administrator.tar.xz" -C "$$tmp/x"; \
+	make -s -C "$$tmp/x/smsadmin" install DESTDIR="$$tmp/root" PREFIX=/usr; \
+	for f in bin/smsadmin share/applications/org.opensms.admin.desktop share/pixmaps/org.opensms.admin.png; do \
+	  test -s "$$tmp/root/usr/$$f" || { echo "package-check: the package installs no usr/$$f" >&2; exit 1; }; \
+	done; \
+	grep -q '^Name=OpenSMS Administrator$$' "$$tmp/root/usr/share/applications/org.opensms.admin.desktop"; \
+	echo "package-check: the Linux package installs smsadmin, its .desktop entry and icon"
