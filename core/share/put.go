@@ -272,6 +272,19 @@ func ReadFile(fsys FS, name string, max int64) ([]byte, error) {
 // see the old content or the new, never a part; a failed write leaves no
 // temporary file behind when it can remove it.
 func ReplaceFile(ctx context.Context, fsys FS, name string, data []byte) error {
+	return ReplaceFileVia(ctx, fsys, "", name, data)
+}
+
+// ReplaceFileVia is ReplaceFile with the temporary file written in
+// tmpDir, a folder of the same share that the caller has made ("" for
+// name's own folder), and renamed from there into place. A server that
+// compares names without regard to case (Samba's default) reads a whole
+// folder to make sure a new name is new: for the temporary twin of a file
+// in a folder of thousands, that is a scan per write, which a small
+// folder for temporaries spares (the final name exists, and is found at
+// once). Measured with 3,334 instruction files per folder: smbd's CPU for
+// 1,000 rewrites halves.
+func ReplaceFileVia(ctx context.Context, fsys FS, tmpDir, name string, data []byte) error {
 	n, err := CleanName(name)
 	if err != nil {
 		return err
@@ -283,6 +296,13 @@ func ReplaceFile(ctx context.Context, fsys FS, name string, data []byte) error {
 		return fmt.Errorf("replace %s: %w", n, err)
 	}
 	tmp := tempName(n)
+	if tmpDir != "" {
+		d, err := CleanName(tmpDir)
+		if err != nil {
+			return err
+		}
+		tmp = path.Join(d, path.Base(tmp))
+	}
 	f, err := fsys.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL)
 	if err != nil {
 		return fmt.Errorf("replace %s: %w", n, err)

@@ -97,3 +97,49 @@ func TestReadSmallFile(t *testing.T) {
 		t.Errorf("missing file: %v, want fs.ErrNotExist", err)
 	}
 }
+
+// ReplaceFileVia writes the temporary twin in its own folder and renames it
+// into place: the file holds the data, neither folder keeps a temporary
+// file, and a temporary folder that is missing or leaves the share is an
+// error that leaves the old content.
+func TestReplaceFileVia(t *testing.T) {
+	fsys, err := localfs.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fsys.Close()
+	ctx := context.Background()
+	if err := fsys.MkdirAll("instructions/.staging"); err != nil {
+		t.Fatal(err)
+	}
+	for _, data := range []string{"first", "second, longer"} {
+		if err := share.ReplaceFileVia(ctx, fsys, "instructions/.staging", "instructions/PC1.ins", []byte(data)); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := share.ReadFile(fsys, "instructions/PC1.ins", 1<<10); err != nil || string(got) != data {
+			t.Fatalf("read back %q, %v; want %q", got, err, data)
+		}
+	}
+	for _, dir := range []string{"instructions", "instructions/.staging"} {
+		list, err := fsys.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, fi := range list {
+			if share.IsTemp(fi.Name()) {
+				t.Errorf("temporary file left in %s: %s", dir, fi.Name())
+			}
+		}
+	}
+	for _, tc := range []struct {
+		tmpDir string
+		want   error
+	}{{"missing", fs.ErrNotExist}, {"../out", fs.ErrInvalid}} {
+		if err := share.ReplaceFileVia(ctx, fsys, tc.tmpDir, "instructions/PC1.ins", []byte("lost")); !errors.Is(err, tc.want) {
+			t.Errorf("temporary folder %q: err = %v, want %v", tc.tmpDir, err, tc.want)
+		}
+	}
+	if got, _ := share.ReadFile(fsys, "instructions/PC1.ins", 1<<10); string(got) != "second, longer" {
+		t.Errorf("after the refused replaces the file holds %q", got)
+	}
+}

@@ -28,6 +28,13 @@ import (
 // its time change only when there is news. A computer whose offers are
 // all withdrawn (finished, canceled, expired, deleted) gets an empty list.
 // Computers whose file is in place move from None to Offered.
+
+// insStaging is where instruction files are written before they are renamed
+// into the instructions folder: a new name in a folder of thousands costs
+// a case-insensitive server a scan of it (see share.ReplaceFileVia).
+// Clients read only their own file and never look in it.
+const insStaging = protocol.InstructionsDir + "/.staging"
+
 func (s *Service) offer(ctx context.Context, w *world, runs []*runJob, shares map[string]share.FS) []error {
 	type target struct {
 		rj       *runJob
@@ -227,7 +234,7 @@ func (s *Service) offerSite(ctx context.Context, w *world, code string, fsys sha
 
 	if !s.cs.swept[code] {
 		// Once per service: what writers that crashed left behind.
-		for _, dir := range []string{".", protocol.InstructionsDir} {
+		for _, dir := range []string{".", protocol.InstructionsDir, insStaging} {
 			if n, err := share.SweepTemps(fsys, dir, time.Hour); n > 0 || (err != nil && !errors.Is(err, fs.ErrNotExist)) {
 				s.log.Info("swept temporary files", "site", code, "dir", dir, "removed", n, "err", err)
 			}
@@ -339,8 +346,8 @@ func (s *Service) offerSite(ctx context.Context, w *world, code string, fsys sha
 		writes = append(writes, f)
 	}
 	if len(writes) > 0 {
-		if err := fsys.MkdirAll(protocol.InstructionsDir); err != nil {
-			err = fmt.Errorf("site %s: creating %s: %w", code, protocol.InstructionsDir, err)
+		if err := fsys.MkdirAll(insStaging); err != nil {
+			err = fmt.Errorf("site %s: creating %s: %w", code, insStaging, err)
 			s.eventOnce(ctx, "instructions/"+code, model.Event{Severity: model.SevError, Site: code, Message: s.sentence(err)})
 			return inPlace, err
 		}
@@ -349,7 +356,7 @@ func (s *Service) offerSite(ctx context.Context, w *world, code string, fsys sha
 		f := writes[i]
 		data, err := protocol.EncodeInstructions(priv, f.ins)
 		if err == nil {
-			err = share.ReplaceFile(ctx, fsys, f.name, data)
+			err = share.ReplaceFileVia(ctx, fsys, insStaging, f.name, data)
 		}
 		f.size, f.err, f.done = int64(len(data)), err, true
 	})
