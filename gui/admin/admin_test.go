@@ -133,7 +133,7 @@ func TestMainWindowHasItsInnerWindowsAndMenus(t *testing.T) {
 		for _, it := range menu.Items[0].Items {
 			file = append(file, it.Label)
 		}
-		want := "New,Properties,Delete,,Import Package Definition…,,Exit"
+		want := "New,Properties,Delete,,New Job…,Import Package Definition…,,Exit"
 		if strings.Join(file, ",") != want {
 			t.Errorf("File menu = %q, want %q", strings.Join(file, ","), want)
 		}
