@@ -291,3 +291,15 @@ func runsText(o Offer, attached bool) string {
 	}
 	return "Waits for you: it runs when you start it, or at its mandatory time after a countdown in this window"
 }
+
+// shortDuration says 5m, not 5m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}

@@ -63,9 +63,11 @@ type mainWindow struct {
 
 	dTitle, dComment, dCommand, dSize, dServers, dMandatory, dRuns, dLast *widget.Label
 
-	step   *widget.Label
-	bar    *widget.ProgressBar
-	output *widget.TextGrid
+	step *widget.Label
+	// noOffers says so over an empty offers table.
+	noOffers *widget.Label
+	bar      *widget.ProgressBar
+	output   *widget.TextGrid
 
 	enrol     *enrolDialog
 	countdown *countdownDialog // the one showing, or nil
@@ -142,7 +144,7 @@ func (m *mainWindow) buildUI() {
 		field("Last run"), m.dLast,
 	))
 
-	m.step = &widget.Label{Text: "Select an offer and press Execute to run it.", Truncation: fyne.TextTruncateEllipsis}
+	m.step = &widget.Label{Text: idleStep, Truncation: fyne.TextTruncateEllipsis}
 	m.bar = &widget.ProgressBar{Max: 1}
 	m.output = widget.NewTextGrid()
 	out := container.NewVScroll(m.output)
@@ -154,7 +156,9 @@ func (m *mainWindow) buildUI() {
 	// details and the run's progress sit side by side.
 	below := container.NewHSplit(container.NewVScroll(details), progress)
 	below.Offset = 0.5
-	split := container.NewVSplit(m.offerTable, below)
+	// An empty table said nothing: the sentence over it says why it is empty.
+	m.noOffers = &widget.Label{Text: noOffersText, Alignment: fyne.TextAlignCenter, Importance: widget.LowImportance}
+	split := container.NewVSplit(container.NewStack(m.offerTable, container.NewCenter(m.noOffers)), below)
 	split.Offset = 0.45
 	m.offersTab = container.NewTabItemWithIcon("Offers", theme.DownloadIcon(), split)
 
@@ -192,6 +196,11 @@ func (m *mainWindow) buildUI() {
 	m.win.SetContent(container.NewBorder(m.banner, nil, nil, nil, m.notEnrolled))
 	m.win.Resize(fyne.NewSize(1040, 660))
 }
+
+const (
+	idleStep     = "Select an offer and press Execute to run it."
+	noOffersText = "Nothing is offered to this computer yet. New offers appear here at the next refresh."
+)
 
 var (
 	offerColumns   = []string{"Name", "Command line", "Requires input", "Mandatory after", "Expires", "State"}
@@ -346,7 +355,8 @@ func (m *mainWindow) updateStatus() {
 		}
 		parts = append(parts, s)
 	} else if !m.lastRefresh.IsZero() {
-		parts = append(parts, "Refreshed "+m.lastRefresh.Local().Format("15:04:05"))
+		// It looked stuck: it changes only at each poll, so say how often.
+		parts = append(parts, fmt.Sprintf("Refreshed %s (every %s)", m.lastRefresh.Local().Format("15:04:05"), shortDuration(m.p.cfg.PollInterval)))
 	}
 	n := pendingCount(m.offers)
 	parts = append(parts, fmt.Sprintf("%d offered, %d pending", len(m.offers), n))
@@ -410,8 +420,20 @@ func (m *mainWindow) notifyNew(offers []Offer) {
 func (m *mainWindow) setOffers(offers []Offer) {
 	m.offers = offers
 	m.offerTable.Refresh()
+	if len(offers) == 0 {
+		m.noOffers.Show()
+	} else {
+		m.noOffers.Hide()
+	}
 	idx := slices.IndexFunc(m.offers, func(o Offer) bool { return o.Job == m.selected })
 	if idx < 0 {
+		if m.selected != "" && m.running == "" {
+			// The offer whose run the pane showed is gone: its output
+			// under no selection read as another's.
+			m.step.SetText(idleStep)
+			m.output.SetText("")
+			m.bar.Hide()
+		}
 		m.selected = ""
 		m.offerTable.UnselectAll()
 	}
@@ -483,6 +505,9 @@ func mandatoryText(o Offer) string {
 	due := o.DueAt
 	if due.IsZero() {
 		due = o.MandatoryAfter
+	}
+	if !isPending(o) { // it ran: no countdown, no postponing left to offer
+		return fmt.Sprintf("Was mandatory at %s; nothing left to do", when(due))
 	}
 	if !o.Mandatory { // a slow link excuses it
 		return fmt.Sprintf("Not on this slow link (mandatory after %s elsewhere)", when(o.MandatoryAfter))

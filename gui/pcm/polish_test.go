@@ -1,0 +1,56 @@
+package pcm
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// An empty offers list said nothing; a finished mandatory job still read
+// "Runs at …, postpone 2 more"; after the run's offer went away the result
+// pane still showed its output; "Refreshed" never said how often it
+// changes.
+func TestOffersSayWhatIsAndIsNot(t *testing.T) {
+	clock := newFakeClock(t0)
+	eng := &scriptedEngine{clock: clock, enrolled: &Enrollment{SiteCode: "S01", SiteName: "Head Office", Computer: "PC001"}}
+	h := newHarness(t, eng, Config{PollInterval: 5 * time.Minute}, clock)
+	h.p.Show()
+	h.until("the first refresh", func() bool { return !h.m.lastRefresh.IsZero() })
+	if !h.m.noOffers.Visible() || !strings.Contains(h.m.noOffers.Text, "Nothing is offered") {
+		t.Errorf("an empty offers list shows %q (visible %v)", h.m.noOffers.Text, h.m.noOffers.Visible())
+	}
+	if got := h.m.status.Text; !strings.Contains(got, "(every 5m)") {
+		t.Errorf("the status line %q does not say how often it refreshes", got)
+	}
+
+	done := offer("S0100007", "Tool")
+	done.Mandatory, done.DueAt, done.DeferralsLeft = true, t0.Add(-time.Hour), 2
+	done.State = OfferComplete
+	eng.mu.Lock()
+	eng.offers = []Offer{done, offer("S0100008", "Other")}
+	eng.mu.Unlock()
+	h.m.onRefresh()
+	h.until("the offers", func() bool { return rows(h.m.offerTable) == 2 })
+	if h.m.noOffers.Visible() {
+		t.Error("the empty-list sentence shows over two offers")
+	}
+	h.m.offerTable.Select(cellID(0, 0))
+	if got := h.m.dMandatory.Text; strings.Contains(got, "Runs at") || strings.Contains(got, "postpone") {
+		t.Errorf("a finished mandatory job reads %q", got)
+	}
+
+	h.m.offerTable.Select(cellID(1, 0))
+	tap(t, h.m.execute)
+	h.until("the run to finish", func() bool { return h.m.running == "" && rows(h.m.histTable) >= 1 })
+	if h.m.output.Text() == "" {
+		t.Fatal("the run showed no output")
+	}
+	eng.mu.Lock()
+	eng.offers = nil
+	eng.mu.Unlock()
+	h.m.onRefresh()
+	h.until("the offers gone", func() bool { return rows(h.m.offerTable) == 0 })
+	if got := h.m.output.Text(); got != "" || h.m.step.Text != idleStep || h.m.bar.Visible() {
+		t.Errorf("with nothing selected the result pane shows %q / %q (bar %v)", h.m.step.Text, got, h.m.bar.Visible())
+	}
+}
