@@ -171,6 +171,9 @@ type JobStatus struct {
 	Reruns               int `json:"reruns,omitempty"`
 	TargetsInstalled     int `json:"targets_installed,omitempty"`
 	TargetsNotApplicable int `json:"targets_not_applicable,omitempty"`
+	// Edits counts the administrator's changes to the job while it was
+	// Pending; a cycle that loaded it before one does not save over it.
+	Edits int `json:"edits,omitempty"`
 }
 
 // Job is one package aimed at one target, with its phases and schedule.

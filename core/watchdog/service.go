@@ -337,6 +337,7 @@ func (s *Service) ChangePendingJob(ctx context.Context, j model.Job) (model.Job,
 		return j, inUseError(fmt.Sprintf("job %s is %s now and can no longer be changed", j.ID, st))
 	}
 	j.Status, j.Created, j.RepeatOf = cur.Status, cur.Created, cur.RepeatOf
+	j.Status.Edits++ // a cycle holding an older copy must not save it
 	err = s.st.UpdateJob(ctx, j)
 	s.jobMu.Unlock()
 	if err != nil {
@@ -371,13 +372,14 @@ func (s *Service) DeleteJob(ctx context.Context, id string) error {
 	return nil
 }
 
-// errJobGone says a job was canceled, deleted or run again while the cycle
-// worked on it.
-var errJobGone = errors.New("job was canceled, deleted or run again")
+// errJobGone says a job was canceled, deleted, run again or changed while
+// the cycle worked on it.
+var errJobGone = errors.New("job was canceled, deleted, run again or changed")
 
-// saveJob stores j unless the job was canceled or deleted meanwhile; then
-// j is reloaded (or marked canceled) and errJobGone returned, and the cycle
-// leaves the job alone.
+// saveJob stores j unless the job was canceled, deleted, run again or
+// changed (ChangePendingJob) since the cycle loaded it; then j is reloaded
+// (or marked canceled) and errJobGone returned, and the cycle leaves the
+// job alone until its next cycle, which starts from the stored job.
 func (s *Service) saveJob(ctx context.Context, j *model.Job) error {
 	s.jobMu.Lock()
 	defer s.jobMu.Unlock()
@@ -388,9 +390,9 @@ func (s *Service) saveJob(ctx context.Context, j *model.Job) error {
 		return errJobGone
 	case err != nil:
 		return fmt.Errorf("reading job %s: %w", j.ID, err)
-	case cur.Cancel && !j.Cancel, cur.Status.Reruns != j.Status.Reruns:
-		// Canceled, or run again on some computers (RerunJob): what this
-		// cycle concluded is out of date.
+	case cur.Cancel && !j.Cancel, cur.Status.Reruns != j.Status.Reruns, cur.Status.Edits != j.Status.Edits:
+		// Canceled, run again on some computers (RerunJob) or changed
+		// while Pending: what this cycle concluded is out of date.
 		*j = cur
 		return errJobGone
 	}
