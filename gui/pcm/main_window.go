@@ -159,7 +159,9 @@ func (m *mainWindow) buildUI() {
 	// An empty table said nothing: the sentence over it says why it is empty.
 	m.noOffers = &widget.Label{Text: noOffersText, Alignment: fyne.TextAlignCenter, Importance: widget.LowImportance}
 	split := container.NewVSplit(container.NewStack(m.offerTable, container.NewCenter(m.noOffers)), below)
-	split.Offset = 0.45
+	// The details below need room for all seven fields ("Last run" was
+	// cut off at 0.45).
+	split.Offset = 0.35
 	m.offersTab = container.NewTabItemWithIcon("Offers", theme.DownloadIcon(), split)
 
 	m.histTable = widget.NewTableWithHeaders(func() (int, int) { return len(m.rows), len(historyColumns) }, newCell, m.updateHistoryCell)
