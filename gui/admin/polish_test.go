@@ -179,3 +179,12 @@ func TestNewJobWithoutADrag(t *testing.T) {
 		return len(js) == 1 && js[0].Package == p.ID && js[0].Target == model.Target{Kind: model.TargetSite, Name: "S01"}
 	})
 }
+
+// The Sites tree said "Accounting (1 members)".
+func TestGroupMembersCountReads(t *testing.T) {
+	for n, want := range map[int]string{0: "0 members", 1: "1 member", 2: "2 members"} {
+		if got := members(n); got != want {
+			t.Errorf("members(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

@@ -366,7 +366,7 @@ func (w *sitesWindow) label(uid string) (fyne.Resource, string) {
 	case nodeGroup:
 		for _, g := range w.data.groups {
 			if g.Name == key {
-				return theme.AccountIcon(), fmt.Sprintf("%s (%d members)", g.Name, len(g.Members))
+				return theme.AccountIcon(), fmt.Sprintf("%s (%s)", g.Name, members(len(g.Members)))
 			}
 		}
 		return theme.AccountIcon(), key
@@ -693,4 +693,12 @@ func (w *sitesWindow) onDelete() {
 			w.adm.changed()
 		})
 	}, w.adm.win)
+}
+
+// members says "1 member", "2 members" (the tree said "1 members").
+func members(n int) string {
+	if n == 1 {
+		return "1 member"
+	}
+	return fmt.Sprintf("%d members", n)
 }
