@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/expr-lang/expr"
+
 	"opensms/core/model"
 )
 
@@ -89,4 +91,49 @@ func FuzzCompile(f *testing.F) {
 		env := EnvOf(computer())
 		_, _ = ev.Match(q, &env)
 	})
+}
+
+// TestFastPathsSame runs queries both as compiled (with the fast paths)
+// and as expr compiles them without, on a reported and a bare computer:
+// the answers are the same, and so are the refusals.
+func TestFastPathsSame(t *testing.T) {
+	queries := []string{
+		`any(software, .name == "curl" and .version >= "7.8")`,
+		`any(software, .publisher == "") and all(software, .name != "")`,
+		`software[0].name == "curl" and software[1].version matches "^5"`,
+		`"curl" in map(software, .name) and any(software, upper(.name) startsWith "CU")`,
+		`any(software, .name + "/" + .version == "bash/5.2")`,
+		`len(filter(software, .version > "6")) == 1`,
+		`not ("P" in installed) and "S0100001" in installed and not ("root" in users)`,
+		`"10.0.0.1" in addresses or name in ["PC001", "PC009"]`,
+	}
+	envs := []Env{EnvOf(computer()), EnvOf(model.Computer{Name: "PC009", Site: "S01", Platform: "windows/amd64"})}
+	var ev Evaluator
+	for _, src := range queries {
+		q, err := Compile(src)
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		plain, err := expr.Compile(src, append(inStrings(), expr.Env((&Env{}).variables()), expr.AsBool())...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range envs {
+			got, err1 := ev.Match(q, &envs[i])
+			want, err2 := expr.Run(plain, envs[i].variables())
+			if got != (want == true) || (err1 == nil) != (err2 == nil) {
+				t.Errorf("%s on %s: %v, %v with the fast paths; %v, %v without", src, envs[i].Name, got, err1, want, err2)
+			}
+		}
+	}
+	for _, c := range []struct{ q, says string }{
+		{`any(software, .name == 3)`, "mismatched types"},
+		{`any(software, .nmae == "curl")`, "nmae"},
+		{`any(software, .version + 1 > 2)`, "mismatched types"},
+		{`3 in installed`, "cannot use int"},
+	} {
+		if _, err := Compile(c.q); err == nil || !strings.Contains(err.Error(), c.says) {
+			t.Errorf("%s: %v (want it refused saying %q)", c.q, err, c.says)
+		}
+	}
 }

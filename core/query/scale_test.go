@@ -47,6 +47,7 @@ func BenchmarkScale(b *testing.B) {
 		ptrs[i] = &envs[i]
 	}
 	b.ResetTimer()
+	cpu0 := cpuTime()
 	for range b.N {
 		for _, q := range qs {
 			if _, err := MatchAll(q, ptrs, runtime.NumCPU()); err != nil {
@@ -54,6 +55,7 @@ func BenchmarkScale(b *testing.B) {
 			}
 		}
 	}
+	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
 }
 
 func TestMatchAll(t *testing.T) {
@@ -87,5 +89,44 @@ func BenchmarkKinds(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkEach is the watchdog's cycle where every group is new: the 50
+// queries on the 10,000 computers at once, computer by computer.
+func BenchmarkEach(b *testing.B) {
+	envs, qs := scaleWorld()
+	ptrs := make([]*Env, len(envs))
+	for i := range envs {
+		ptrs[i] = &envs[i]
+	}
+	b.ResetTimer()
+	cpu0 := cpuTime()
+	for range b.N {
+		if _, errs := MatchEach(qs, ptrs, nil, runtime.NumCPU()); errs[0] != nil {
+			b.Fatal(errs[0])
+		}
+	}
+	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
+}
+
+func TestMatchEach(t *testing.T) {
+	envs, qs := scaleWorld()
+	ptrs := make([]*Env, len(envs))
+	for i := range envs {
+		ptrs[i] = &envs[i]
+	}
+	// Every other pair: the skipped ones are false, the others as MatchAll.
+	got, errs := MatchEach(qs[:5], ptrs, func(q, e int) bool { return (q+e)%2 == 0 }, 3)
+	for i, q := range qs[:5] {
+		want, err := MatchAll(q, ptrs, 1)
+		if err != nil || errs[i] != nil {
+			t.Fatal(err, errs[i])
+		}
+		for j := range ptrs {
+			if got[i][j] != (want[j] && (i+j)%2 == 0) {
+				t.Fatalf("%s on %s: MatchEach %v, MatchAll %v", q, ptrs[j].Name, got[i][j], want[j])
+			}
+		}
 	}
 }

@@ -71,16 +71,16 @@ func (s *Service) evaluateGroups(ctx context.Context, w *world) map[string]bool 
 			changed = append(changed, c)
 		}
 	}
-	envs := map[string]*query.Env{}
-	env := func(c string) *query.Env {
-		if e, ok := envs[c]; ok {
-			return e
-		}
-		e := query.EnvOf(w.computers[c])
-		envs[c] = &e
-		return &e
+	// Every query runs in one pass over the computers (query.MatchEach):
+	// a group whose query is new or changed on every computer, the others
+	// only on the computers that changed.
+	type pending struct {
+		name string
+		g    model.MachineGroup
+		q    *query.Query
+		all  bool
 	}
-	out := map[string]bool{}
+	var todo []pending
 	for _, name := range slices.Sorted(maps.Keys(w.groups)) {
 		g := w.groups[name]
 		if g.Query == "" {
@@ -92,27 +92,48 @@ func (s *Service) evaluateGroups(ctx context.Context, w *world) map[string]bool 
 				Message: fmt.Sprintf("machine group %s: %s; it keeps its members", name, err)})
 			continue
 		}
-		check := changed
-		if gs.done[name] != g.Query {
-			check = names
+		todo = append(todo, pending{name: name, g: g, q: q, all: gs.done[name] != g.Query})
+	}
+	isChanged := map[string]bool{}
+	for _, c := range changed {
+		isChanged[c] = true
+	}
+	check := changed
+	if slices.ContainsFunc(todo, func(p pending) bool { return p.all }) {
+		check = names
+	}
+	var envList []*query.Env
+	var envNames []string
+	var envChanged []bool
+	for _, c := range check {
+		if cm, ok := w.computers[c]; ok && !cm.AwaitingApproval {
+			e := query.EnvOf(cm)
+			envList, envNames, envChanged = append(envList, &e), append(envNames, c), append(envChanged, isChanged[c])
 		}
+	}
+	qs := make([]*query.Query, len(todo))
+	for i, p := range todo {
+		qs[i] = p.q
+	}
+	matched, runErrs := query.MatchEach(qs, envList, func(i, j int) bool { return todo[i].all || envChanged[j] }, runtime.NumCPU())
+	out := map[string]bool{}
+	for i, p := range todo {
+		g, name, runErr := p.g, p.name, runErrs[i]
 		members := map[string]bool{}
 		for _, m := range g.Members {
 			members[model.NormalizeComputerName(m)] = true
 		}
-		var envList []*query.Env
-		var envNames []string
-		for _, c := range check {
-			cm, ok := w.computers[c]
-			delete(members, c)
-			if ok && !cm.AwaitingApproval {
-				envList, envNames = append(envList, env(c)), append(envNames, c)
-			}
+		// The computers evaluated again leave unless they match.
+		drop := changed
+		if p.all {
+			drop = names
 		}
-		matched, runErr := query.MatchAll(q, envList, runtime.NumCPU())
-		for i, ok := range matched {
+		for _, c := range drop {
+			delete(members, c)
+		}
+		for j, ok := range matched[i] {
 			if ok {
-				members[envNames[i]] = true
+				members[envNames[j]] = true
 			}
 		}
 		if runErr != nil {
