@@ -1,6 +1,7 @@
 package query
 
 import (
+	"errors"
 	"fmt"
 	"runtime"
 	"testing"
@@ -40,30 +41,42 @@ func scaleWorld() ([]Env, []*Query) {
 	return envs, qs
 }
 
-func BenchmarkScale(b *testing.B) {
+// scalePointers is scaleWorld's computers as MatchAll and MatchEach take them.
+func scalePointers() ([]*Env, []*Query) {
 	envs, qs := scaleWorld()
 	ptrs := make([]*Env, len(envs))
 	for i := range envs {
 		ptrs[i] = &envs[i]
 	}
+	return ptrs, qs
+}
+
+// benchCPU runs f b.N times and reports the CPU it took per run.
+func benchCPU(b *testing.B, f func() error) {
 	b.ResetTimer()
 	cpu0 := cpuTime()
 	for range b.N {
-		for _, q := range qs {
-			if _, err := MatchAll(q, ptrs, runtime.NumCPU()); err != nil {
-				b.Fatal(err)
-			}
+		if err := f(); err != nil {
+			b.Fatal(err)
 		}
 	}
 	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
 }
 
+func BenchmarkScale(b *testing.B) {
+	ptrs, qs := scalePointers()
+	benchCPU(b, func() error {
+		for _, q := range qs {
+			if _, err := MatchAll(q, ptrs, runtime.NumCPU()); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 func TestMatchAll(t *testing.T) {
-	envs, qs := scaleWorld()
-	ptrs := make([]*Env, len(envs))
-	for i := range envs {
-		ptrs[i] = &envs[i]
-	}
+	ptrs, qs := scalePointers()
 	var ev Evaluator
 	for _, q := range qs[:5] {
 		got, err := MatchAll(q, ptrs, 3)
@@ -95,27 +108,15 @@ func BenchmarkKinds(b *testing.B) {
 // BenchmarkEach is the watchdog's cycle where every group is new: the 50
 // queries on the 10,000 computers at once, computer by computer.
 func BenchmarkEach(b *testing.B) {
-	envs, qs := scaleWorld()
-	ptrs := make([]*Env, len(envs))
-	for i := range envs {
-		ptrs[i] = &envs[i]
-	}
-	b.ResetTimer()
-	cpu0 := cpuTime()
-	for range b.N {
-		if _, errs := MatchEach(qs, ptrs, nil, runtime.NumCPU()); errs[0] != nil {
-			b.Fatal(errs[0])
-		}
-	}
-	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
+	ptrs, qs := scalePointers()
+	benchCPU(b, func() error {
+		_, errs := MatchEach(qs, ptrs, nil, runtime.NumCPU())
+		return errors.Join(errs...)
+	})
 }
 
 func TestMatchEach(t *testing.T) {
-	envs, qs := scaleWorld()
-	ptrs := make([]*Env, len(envs))
-	for i := range envs {
-		ptrs[i] = &envs[i]
-	}
+	ptrs, qs := scalePointers()
 	// Every other pair: the skipped ones are false, the others as MatchAll.
 	got, errs := MatchEach(qs[:5], ptrs, func(q, e int) bool { return (q+e)%2 == 0 }, 3)
 	for i, q := range qs[:5] {
