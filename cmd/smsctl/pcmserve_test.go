@@ -286,6 +286,36 @@ func TestClientAgent(t *testing.T) {
 		t.Errorf("the installer started %d times", len(lines))
 	}
 
+	// Only root unenrols and changes settings: another user gets the
+	// sentence and nothing changes.
+	before = s.as("", "pcm", "show")
+	if other != "" {
+		if r := s.as(other, "pcm", "unenroll"); r.code != 1 || !strings.Contains(r.stderr, "may unenrol this computer; user nobody may not (nothing was changed)") {
+			t.Errorf("pcm unenroll as nobody: %s", r)
+		}
+		if r := s.as(other, "pcm", "set", "--slow-link", "--interval", "1h"); r.code != 1 || !strings.Contains(r.stderr, "may change the client agent's settings; user nobody may not (nothing was changed)") {
+			t.Errorf("pcm set as nobody: %s", r)
+		}
+	}
+	if after := s.as("", "pcm", "show"); after.code != 0 || after.stdout != before.stdout {
+		t.Errorf("the enrolment changed:\n%s\nthen\n%s", before, after)
+	}
+	if r := s.as("", "pcm", "set", "--defer-for", "2h"); r.code != 0 || r.stdout != "interval:  1s\ndefer-for: 2h0m0s\nslow-link: false\n" {
+		t.Errorf("pcm set as root: %s", r)
+	}
+	if r := s.as("", "pcm", "set", "--interval", "0s"); r.code != 2 || !strings.Contains(r.stderr, "settings not changed: interval 0s must be positive") {
+		t.Errorf("pcm set of a bad interval: %s", r)
+	}
+	if r := s.as("", "pcm", "unenroll"); r.code != 0 || r.stdout != "unenrolled from site S01 (Head Office); PC001 keeps its history and its own key\n" {
+		t.Errorf("pcm unenroll as root: %s", r)
+	}
+	if r := s.as(other, "pcm", "list"); r.code != 2 || !strings.Contains(r.stderr, "not enrolled") {
+		t.Errorf("pcm list after unenrol: %s", r)
+	}
+	if r := s.as(other, "pcm", "history"); r.code != 0 || !strings.Contains(r.stdout, whoami) {
+		t.Errorf("pcm history after unenrol: %s", r)
+	}
+
 	// SIGTERM stops the agent cleanly: exit 0, the socket gone.
 	a.cmd.Process.Signal(syscall.SIGTERM)
 	<-a.exited

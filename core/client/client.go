@@ -273,6 +273,16 @@ type State interface {
 	// PutEnrollment replaces the enrolment (the password is stored apart,
 	// never in plain text).
 	PutEnrollment(ctx context.Context, e Enrollment) error
+	// DeleteEnrollment forgets the enrolment and its password; the
+	// computer's own key stays, and ComputerKey returns it.
+	DeleteEnrollment(ctx context.Context) error
+	// ComputerKey returns this computer's own key, enrolled or not.
+	ComputerKey(ctx context.Context) (ed25519.PrivateKey, error)
+
+	// Settings returns the settings changed so far (the zero value when
+	// none); PutSettings replaces them.
+	Settings(ctx context.Context) (SettingsChange, error)
+	PutSettings(ctx context.Context, s SettingsChange) error
 
 	Run(ctx context.Context, job string) (RunRecord, error)
 	PutRun(ctx context.Context, r RunRecord) error
@@ -328,6 +338,7 @@ type Engine struct {
 	detect *detect.Evaluator
 
 	runMu sync.Mutex // held while a package runs
+	setMu sync.Mutex // serialises settings changes (read, merge, write)
 
 	mu        sync.Mutex
 	enr       *Enrollment
@@ -340,6 +351,7 @@ type Engine struct {
 	last      map[string]HistoryEntry   // newest history entry per job
 	downloads map[string]Download       // by archive hash, while it downloads
 	stuck     map[string]RunningCommand // interrupted runs whose processes would not stop
+	interval  time.Duration             // Serve's poll interval (a setting); 0 until Serve or a setting gives one
 
 	watchMu  sync.Mutex
 	watchers map[chan Event]struct{}
@@ -378,6 +390,11 @@ func New(cfg Config, st State) (*Engine, error) {
 		stuck:     map[string]RunningCommand{},
 	}
 	ctx := context.Background()
+	set, err := st.Settings(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading the settings: %w", err)
+	}
+	e.applyLocked(set)
 	enr, err := st.Enrollment(ctx)
 	switch {
 	case err == nil:
@@ -436,8 +453,13 @@ func New(cfg Config, st State) (*Engine, error) {
 	return e, nil
 }
 
-// Config returns the engine's config with defaults filled in.
-func (e *Engine) Config() Config { return e.cfg }
+// Config returns the engine's config with defaults filled in (and the
+// settings in force).
+func (e *Engine) Config() Config {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.cfg
+}
 
 // Enrolled returns the enrolment, if there is one.
 func (e *Engine) Enrolled() (Enrollment, bool) {

@@ -103,6 +103,8 @@ func (e *Engine) Enroll(ctx context.Context, siteShare string, cred model.Creden
 	// The computer keeps its key across enrolments: the site registered it.
 	if old, ok := e.Enrolled(); ok && len(old.Key) == ed25519.PrivateKeySize {
 		enr.Key = old.Key
+	} else if enr.Key = e.keptComputerKey(ctx); enr.Key != nil {
+		// Unenrolled before: the key outlived the enrolment.
 	} else if enr.Key, err = newComputerKey(); err != nil {
 		return Enrollment{}, fmt.Errorf("making this computer's key: %w", err)
 	}

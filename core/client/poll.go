@@ -86,6 +86,11 @@ func (e *Engine) poll(ctx context.Context, enr Enrollment) error {
 		e.log.Warn("instructions not kept for a restart", "err", err)
 	}
 	e.mu.Lock()
+	if e.enr == nil || !e.enr.Enrolled.Equal(enr.Enrolled) {
+		// Unenrolled (or enrolled again) while this poll read the share.
+		e.mu.Unlock()
+		return nil
+	}
 	e.ins = &ins
 	_, dropped := computeOffers(e.inputLocked())
 	e.mu.Unlock()

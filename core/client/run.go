@@ -570,7 +570,7 @@ func (e *Engine) Defer(ctx context.Context, job string) (int, error) {
 	if o.DueAt.After(from) {
 		from = o.DueAt
 	}
-	rec.DeferredUntil = from.Add(e.cfg.DeferFor).UTC()
+	rec.DeferredUntil = from.Add(e.Settings().DeferFor).UTC()
 	if err := e.putRecord(ctx, rec); err != nil {
 		return 0, err
 	}

@@ -22,9 +22,12 @@ func (e *Engine) Serve(ctx context.Context, interval time.Duration, onChange fun
 	if _, ok := e.Enrolled(); !ok {
 		return ErrNotEnrolled
 	}
-	if interval <= 0 {
-		interval = DefaultInterval
+	e.mu.Lock()
+	if e.interval <= 0 { // a kept setting wins over the argument
+		e.interval = interval
 	}
+	interval = e.intervalLocked()
+	e.mu.Unlock()
 	e.log.Info("agent started", "computer", e.Computer(), "interval", interval)
 	// Offers also change between rounds: a user's window or smsctl polls
 	// through the agent, another window defers. A background job they
@@ -40,10 +43,16 @@ func (e *Engine) Serve(ctx context.Context, interval time.Duration, onChange fun
 			return nil
 		case ev := <-events:
 			if ev.Kind == EventOffers {
-				t.Reset(min(e.nextWake(interval), dueWake(ev.Offers)))
+				// (also after a settings change: a new interval counts now)
+				t.Reset(min(e.nextWake(e.Settings().Interval), dueWake(ev.Offers)))
 			}
 			continue
 		case <-t.C:
+		}
+		if _, ok := e.Enrolled(); !ok {
+			// Unenrolled meanwhile: wait, quietly, for root to enrol again.
+			t.Reset(e.Settings().Interval)
+			continue
 		}
 		e.serveOnce(ctx, onChange)
 		// What this round's own polls and runs reported is known here.
@@ -54,7 +63,7 @@ func (e *Engine) Serve(ctx context.Context, interval time.Duration, onChange fun
 				drained = true
 			}
 		}
-		t.Reset(e.nextWake(interval))
+		t.Reset(e.nextWake(e.Settings().Interval))
 	}
 }
 

@@ -25,6 +25,7 @@
 //	'Q'                                   the newest instruction file's number accepted (client.Accepted)
 //	'V'                                   the key schema version (schemaVersion)
 //	'U' job                               a command running (under way) for that job
+//	'C'                                   the settings changed (client.SettingsChange)
 //
 // Every value is one version byte (valueVersion) followed by JSON.
 package clientstore
@@ -62,6 +63,7 @@ const (
 	prefixAccepted    = 'Q'
 	prefixRunning     = 'U'
 	prefixComputerKey = 'K'
+	prefixSettings    = 'C'
 )
 
 // schemaVersion is the key schema this code reads and writes.
@@ -312,6 +314,54 @@ func (s *Store) PutEnrollment(ctx context.Context, e client.Enrollment) error {
 	})
 	if err != nil {
 		return fmt.Errorf("saving the enrolment: %w", err)
+	}
+	return nil
+}
+
+// DeleteEnrollment implements client.State: the enrolment and its
+// password go in one transaction; the computer's key stays.
+func (s *Store) DeleteEnrollment(ctx context.Context) error {
+	err := s.db.Update(func(txn *badger.Txn) error {
+		if err := txn.Delete([]byte{prefixEnrollment}); err != nil {
+			return err
+		}
+		return txn.Delete([]byte{prefixPassword})
+	})
+	if err != nil {
+		return fmt.Errorf("forgetting the enrolment: %w", err)
+	}
+	return nil
+}
+
+// ComputerKey implements client.State.
+func (s *Store) ComputerKey(ctx context.Context) (ed25519.PrivateKey, error) {
+	key, err := s.unseal(prefixComputerKey, "computer key")
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("this computer's key: %w", err)
+	case len(key) != ed25519.PrivateKeySize:
+		return nil, fmt.Errorf("this computer's key: %w", model.ErrNotFound)
+	}
+	return ed25519.PrivateKey(key), nil
+}
+
+// Settings implements client.State.
+func (s *Store) Settings(ctx context.Context) (client.SettingsChange, error) {
+	var c client.SettingsChange
+	err := s.get([]byte{prefixSettings}, &c)
+	if errors.Is(err, model.ErrNotFound) {
+		return client.SettingsChange{}, nil
+	}
+	if err != nil {
+		return c, fmt.Errorf("reading the settings: %w", err)
+	}
+	return c, nil
+}
+
+// PutSettings implements client.State.
+func (s *Store) PutSettings(ctx context.Context, c client.SettingsChange) error {
+	if err := s.put([]byte{prefixSettings}, c); err != nil {
+		return fmt.Errorf("keeping the settings: %w", err)
 	}
 	return nil
 }

@@ -23,6 +23,8 @@ type Client struct {
 	mu     sync.Mutex
 	status Status         // as of the last answer
 	offers []client.Offer // as of the last answer, for Offers when the agent is slow
+	// settings as of the last answer
+	settings client.Settings
 }
 
 // quick bounds the calls whose methods take no context (Enrolled, Offers).
@@ -96,6 +98,47 @@ func (c *Client) Enroll(ctx context.Context, siteShare string, cred model.Creden
 	c.status.Enrollment = &enr
 	c.mu.Unlock()
 	return enr, nil
+}
+
+// Unenroll has the agent forget its site (its own user only).
+func (c *Client) Unenroll(ctx context.Context) (client.Enrollment, error) {
+	var enr client.Enrollment
+	if err := c.do(ctx, http.MethodPost, pathUnenroll, struct{}{}, &enr); err != nil {
+		return client.Enrollment{}, err
+	}
+	c.mu.Lock()
+	c.status.Enrollment = nil
+	c.status.LastPoll = nil
+	c.offers = nil
+	c.mu.Unlock()
+	return enr, nil
+}
+
+// Settings returns the agent's settings in force (the last known ones
+// when it does not answer).
+func (c *Client) Settings() client.Settings {
+	ctx, cancel := context.WithTimeout(context.Background(), quick)
+	defer cancel()
+	var s client.Settings
+	err := c.do(ctx, http.MethodGet, pathSettings, nil, &s)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err == nil {
+		c.settings = s
+	}
+	return c.settings
+}
+
+// ChangeSettings changes the agent's settings (its own user only).
+func (c *Client) ChangeSettings(ctx context.Context, ch client.SettingsChange) (client.Settings, error) {
+	var s client.Settings
+	if err := c.do(ctx, http.MethodPost, pathSettings, ch, &s); err != nil {
+		return client.Settings{}, err
+	}
+	c.mu.Lock()
+	c.settings = s
+	c.mu.Unlock()
+	return s, nil
 }
 
 // Enrolled returns the agent's enrolment (the last known one when the

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"opensms/core/client"
 	"opensms/core/model"
@@ -93,6 +94,20 @@ func TestErrorsKeepTheirKind(t *testing.T) {
 	}
 	if offers := c.Offers(); len(offers) != 0 {
 		t.Errorf("offers: %+v", offers)
+	}
+	// Unenrol and the settings, for the agent's own user, as in-process.
+	_, embedded = eng.Unenroll(ctx)
+	if _, err := c.Unenroll(ctx); !errors.Is(err, client.ErrNotEnrolled) || err.Error() != embedded.Error() {
+		t.Errorf("unenroll: %v; in-process: %v", err, embedded)
+	}
+	neg := -time.Second
+	_, embedded = eng.ChangeSettings(ctx, client.SettingsChange{Interval: &neg})
+	if _, err := c.ChangeSettings(ctx, client.SettingsChange{Interval: &neg}); !errors.Is(err, model.ErrInvalid) || err.Error() != embedded.Error() {
+		t.Errorf("change settings: %v; in-process: %v", err, embedded)
+	}
+	yes := true
+	if set, err := c.ChangeSettings(ctx, client.SettingsChange{SlowLink: &yes}); err != nil || !set.SlowLink || c.Settings() != eng.Settings() {
+		t.Errorf("change settings: %+v, %v; the agent's: %+v", set, err, eng.Settings())
 	}
 }
 

@@ -34,6 +34,9 @@ type Engine interface {
 	Defer(ctx context.Context, job string) (int, error)
 	History(ctx context.Context) ([]client.HistoryEntry, error)
 	Subscribe() (<-chan client.Event, func())
+	Unenroll(ctx context.Context) (client.Enrollment, error)
+	Settings() client.Settings
+	ChangeSettings(ctx context.Context, c client.SettingsChange) (client.Settings, error)
 }
 
 var _ Engine = (*client.Engine)(nil)
@@ -55,6 +58,7 @@ func Handler(runCtx context.Context, eng Engine) http.Handler {
 	mux.HandleFunc("POST "+pathDefer, h.deferJob)
 	mux.HandleFunc("GET "+pathHistory, h.history)
 	mux.HandleFunc("GET "+pathWatch, h.watch)
+	mux.HandleFunc("GET "+pathSettings, h.settings)
 	owner := func(what string, f http.HandlerFunc) http.Handler {
 		return localapi.RequirePeer(f, localapi.Peer.OwnerOrPrivileged, func(p localapi.Peer) string {
 			return fmt.Sprintf("only %s, the user the client agent runs as, may %s; %s may not (nothing was changed)", agentUser(), what, peerName(p))
@@ -62,6 +66,8 @@ func Handler(runCtx context.Context, eng Engine) http.Handler {
 	}
 	mux.Handle("POST "+pathProbe, owner("read a site share through it", h.probe))
 	mux.Handle("POST "+pathEnroll, owner("enrol this computer", h.enroll))
+	mux.Handle("POST "+pathUnenroll, owner("unenrol this computer", h.unenroll))
+	mux.Handle("POST "+pathSettings, owner("change the client agent's settings", h.changeSettings))
 	// Every path needs a peer the kernel vouched for.
 	return localapi.RequirePeer(mux, func(localapi.Peer) bool { return true }, func(localapi.Peer) string { return "" })
 }
@@ -305,6 +311,32 @@ func (h *handlers) enroll(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, enr)
+}
+
+func (h *handlers) unenroll(w http.ResponseWriter, r *http.Request) {
+	enr, err := h.eng.Unenroll(r.Context())
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	writeJSON(w, enr)
+}
+
+func (h *handlers) settings(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, h.eng.Settings())
+}
+
+func (h *handlers) changeSettings(w http.ResponseWriter, r *http.Request) {
+	var req client.SettingsChange
+	if !decode(w, r, &req) {
+		return
+	}
+	set, err := h.eng.ChangeSettings(r.Context(), req)
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	writeJSON(w, set)
 }
 
 // nonNil makes an empty list travel as [] rather than null.

@@ -4,7 +4,7 @@
 // may open; what each may do is decided from the peer's credentials: any
 // user may list and show the offers, run an offered job, defer a mandatory
 // one, read the history and watch; only the agent's own user (root,
-// SYSTEM) may probe a site and enrol. Client implements the same methods
+// SYSTEM) may probe a site, enrol, unenrol and change the settings. Client implements the same methods
 // by calling those paths, so that the PCM window and `smsctl pcm` cannot
 // tell an attached agent from an engine in their own process: errors keep
 // their sentence and come back wrapping the engine's own (client.ErrNotOffered,
@@ -41,6 +41,11 @@ const (
 	pathWatch   = "/v1/watch"
 	pathProbe   = "/v1/probe"
 	pathEnroll  = "/v1/enroll"
+	// pathUnenroll forgets the site (root only).
+	pathUnenroll = "/v1/unenroll"
+	// pathSettings: GET reads the settings (anyone), POST changes them
+	// (root only).
+	pathSettings = "/v1/settings"
 )
 
 // Status is what GET /v1/status answers: the enrolment (never its
