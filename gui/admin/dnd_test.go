@@ -159,6 +159,9 @@ func TestDropElsewhereDoesNothing(t *testing.T) {
 			t.Errorf("a folder is highlighted as a drop target: %q", a.sites.hover)
 		}
 		pkgRow.DragEnd()
+		if got := a.status.message.Text; !strings.Contains(got, "was not dropped on a site, computer or machine group") {
+			t.Errorf("a drop on a folder says %q", got)
+		}
 		// Onto the status bar.
 		dragTo(a, pkgRow, fyne.NewPos(10, a.win.Canvas().Size().Height-5))
 		pkgRow.DragEnd()

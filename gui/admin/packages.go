@@ -152,17 +152,18 @@ func (w *packagesWindow) onDragged(pos fyne.Position) {
 }
 
 // onDragEnd drops package p where the pointer is: on a site, computer or
-// machine group of the Sites window it opens Job Details; anywhere else it
-// does nothing.
+// machine group of the Sites window it opens Job Details; anywhere else the
+// status bar says where it goes (a silent drop read as broken).
 func (w *packagesWindow) onDragEnd(p model.Package) {
 	s := w.adm.sites
-	if s == nil {
-		return
+	if s != nil {
+		s.highlightAt(fyne.NewPos(-1, -1))
+		if t, ok := s.targetAt(w.dragAt); ok {
+			w.adm.newJob(p, t)
+			return
+		}
 	}
-	s.highlightAt(fyne.NewPos(-1, -1))
-	if t, ok := s.targetAt(w.dragAt); ok {
-		w.adm.newJob(p, t)
-	}
+	w.adm.status.setMessage(fmt.Sprintf("Package %s (%s) was not dropped on a site, computer or machine group of the Sites window; drop it on one there, or use File → New Job….", p.ID, p.Name))
 }
 
 // packageRow is one row of the Packages window.
