@@ -19,7 +19,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"unsafe"
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
@@ -158,29 +157,47 @@ func inStrings() []expr.Option {
 //   - `"x" in installed` (users, addresses): a loop over the strings;
 //   - `.name` on a software item (and version, publisher): the inventory's
 //     own string, not a copy.
-type fastPaths struct{}
+type fastPaths struct {
+	reads map[*ast.CallNode]func(*model.Software) string
+}
 
 var (
-	stringType     = reflect.TypeFor[string]()
-	stringsType    = reflect.TypeFor[[]string]()
-	softwareType   = reflect.TypeFor[*model.Software]()
-	softwareFields = func() map[string]func(any) any {
-		m := map[string]func(any) any{}
-		for f := range softwareType.Elem().Fields() {
-			tag, off := f.Tag.Get("expr"), f.Offset
-			if tag != "" && f.Type == stringType {
-				m[tag] = func(item any) any {
-					sw, _ := item.(*model.Software)
-					if sw == nil {
-						return ""
-					}
-					return stringAt((*string)(unsafe.Add(unsafe.Pointer(sw), off)))
-				}
-			}
-		}
-		return m
-	}()
+	stringType   = reflect.TypeFor[string]()
+	stringsType  = reflect.TypeFor[[]string]()
+	softwareType = reflect.TypeFor[*model.Software]()
+	// softwareFields are the string fields of a software item a query may
+	// read, each read straight from the struct (no reflection).
+	softwareFields = map[string]func(*model.Software) string{
+		"name":      func(sw *model.Software) string { return sw.Name },
+		"version":   func(sw *model.Software) string { return sw.Version },
+		"publisher": func(sw *model.Software) string { return sw.Publisher },
+	}
 )
+
+// readField makes the call that reads one field of a software item; its
+// answer is boxed, which copies the string's header once.
+func readField(get func(*model.Software) string) func(any) any {
+	return func(item any) any {
+		if sw, _ := item.(*model.Software); sw != nil {
+			return get(sw)
+		}
+		return ""
+	}
+}
+
+// compareField makes the call for `.name == "x"` (or !=) on a software
+// item: a bool answer needs no allocation, which is what makes the most
+// common query, any(software, .name == "x"), cheap.
+func compareField(get func(*model.Software) string, equal bool) func(any, any) bool {
+	return func(item, s any) bool {
+		str, _ := s.(string)
+		v := ""
+		if sw, _ := item.(*model.Software); sw != nil {
+			v = get(sw)
+		}
+		return (v == str) == equal
+	}
+}
 
 func inStringList(s, list any) bool {
 	str, _ := s.(string)
@@ -188,31 +205,33 @@ func inStringList(s, list any) bool {
 	return slices.Contains(l, str)
 }
 
-// Visit implements ast.Visitor.
-func (fastPaths) Visit(node *ast.Node) {
+// Visit implements ast.Visitor. expr walks children first, so a field
+// read is already a call when the comparison above it is visited: reads
+// remembers which calls read which field.
+func (f *fastPaths) Visit(node *ast.Node) {
 	switch n := (*node).(type) {
 	case *ast.BinaryNode:
 		if n.Operator == "in" && n.Left.Type() == stringType && n.Right.Type() == stringsType {
 			ast.Patch(node, &ast.CallNode{Callee: &ast.ConstantNode{Value: inStringList}, Arguments: []ast.Node{n.Left, n.Right}})
+			return
+		}
+		call, _ := n.Left.(*ast.CallNode)
+		read, ok := f.reads[call]
+		if ok && (n.Operator == "==" || n.Operator == "!=") && n.Right.Type() == stringType {
+			cmp := compareField(read, n.Operator == "==")
+			ast.Patch(node, &ast.CallNode{Callee: &ast.ConstantNode{Value: cmp}, Arguments: []ast.Node{call.Arguments[0], n.Right}})
 		}
 	case *ast.MemberNode:
 		prop, ok := n.Property.(*ast.StringNode)
 		if !ok || n.Optional || n.Method || n.Node.Type() != softwareType {
 			return
 		}
-		if read, ok := softwareFields[prop.Value]; ok {
-			ast.Patch(node, &ast.CallNode{Callee: &ast.ConstantNode{Value: read}, Arguments: []ast.Node{n.Node}})
+		if get, ok := softwareFields[prop.Value]; ok {
+			call := &ast.CallNode{Callee: &ast.ConstantNode{Value: readField(get)}, Arguments: []ast.Node{n.Node}}
+			ast.Patch(node, call)
+			f.reads[call] = get
 		}
 	}
-}
-
-// stringAt is *p as an any that points at the string where it is rather
-// than at a copy: boxing a string copies it to the heap. The inventory does
-// not change while a query runs.
-func stringAt(p *string) any {
-	a := any("")
-	(*[2]unsafe.Pointer)(unsafe.Pointer(&a))[1] = unsafe.Pointer(p)
-	return a
 }
 
 // Query is a compiled query.
@@ -262,7 +281,7 @@ func Compile(src string) (*Query, error) {
 		}
 		return nil, qe
 	}
-	prog, err := expr.Compile(src, expr.Env(env), expr.AsBool(), expr.Patch(fastPaths{}))
+	prog, err := expr.Compile(src, expr.Env(env), expr.AsBool(), expr.Patch(&fastPaths{reads: map[*ast.CallNode]func(*model.Software) string{}}))
 	if err != nil {
 		return nil, fmt.Errorf("the query %q compiles but not with its fast paths: %w", src, err)
 	}
