@@ -191,6 +191,12 @@ func (jd *jobDetails) buildUI() fyne.CanvasObject {
 		widget.NewFormItem("Repeat", jd.repeat),
 	), &widget.Label{Text: "Dates are local time, typed as " + time.Now().Format(timeLayout) + ".", Importance: widget.LowImportance})
 
+	if !jd.editable() {
+		// Disabled fields were grey on grey and hard to read: a job that can
+		// no longer change shows its settings as plain text.
+		details = container.NewVScroll(jd.readOnlyDetails(pkgText))
+		schedule = container.NewVBox(jd.readOnlySchedule())
+	}
 	jd.tabs = container.NewAppTabs(
 		container.NewTabItem("Details", details),
 		container.NewTabItem("Schedule", schedule),
@@ -585,3 +591,65 @@ func (jd *jobDetails) onRerun() {
 		})
 	}, jd.adm.win)
 }
+
+// readOnlyDetails is the Details tab of a job that can no longer change, as
+// readable text.
+func (jd *jobDetails) readOnlyDetails(pkgText string) fyne.CanvasObject {
+	j := jd.job
+	send := sendModes[0]
+	if j.Send == model.SendAlways {
+		send = sendModes[1]
+	}
+	dist := distModes[0]
+	if j.Distribute.ServerGroup != "" {
+		dist = distModes[1] + " " + j.Distribute.ServerGroup
+	}
+	if j.Distribute.RefreshExisting {
+		dist += "; refresh servers that already have it"
+	}
+	item := func(name, value string) *widget.FormItem {
+		return widget.NewFormItem(name, &widget.Label{Text: orNone(value), Wrapping: fyne.TextWrapWord, Selectable: true})
+	}
+	items := []*widget.FormItem{
+		item("Job type", j.Type.Title()),
+		item("Package", pkgText),
+		item("Target", j.Target.Title()),
+		item("Comment", j.Comment),
+		item("Send phase", send),
+		item("Distribute phase", dist),
+	}
+	if j.Type == model.JobRun {
+		slow := ""
+		if j.Run.NotMandatoryOverSlowLinks {
+			slow = " (not over slow links)"
+		}
+		items = append(items,
+			item("Command line", j.Run.Command),
+			item("Offer after", orText(formatTime(j.Run.OfferAfter), "at once")),
+			item("Mandatory after", orText(formatTime(j.Run.MandatoryAfter), "never (optional)")+slow),
+			item("Expires after", orText(formatTime(j.Run.ExpiresAfter), "never")),
+			item("Deferrals allowed", strconv.Itoa(j.Run.Deferrals)),
+		)
+	}
+	return widget.NewForm(items...)
+}
+
+// readOnlySchedule is the Schedule tab of a job that can no longer change.
+func (jd *jobDetails) readOnlySchedule() fyne.CanvasObject {
+	s := jd.job.Schedule
+	label := func(t string) *widget.Label { return &widget.Label{Text: t, Selectable: true} }
+	return widget.NewForm(
+		widget.NewFormItem("Start after", label(orText(formatTime(s.StartAfter), "at once"))),
+		widget.NewFormItem("Priority", label(s.Priority.Title())),
+		widget.NewFormItem("Repeat", label(s.Repeat.Title())),
+	)
+}
+
+func orText(s, none string) string {
+	if s == "" {
+		return none
+	}
+	return s
+}
+
+func orNone(s string) string { return orText(s, "—") }

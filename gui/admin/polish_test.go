@@ -188,3 +188,29 @@ func TestGroupMembersCountReads(t *testing.T) {
 		}
 	}
 }
+
+// A job that can no longer change showed its settings in greyed-out fields,
+// hard to read: it shows them as plain, selectable text, no disabled entry.
+func TestReadOnlyJobDetailsAreText(t *testing.T) {
+	a, st := newTestAdmin(t)
+	p, _ := storedPackage(t, a, st)
+	j := storedJob(t, st, p)
+	j.Status.State = model.JobActive
+	must(t, st.UpdateJob(context.Background(), j))
+	a.locked(func() { a.openJob(j) })
+	waitFor(t, a, "Job Details", func() bool { return dialogNamed(a, "Job Details — "+j.ID) != nil })
+	a.locked(func() {
+		jd := mustDialog(t, a, "Job Details — "+j.ID)
+		for _, e := range all[*widget.Entry](jd) {
+			if e.Disabled() {
+				t.Errorf("a disabled field %q shows on the Details tab", e.Text)
+			}
+		}
+		if got := fieldOf[*widget.Label](t, jd, "Command line").Text; got != "Install" {
+			t.Errorf("Command line reads %q", got)
+		}
+		if got := fieldOf[*widget.Label](t, jd, "Target").Text; got != "Computer PC001" {
+			t.Errorf("Target reads %q", got)
+		}
+	})
+}
