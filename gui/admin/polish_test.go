@@ -5,11 +5,14 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	adminapi "opensms/core/admin"
 	"opensms/core/model"
+	"opensms/core/watchdog"
 )
 
 // The Sharing… dialog's fields were about 40 px wide ("e.g. H", "folde"):
@@ -211,6 +214,27 @@ func TestReadOnlyJobDetailsAreText(t *testing.T) {
 		}
 		if got := fieldOf[*widget.Label](t, jd, "Target").Text; got != "Computer PC001" {
 			t.Errorf("Target reads %q", got)
+		}
+	})
+}
+
+// A cycle's "Last cycle … took …" replaced "Package … saved." before anyone
+// read it: routine news waits behind the user's notice; a warning does not.
+func TestCycleNewsKeepsASavedNotice(t *testing.T) {
+	a, _ := newTestAdmin(t)
+	now := time.Now()
+	a.locked(func() {
+		a.status.setMessage("Package S0100001 (Hello 1.0) saved.")
+		a.status.apply([]adminapi.Change{
+			{Kind: watchdog.UpdateCycle, Cycle: &watchdog.Cycle{Started: now, Duration: time.Second, Next: now.Add(time.Minute)}},
+			{Kind: watchdog.UpdateEvent, Event: &model.Event{Severity: model.SevInfo, Message: "job S0100001 offered to 1 computer"}},
+		})
+		if got := a.status.message.Text; got != "Package S0100001 (Hello 1.0) saved." {
+			t.Errorf("routine news replaced the notice: %q", got)
+		}
+		a.status.apply([]adminapi.Change{{Kind: watchdog.UpdateEvent, Event: &model.Event{Severity: model.SevError, Message: "job S0100001 failed"}}})
+		if got := a.status.message.Text; got != "job S0100001 failed" {
+			t.Errorf("an error did not show over the notice: %q", got)
 		}
 	})
 }

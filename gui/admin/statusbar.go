@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	adminapi "opensms/core/admin"
+	"opensms/core/model"
 	"opensms/core/watchdog"
 )
 
@@ -28,7 +29,11 @@ type statusBar struct {
 	nextCycle time.Time
 	running   time.Time                    // when the cycle in progress started; zero when idle
 	inFlight  map[string]watchdog.Transfer // job + server
-	bars      map[string]*transferView
+	// notice is set while the message is the user's own ("Package … saved"):
+	// a cycle's summary or an info event no longer replaces it, a warning
+	// or an error still does.
+	notice bool
+	bars   map[string]*transferView
 }
 
 type transferView struct {
@@ -105,18 +110,33 @@ func (s *statusBar) apply(us []adminapi.Change) {
 			}
 			switch {
 			case u.Cycle.Err != "":
-				s.message.SetText("Last cycle: " + u.Cycle.Err)
+				s.news("Last cycle: "+u.Cycle.Err, true)
 			case u.Cycle.Duration > 0:
-				s.message.SetText(fmt.Sprintf("Last cycle %s took %s.", u.Cycle.Started.Format("15:04:05"), u.Cycle.Duration.Round(time.Millisecond)))
+				s.news(fmt.Sprintf("Last cycle %s took %s.", u.Cycle.Started.Format("15:04:05"), u.Cycle.Duration.Round(time.Millisecond)), false)
 			}
 		case u.Kind == watchdog.UpdateEvent && u.Event != nil:
-			s.message.SetText(u.Event.Message)
+			s.news(u.Event.Message, u.Event.Severity != model.SevInfo)
 		}
 	}
 	s.redraw()
 }
 
-func (s *statusBar) setMessage(m string) { s.message.SetText(m) }
+// setMessage shows the user's own notice, which routine news does not
+// replace.
+func (s *statusBar) setMessage(m string) {
+	s.message.SetText(m)
+	s.notice = true
+}
+
+// news shows what the watchdog says, unless it is routine and the user's
+// notice is showing.
+func (s *statusBar) news(m string, serious bool) {
+	if s.notice && !serious {
+		return
+	}
+	s.notice = false
+	s.message.SetText(m)
+}
 
 // showMessage shows the status bar's message whole: a cycle's error is
 // longer than the bar and its end says what to do.
