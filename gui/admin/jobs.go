@@ -102,9 +102,12 @@ func (w *jobsWindow) setJobs(js []model.Job) {
 	w.list.Refresh()
 }
 
-// apply takes job changes from the Watch stream into the list.
+// apply takes job changes from the Watch stream into the list. A job the
+// list does not show is read again rather than taken from the stream: the
+// stream batches and may be late, so its change can be for a job deleted
+// since the last reload, which must not come back.
 func (w *jobsWindow) apply(us []adminapi.Change) {
-	changed, added := false, false
+	changed, unknown := false, false
 	for _, u := range us {
 		if u.Kind != watchdog.UpdateJob || u.Job == nil {
 			continue
@@ -116,14 +119,11 @@ func (w *jobsWindow) apply(us []adminapi.Change) {
 				found = true
 			}
 		}
-		if !found {
-			w.jobs = append(w.jobs, *u.Job)
-			added = true
-		}
+		unknown = unknown || !found
 		changed = true
 	}
-	if added {
-		w.setJobs(w.jobs)
+	if unknown {
+		w.reload()
 	} else if changed {
 		w.list.Refresh()
 	}

@@ -8,7 +8,9 @@ import (
 
 	"fyne.io/fyne/v2/test"
 
+	adminapi "opensms/core/admin"
 	"opensms/core/model"
+	"opensms/core/watchdog"
 )
 
 // tapDialogButton taps the button with the text in the top dialog.
@@ -73,6 +75,18 @@ func TestJobsWindowCancelsAndDeletesAsTheAPIAllows(t *testing.T) {
 	if _, err := st.GetJob(ctx, canceled.ID); !errors.Is(err, model.ErrNotFound) {
 		t.Errorf("a canceled job was not deleted: %v", err)
 	}
+
+	// The Watch stream batches, so the cancel's change can arrive after the
+	// delete's reload: it must not bring the deleted job back.
+	late := canceled
+	late.Status.State = model.JobCanceled
+	a.locked(func() {
+		a.jobs.apply([]adminapi.Change{{Kind: watchdog.UpdateJob, Job: &late}})
+		if len(a.jobs.jobs) != 1 {
+			t.Errorf("a late change brought the deleted job %s back: %d jobs listed", canceled.ID, len(a.jobs.jobs))
+		}
+	})
+	waitFor(t, a, "the list read again", func() bool { return len(a.jobs.jobs) == 1 })
 }
 
 // TestDeletingWhatAJobUsesShowsTheAPIsSentence: the package and the
