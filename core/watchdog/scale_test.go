@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -165,12 +164,6 @@ func TestScaleCycle(t *testing.T) {
 	svc = watchdog.New(tst, op, cfg)
 	cycle("restart")
 	cycle("restart-steady")
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // smbdTime sums the CPU time of the smbd processes serving conf, and of
