@@ -33,9 +33,11 @@ const bigSoftwareList = 3000
 const MaxRules = protocol.MaxSignedSize
 
 // invState is what the engine remembers of the inventory it last wrote
-// (guarded by Engine.mu): the digest of everything but its time, and when.
+// (guarded by Engine.mu): the digest of everything but its time and free
+// space, the free space (cache, then each disk), and when.
 type invState struct {
 	digest  string
+	free    []uint64
 	written time.Time
 	// rules are the site's package rules as last verified; kept while the
 	// file cannot be read for a moment (a replace on the share), so that a
@@ -105,16 +107,15 @@ func (e *Engine) siteRules(fsys share.FS, enr Enrollment) *protocol.Rules {
 	return &r
 }
 
-// inventoryDigest summarises an inventory without its time, and with free
-// disk space to the GiB: free space moves by a few bytes between any two
-// polls, and a file rewritten for that would be read again by the site
-// every cycle.
+// inventoryDigest summarises an inventory without its time and free disk
+// space: free space moves by a few bytes between any two polls, and a file
+// rewritten for that would be read again by the site every cycle.
 func inventoryDigest(inv protocol.Inventory) string {
 	inv.Time = time.Time{}
-	inv.FreeDisk >>= 30
+	inv.FreeDisk = 0
 	inv.Disks = slices.Clone(inv.Disks)
 	for i := range inv.Disks {
-		inv.Disks[i].Free >>= 30
+		inv.Disks[i].Free = 0
 	}
 	b, err := json.Marshal(inv)
 	if err != nil {
@@ -125,19 +126,44 @@ func inventoryDigest(inv protocol.Inventory) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// freeSpace lists an inventory's free space: the cache's, then each disk's.
+func freeSpace(inv protocol.Inventory) []uint64 {
+	free := []uint64{inv.FreeDisk}
+	for _, d := range inv.Disks {
+		free = append(free, d.Free)
+	}
+	return free
+}
+
+// freeMoved reports whether free space moved by a GiB or more since was.
+// Measured from what was written, not rounded to the GiB: a disk whose free
+// space hovers at a GiB boundary would otherwise rewrite the file each poll.
+func freeMoved(was, now []uint64) bool {
+	if len(was) != len(now) {
+		return true
+	}
+	for i := range now {
+		if max(was[i], now[i])-min(was[i], now[i]) >= 1<<30 {
+			return true
+		}
+	}
+	return false
+}
+
 // inventoryDue reports whether inv must be written: it changed since the
 // last write, or the last write is InventoryRefresh old.
 func (e *Engine) inventoryDue(inv protocol.Inventory) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.inv.digest != inventoryDigest(inv) || e.cfg.Now().Sub(e.inv.written) >= InventoryRefresh
+	return e.inv.digest != inventoryDigest(inv) || freeMoved(e.inv.free, freeSpace(inv)) ||
+		e.cfg.Now().Sub(e.inv.written) >= InventoryRefresh
 }
 
 // inventoryWritten remembers what was written.
 func (e *Engine) inventoryWritten(inv protocol.Inventory) {
-	d := inventoryDigest(inv)
+	d, free := inventoryDigest(inv), freeSpace(inv)
 	e.mu.Lock()
-	e.inv.digest, e.inv.written = d, e.cfg.Now()
+	e.inv.digest, e.inv.free, e.inv.written = d, free, e.cfg.Now()
 	e.mu.Unlock()
 }
 
