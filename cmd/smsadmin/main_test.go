@@ -84,25 +84,10 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// walk visits o and everything drawn under it.
-func walk(o fyne.CanvasObject, visit func(fyne.CanvasObject)) {
-	visit(o)
-	switch c := o.(type) {
-	case *fyne.Container:
-		for _, k := range c.Objects {
-			walk(k, visit)
-		}
-	case fyne.Widget:
-		for _, k := range test.WidgetRenderer(c).Objects() {
-			walk(k, visit)
-		}
-	}
-}
-
 // texts gathers every label's, entry's and button's text under o.
 func texts(o fyne.CanvasObject) []string {
 	var out []string
-	walk(o, func(o fyne.CanvasObject) {
+	guitest.Walk(o, func(o fyne.CanvasObject) {
 		switch w := o.(type) {
 		case *widget.Label:
 			out = append(out, w.Text)
@@ -132,7 +117,7 @@ func findButton(w fyne.Window, text string) *widget.Button {
 	var found *widget.Button
 	fyne.DoAndWait(func() {
 		if top := w.Canvas().Overlays().Top(); top != nil {
-			walk(top, func(o fyne.CanvasObject) {
+			guitest.Walk(top, func(o fyne.CanvasObject) {
 				if b, ok := o.(*widget.Button); ok && b.Text == text {
 					found = b
 				}

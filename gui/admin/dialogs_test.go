@@ -16,28 +16,10 @@ import (
 // meanwhile (see guitest).
 func (a *Admin) locked(fn func()) { a.app.(*guitest.App).Locked(fn) }
 
-// walk visits o and every object shown inside it, depth first.
-func walk(o fyne.CanvasObject, visit func(fyne.CanvasObject)) {
-	if o == nil || !o.Visible() {
-		return
-	}
-	visit(o)
-	switch v := o.(type) {
-	case *fyne.Container:
-		for _, c := range v.Objects {
-			walk(c, visit)
-		}
-	case fyne.Widget:
-		for _, c := range test.WidgetRenderer(v).Objects() {
-			walk(c, visit)
-		}
-	}
-}
-
 // all returns the objects of type T shown inside o.
 func all[T fyne.CanvasObject](o fyne.CanvasObject) []T {
 	var found []T
-	walk(o, func(c fyne.CanvasObject) {
+	guitest.Walk(o, func(c fyne.CanvasObject) {
 		if v, ok := c.(T); ok {
 			found = append(found, v)
 		}

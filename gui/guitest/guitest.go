@@ -56,3 +56,22 @@ func (d *driver) DoFromGoroutine(fn func(), _ bool) {
 	defer d.mu.Unlock()
 	fn()
 }
+
+// Walk visits o and everything drawn under it that is visible, as a person
+// would see it: containers' objects and widgets' renderer objects.
+func Walk(o fyne.CanvasObject, visit func(fyne.CanvasObject)) {
+	if o == nil || !o.Visible() {
+		return
+	}
+	visit(o)
+	switch v := o.(type) {
+	case *fyne.Container:
+		for _, c := range v.Objects {
+			Walk(c, visit)
+		}
+	case fyne.Widget:
+		for _, c := range test.WidgetRenderer(v).Objects() {
+			Walk(c, visit)
+		}
+	}
+}
