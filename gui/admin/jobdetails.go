@@ -467,7 +467,9 @@ func (jd *jobDetails) showStatus() {
 		return
 	}
 	overall := s.State.Title()
-	if o := s.Outcomes(); o != "" {
+	// A finished job's sentence already carries its outcomes ("no
+	// computer succeeded (1 failed)"): say them once.
+	if o := s.Outcomes(); o != "" && !strings.Contains(s.LastError, o) {
 		overall += " — " + o
 	}
 	expired := !jd.job.Run.ExpiresAfter.IsZero() && time.Now().After(jd.job.Run.ExpiresAfter)

@@ -95,3 +95,22 @@ func TestJobDetailsWarnsOfComputersThatCannotRunIt(t *testing.T) {
 		return d != nil && labelText(d, want)
 	})
 }
+
+// TestFailedJobSaysItsCountsOnce: the Status tab's Overall line of a
+// failed job names its counts once, though the watchdog's sentence carries
+// them too ("Failed — 1 failed — no computer succeeded (1 failed)" was
+// shown before).
+func TestFailedJobSaysItsCountsOnce(t *testing.T) {
+	a, st := newTestAdmin(t)
+	ctx := context.Background()
+	p, _ := storedPackage(t, a, st)
+	j := storedJob(t, st, p)
+	j.Status = model.JobStatus{State: model.JobFailed, TargetsTotal: 1, TargetsDone: 1, TargetsFailed: 1,
+		LastError: "no computer succeeded (1 failed)", Activated: time.Now(), Finished: time.Now()}
+	must(t, st.UpdateJob(ctx, j))
+	jd := newJobDetails(a, j, p, false)
+	a.locked(jd.show)
+	if got := jd.overall.Text; got != "Failed — no computer succeeded (1 failed)" {
+		t.Errorf("Overall reads %q", got)
+	}
+}
