@@ -72,15 +72,15 @@ type jobDetails struct {
 	distribute  *widget.RadioGroup
 	serverGroup *widget.Select
 	command     *widget.Select
-	offerAfter  *widget.Entry
-	mandatory   *widget.Entry
+	offerAfter  *dateField
+	mandatory   *dateField
 	slowLinks   *widget.Check
-	expires     *widget.Entry
+	expires     *dateField
 	deferrals   *widget.Entry
 	comment     *widget.Entry
 
 	// Schedule
-	startAfter *widget.Entry
+	startAfter *dateField
 	priority   *widget.Select
 	repeat     *widget.Select
 
@@ -144,10 +144,10 @@ func (jd *jobDetails) buildUI() fyne.CanvasObject {
 		cmds = append(cmds, c.Name)
 	}
 	jd.command = &widget.Select{Options: cmds, Selected: j.Run.Command, PlaceHolder: "(no command lines)"}
-	jd.offerAfter = &widget.Entry{Text: formatTime(j.Run.OfferAfter), PlaceHolder: "at once"}
-	jd.mandatory = &widget.Entry{Text: formatTime(j.Run.MandatoryAfter), PlaceHolder: "never (optional)"}
+	jd.offerAfter = newDateField(j.Run.OfferAfter, "at once")
+	jd.mandatory = newDateField(j.Run.MandatoryAfter, "never (optional)")
 	jd.slowLinks = &widget.Check{Text: "Not mandatory over slow links", Checked: j.Run.NotMandatoryOverSlowLinks}
-	jd.expires = &widget.Entry{Text: formatTime(j.Run.ExpiresAfter), PlaceHolder: "never"}
+	jd.expires = newDateField(j.Run.ExpiresAfter, "never")
 	jd.deferrals = &widget.Entry{Text: strconv.Itoa(j.Run.Deferrals)}
 	jd.comment = &widget.Entry{Text: j.Comment}
 
@@ -166,10 +166,10 @@ func (jd *jobDetails) buildUI() fyne.CanvasObject {
 		&widget.Card{Subtitle: "Distribute phase", Content: container.NewVBox(jd.refresh, container.NewBorder(nil, nil, jd.distribute, nil, container.NewVBox(layoutSpacer(), jd.serverGroup)))},
 		&widget.Card{Subtitle: "Run phase", Content: widget.NewForm(
 			widget.NewFormItem("Command line", jd.command),
-			widget.NewFormItem("Offer after", jd.offerAfter),
-			widget.NewFormItem("Mandatory after", jd.mandatory),
+			widget.NewFormItem("Offer after", jd.offerAfter.object()),
+			widget.NewFormItem("Mandatory after", jd.mandatory.object()),
 			widget.NewFormItem("", jd.slowLinks),
-			widget.NewFormItem("Expires after", jd.expires),
+			widget.NewFormItem("Expires after", jd.expires.object()),
 			widget.NewFormItem("Deferrals allowed", jd.deferrals),
 		)},
 	))
@@ -182,14 +182,14 @@ func (jd *jobDetails) buildUI() fyne.CanvasObject {
 	for i, r := range repeats {
 		reps[i] = r.Title()
 	}
-	jd.startAfter = &widget.Entry{Text: formatTime(j.Schedule.StartAfter), PlaceHolder: "at once"}
+	jd.startAfter = newDateField(j.Schedule.StartAfter, "at once")
 	jd.priority = &widget.Select{Options: prios, Selected: j.Schedule.Priority.Title()}
 	jd.repeat = &widget.Select{Options: reps, Selected: j.Schedule.Repeat.Title()}
 	schedule := container.NewVBox(widget.NewForm(
-		widget.NewFormItem("Start after", jd.startAfter),
+		widget.NewFormItem("Start after", jd.startAfter.object()),
 		widget.NewFormItem("Priority", jd.priority),
 		widget.NewFormItem("Repeat", jd.repeat),
-	), &widget.Label{Text: "Dates are local time, typed as " + time.Now().Format(timeLayout) + ".", Importance: widget.LowImportance})
+	), &widget.Label{Text: "Dates are local time, typed as " + time.Now().Format(timeLayout) + " or picked with the calendar button.", Importance: widget.LowImportance})
 
 	if !jd.editable() {
 		// Disabled fields were grey on grey and hard to read: a job that can
@@ -310,13 +310,13 @@ func (jd *jobDetails) collect() (model.Job, error) {
 		j.Run.Command = jd.command.Selected
 	}
 	var err error
-	if j.Run.OfferAfter, err = parseTime("offer after", jd.offerAfter.Text); err != nil {
+	if j.Run.OfferAfter, err = parseTime("offer after", jd.offerAfter.entry.Text); err != nil {
 		return j, err
 	}
-	if j.Run.MandatoryAfter, err = parseTime("mandatory after", jd.mandatory.Text); err != nil {
+	if j.Run.MandatoryAfter, err = parseTime("mandatory after", jd.mandatory.entry.Text); err != nil {
 		return j, err
 	}
-	if j.Run.ExpiresAfter, err = parseTime("expires after", jd.expires.Text); err != nil {
+	if j.Run.ExpiresAfter, err = parseTime("expires after", jd.expires.entry.Text); err != nil {
 		return j, err
 	}
 	j.Run.NotMandatoryOverSlowLinks = jd.slowLinks.Checked
@@ -327,7 +327,7 @@ func (jd *jobDetails) collect() (model.Job, error) {
 	if j.Run.Deferrals, err = strconv.Atoi(d); err != nil {
 		return j, fmt.Errorf("deferrals %q is not a whole number", jd.deferrals.Text)
 	}
-	if j.Schedule.StartAfter, err = parseTime("start after", jd.startAfter.Text); err != nil {
+	if j.Schedule.StartAfter, err = parseTime("start after", jd.startAfter.entry.Text); err != nil {
 		return j, err
 	}
 	for _, p := range priorities {
