@@ -123,8 +123,12 @@ type groupDialog struct {
 	group model.MachineGroup
 	isNew bool
 
-	name, comment, members, query *widget.Entry
-	preview                       *widget.Label
+	name, comment, query *widget.Entry
+	preview              *widget.Label
+	// picker chooses a static group's members; a query group's members
+	// come from its query and are listed in queryMembers instead.
+	picker       *memberPicker
+	queryMembers fyne.CanvasObject
 }
 
 func newGroupDialog(a *Admin, g model.MachineGroup, isNew bool) *groupDialog {
@@ -138,36 +142,63 @@ func newGroupDialog(a *Admin, g model.MachineGroup, isNew bool) *groupDialog {
 func (d *groupDialog) show() {
 	d.name = &widget.Entry{Text: d.group.Name, PlaceHolder: "e.g. Accounting"}
 	d.comment = &widget.Entry{Text: d.group.Comment}
-	d.members = &widget.Entry{Text: strings.Join(d.group.Members, "\n"), MultiLine: true, PlaceHolder: "one computer (or server) name a line"}
-	d.members.SetMinRowsVisible(6)
+	static := d.group.Members
+	if d.group.Query != "" {
+		static = nil // clearing the query starts an empty static group
+	}
+	d.picker = newMemberPicker(static)
+	d.picker.onChange = func() {
+		if d.errText != nil {
+			d.errText.SetText("")
+		}
+	}
 	d.query = &widget.Entry{Text: d.group.Query, PlaceHolder: `e.g. not ("S0100012" in installed) and memory_mb >= 4096`}
 	d.query.OnChanged = func(string) { d.showQueryMode() }
 	d.preview = &widget.Label{Wrapping: fyne.TextWrapWord}
 	previewBtn := &widget.Button{Text: "Preview members", Icon: theme.SearchIcon(), OnTapped: d.onPreview}
-	if d.group.Query != "" {
-		lines := make([]string, 0, len(d.group.Members))
-		for _, m := range d.group.Members {
-			lines = append(lines, m+"  (joined "+d.group.Joined[m].Local().Format(timeLayout)+")")
-		}
-		d.members.SetText(strings.Join(lines, "\n"))
-	}
+	d.queryMembers = d.buildQueryMembers()
 	d.showQueryMode()
 	d.open(widget.NewForm(
 		widget.NewFormItem("Name", d.name),
 		widget.NewFormItem("Comment", d.comment),
 		widget.NewFormItem("Query", container.NewBorder(nil, nil, nil, previewBtn, d.query)),
 		widget.NewFormItem("", d.preview),
-		widget.NewFormItem("Members", d.members),
-	), fyne.NewSize(560, 480), d.onOK)
+		widget.NewFormItem("Members", container.NewStack(d.picker, d.queryMembers)),
+	), fyne.NewSize(620, 600), d.onOK)
+	d.picker.load(d.adm)
+}
+
+// buildQueryMembers lists a query group's members as the last watchdog
+// cycle found them, with when each joined; a list, as there may be
+// thousands.
+func (d *groupDialog) buildQueryMembers() fyne.CanvasObject {
+	var lines []string
+	if d.group.Query != "" {
+		for _, m := range d.group.Members {
+			lines = append(lines, m+"  (joined "+d.group.Joined[m].Local().Format(timeLayout)+")")
+		}
+	}
+	list := &widget.List{
+		Length:     func() int { return len(lines) },
+		CreateItem: func() fyne.CanvasObject { return &widget.Label{} },
+		UpdateItem: func(id widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(lines[id]) },
+	}
+	note := &widget.Label{Text: "A query group's members are the computers its query matches, found again each watchdog cycle.", Wrapping: fyne.TextWrapWord, Importance: widget.LowImportance}
+	if d.group.Query == "" {
+		note.Text = "Members are found by the query at the next watchdog cycle; Preview members shows them now."
+	}
+	return container.NewBorder(note, nil, nil, nil, list)
 }
 
 // showQueryMode: a query group's members come from its query, so they are
-// shown, not typed.
+// shown, not chosen.
 func (d *groupDialog) showQueryMode() {
 	if strings.TrimSpace(d.query.Text) != "" {
-		d.members.Disable()
+		d.picker.Hide()
+		d.queryMembers.Show()
 	} else {
-		d.members.Enable()
+		d.queryMembers.Hide()
+		d.picker.Show()
 	}
 }
 
@@ -203,8 +234,9 @@ func previewText(p adminapi.GroupPreview) string {
 	return head + ": " + strings.Join(names, ", ") + more
 }
 
-// onOK stores the group as typed: the API checks the name, that every
-// member is a computer or a distribution server, and renames in one step.
+// onOK stores the group as typed and chosen: the API checks the name, that
+// every member is a computer or a distribution server, and renames in one
+// step.
 func (d *groupDialog) onOK() {
 	r := adminapi.GroupRequest{
 		Name:    d.name.Text,
@@ -212,7 +244,7 @@ func (d *groupDialog) onOK() {
 		Query:   strings.TrimSpace(d.query.Text),
 	}
 	if r.Query == "" {
-		r.Members = strings.FieldsFunc(d.members.Text, func(r rune) bool { return r == '\n' || r == ',' || r == ' ' || r == '\t' })
+		r.Members = d.picker.members()
 	}
 	if d.isNew {
 		d.store("machine group "+strings.TrimSpace(r.Name), func(ctx context.Context) error {

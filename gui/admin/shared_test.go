@@ -106,7 +106,9 @@ func typeRequest(t *testing.T, a *Admin, fx admintest.Fixture, req any) (fyne.Ca
 		a.groups.onNew()
 		d := mustDialog(t, a, "New Machine Group")
 		test.Type(fieldOf[*widget.Entry](t, d, "Name"), r.Name)
-		fieldOf[*widget.Entry](t, d, "Members").SetText(strings.Join(r.Members, "\n"))
+		for _, m := range r.Members {
+			pickMember(t, pickerIn(t, d), m, true)
+		}
 		fieldOf[*widget.Entry](t, d, "Query").SetText(r.Query)
 		test.Tap(buttonIn(t, d, "OK"))
 		return d, "New Machine Group"

@@ -6,57 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/widget"
-
 	"opensms/core/model"
 )
-
-// TestMachineGroupMembersAreEditable edits the members; one that is neither
-// a computer nor a server is refused with the API's sentence (the window
-// used to save it and the job left it out without a word).
-func TestMachineGroupMembersAreEditable(t *testing.T) {
-	a, st := newTestAdmin(t)
-	waitFor(t, a, "the group list", func() bool { return len(a.groups.groups) == 1 })
-	var d fyne.CanvasObject
-	var members *widget.Entry
-	a.locked(func() {
-		a.groups.list.Select(0)
-		a.groups.onProperties()
-		d = mustDialog(t, a, "Machine Group Properties")
-		members = fieldOf[*widget.Entry](t, d, "Members")
-		if members.Text != "PC001" {
-			t.Errorf("members shown as %q", members.Text)
-		}
-		members.SetText("PC001\npc002, PC003")
-		test.Tap(buttonIn(t, d, "OK"))
-	})
-	waitFor(t, a, "the unknown member refused", func() bool {
-		return shownError(d) == "pc002 is neither a computer nor a distribution server"
-	})
-	must(t, st.PutComputers(context.Background(), model.Computer{Name: "PC002", Site: "S01"}, model.Computer{Name: "PC003", Site: "S01"}))
-	a.locked(func() { test.Tap(buttonIn(t, d, "OK")) })
-	waitFor(t, a, "the new members in the store and the dialog closed", func() bool {
-		g, err := st.GetGroup(context.Background(), "Accounting")
-		return err == nil && len(g.Members) == 3 && g.Members[1] == "PC002" && dialogNamed(a, "Machine Group Properties") == nil
-	})
-	a.locked(func() {
-		a.groups.onNew()
-		d := mustDialog(t, a, "New Machine Group")
-		test.Type(fieldOf[*widget.Entry](t, d, "Name"), "Twice")
-		fieldOf[*widget.Entry](t, d, "Members").SetText("PC001\npc001")
-		test.Tap(buttonIn(t, d, "OK"))
-	})
-	want := model.MachineGroup{Name: "Twice", Members: []string{"PC001", "pc001"}}.Validate()
-	if want == nil {
-		t.Fatal("the model takes a doubled member")
-	}
-	waitFor(t, a, "the doubled member refused", func() bool {
-		d := dialogNamed(a, "New Machine Group")
-		return d != nil && shownError(d) == want.Error()
-	})
-}
 
 func TestEventsWindowFiltersByJobComputerAndSeverity(t *testing.T) {
 	a, st := newTestAdmin(t)
