@@ -14,12 +14,13 @@ import (
 	"opensms/core/watchdog"
 )
 
-// newEventColumns lays out Time, Severity, Job, Computer and Message; the
+// eventColumns lays out Time, Severity, Job, Computer and Message; the
 // message keeps at least half the width, however narrow the window: Job and
-// Computer give way first (the detail under the list shows them). Each
-// Events window has its own: the layout remembers the cells it hid.
-func newEventColumns() *columns {
-	return &columns{widths: []float32{125, 75, 80, 75}, lastShare: 0.5, giveWay: []int{3, 2}}
+// Computer give way first (the detail under the list shows them).
+func (a *Admin) eventColumns() *columns {
+	c := a.listColumns("events", "Time", "Severity", "Job", "Computer", "Message")
+	c.lastShare, c.giveWay = 0.5, []int{3, 2}
+	return c
 }
 
 // eventLimit is how many events the window shows; the log itself keeps all.
@@ -46,7 +47,7 @@ type eventsWindow struct {
 
 func newEventsWindow(a *Admin) *eventsWindow {
 	ctx, cancel := context.WithCancel(a.ctx)
-	return &eventsWindow{adm: a, ctx: ctx, cancel: cancel, selected: -1, cols: newEventColumns()}
+	return &eventsWindow{adm: a, ctx: ctx, cancel: cancel, selected: -1, cols: a.eventColumns()}
 }
 
 func (w *eventsWindow) buildUI() fyne.CanvasObject {
@@ -55,21 +56,12 @@ func (w *eventsWindow) buildUI() fyne.CanvasObject {
 	w.computer = &widget.Entry{PlaceHolder: "computer", OnSubmitted: apply}
 	w.severity = &widget.Select{Options: []string{"All", "Info", "Warning", "Error"}, Selected: "All", OnChanged: apply}
 	w.list = &keyList{onKey: w.adm.typedKey, List: widget.List{
-		Length: func() int { return len(w.events) },
-		CreateItem: func() fyne.CanvasObject {
-			row, _ := cellsIn(w.cols, 5)
-			return row
-		},
+		Length:     func() int { return len(w.events) },
+		CreateItem: func() fyne.CanvasObject { return w.cols.row() },
 		UpdateItem: func(id widget.ListItemID, o fyne.CanvasObject) {
 			e := w.events[id]
-			labels := o.(*fyne.Container).Objects
-			about := e.Computer
-			if about == "" {
-				about = e.Server
-			}
-			for i, s := range []string{e.Time.Local().Format("01-02 15:04"), e.Severity.Title(), e.Job, about, e.Message} {
-				labels[i].(*widget.Label).SetText(s)
-			}
+			row := o.(*cellRow)
+			row.setTexts(eventCells(e))
 			imp := widget.MediumImportance
 			switch e.Severity {
 			case model.SevWarning:
@@ -77,7 +69,7 @@ func (w *eventsWindow) buildUI() fyne.CanvasObject {
 			case model.SevError:
 				imp = widget.DangerImportance
 			}
-			l := labels[1].(*widget.Label)
+			l := row.labels[1]
 			l.Importance = imp
 			l.Refresh()
 		},
@@ -99,11 +91,25 @@ func (w *eventsWindow) buildUI() fyne.CanvasObject {
 		container.NewGridWithColumns(2, w.job, w.computer))
 	w.reload()
 	w.adm.follow(w.ctx, w.apply)
-	return container.NewBorder(container.NewVBox(bar, headerIn(w.cols, "Time", "Severity", "Job", "Computer", "Message")),
+	return container.NewBorder(container.NewVBox(bar, w.cols.header()),
 		container.NewVBox(widget.NewSeparator(), w.detail), nil, nil, w.list)
 }
 
 func (w *eventsWindow) close() { w.cancel() }
+
+// eventCells is what an event's row shows, a text a column.
+func eventCells(e model.Event) []string {
+	about := e.Computer
+	if about == "" {
+		about = e.Server
+	}
+	return []string{e.Time.Local().Format("01-02 15:04"), e.Severity.Title(), e.Job, about, e.Message}
+}
+
+// fit sizes the columns to the events' texts.
+func (w *eventsWindow) fit() {
+	w.cols.fit(len(w.events), func(i int) []string { return eventCells(w.events[i]) })
+}
 
 // eventNone is the detail pane's text while no event is selected.
 const eventNone = "Select an event to read all of it."
@@ -154,6 +160,7 @@ func (w *eventsWindow) reload() {
 		w.list.UnselectAll()
 		w.selected = -1
 		w.showDetail()
+		w.fit()
 		w.list.Refresh()
 	})
 }
@@ -186,6 +193,7 @@ func (w *eventsWindow) apply(us []adminapi.Change) {
 			w.list.UnselectAll()
 		}
 	}
+	w.fit()
 	w.list.Refresh()
 }
 

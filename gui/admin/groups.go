@@ -15,8 +15,6 @@ import (
 	"opensms/core/model"
 )
 
-var groupColumns = []float32{180, 90}
-
 // groupsWindow lists the machine groups; their members are edited in the
 // group dialog.
 type groupsWindow struct {
@@ -26,6 +24,7 @@ type groupsWindow struct {
 	loads  latest // the newest reload wins
 
 	list     *keyList
+	cols     *columns // shared by the header and every row
 	groups   []model.MachineGroup
 	selected int
 }
@@ -36,21 +35,12 @@ func newGroupsWindow(a *Admin) *groupsWindow {
 }
 
 func (w *groupsWindow) buildUI() fyne.CanvasObject {
+	w.cols = w.adm.listColumns("groups", "Group", "Members", "Computers")
 	w.list = &keyList{onKey: w.adm.typedKey, List: widget.List{
-		Length: func() int { return len(w.groups) },
-		CreateItem: func() fyne.CanvasObject {
-			row, _ := cells(groupColumns, 3)
-			return row
-		},
+		Length:     func() int { return len(w.groups) },
+		CreateItem: func() fyne.CanvasObject { return w.cols.row() },
 		UpdateItem: func(id widget.ListItemID, o fyne.CanvasObject) {
-			g := w.groups[id]
-			members := strings.Join(g.Members, ", ")
-			if g.Query != "" {
-				members = "query " + g.Query + ": " + members
-			}
-			for i, s := range []string{g.Name, fmt.Sprintf("%d", len(g.Members)), members} {
-				o.(*fyne.Container).Objects[i].(*widget.Label).SetText(s)
-			}
+			o.(*cellRow).setTexts(groupCells(w.groups[id]))
 		},
 		OnSelected: func(id widget.ListItemID) {
 			w.selected = id
@@ -65,7 +55,7 @@ func (w *groupsWindow) buildUI() fyne.CanvasObject {
 		&widget.Button{Text: "Delete", Icon: theme.DeleteIcon(), Importance: widget.LowImportance, OnTapped: w.onDelete},
 	)
 	w.reload()
-	return container.NewBorder(container.NewVBox(bar, header(groupColumns, "Group", "Members", "Computers")), nil, nil, nil, w.list)
+	return container.NewBorder(container.NewVBox(bar, w.cols.header()), nil, nil, nil, w.list)
 }
 
 func (w *groupsWindow) close() { w.cancel() }
@@ -84,8 +74,18 @@ func (w *groupsWindow) reload() {
 		}
 		w.groups = gs
 		w.list.UnselectAll()
+		w.cols.fit(len(gs), func(i int) []string { return groupCells(gs[i]) })
 		w.list.Refresh()
 	})
+}
+
+// groupCells is what a group's row shows, a text a column.
+func groupCells(g model.MachineGroup) []string {
+	members := strings.Join(g.Members, ", ")
+	if g.Query != "" {
+		members = "query " + g.Query + ": " + members
+	}
+	return []string{g.Name, fmt.Sprintf("%d", len(g.Members)), members}
 }
 
 func (w *groupsWindow) onNew() { newGroupDialog(w.adm, model.MachineGroup{}, true).show() }

@@ -91,6 +91,7 @@ type jobDetails struct {
 	servers  *fyne.Container
 	targets  []model.TargetStatus
 	compList *widget.List
+	compCols *columns // shared by the computers' header and rows
 	// targetErr shows the selected computer's last error whole.
 	targetErr *widget.Label
 	// rerun offers the job again to the computers that failed it.
@@ -393,8 +394,6 @@ func (jd *jobDetails) refuse(err error) {
 	}
 }
 
-var computerColumns = []float32{100, 145, 48, 75, 60, 110, 95}
-
 func (jd *jobDetails) buildStatus() fyne.CanvasObject {
 	// Errors can be long (a server's refusal, its address and what to do):
 	// they wrap rather than widen the dialog past the window.
@@ -403,35 +402,12 @@ func (jd *jobDetails) buildStatus() fyne.CanvasObject {
 	jd.sending = &widget.Label{}
 	jd.working = &widget.Label{}
 	jd.servers = container.NewVBox()
+	jd.compCols = jd.adm.listColumns("jobcomputers", "Computer", "State", "Exit", "Reboot", "Tries", "Next action", "Joined", "Last error")
 	jd.compList = &widget.List{
-		Length: func() int { return len(jd.targets) },
-		CreateItem: func() fyne.CanvasObject {
-			row, _ := cells(computerColumns, 8)
-			return row
-		},
+		Length:     func() int { return len(jd.targets) },
+		CreateItem: func() fyne.CanvasObject { return jd.compCols.row() },
 		UpdateItem: func(id widget.ListItemID, o fyne.CanvasObject) {
-			t := jd.targets[id]
-			exit := ""
-			if t.ExitCode != nil {
-				exit = strconv.Itoa(*t.ExitCode)
-			}
-			next := ""
-			if !t.NextAction.IsZero() {
-				next = t.NextAction.Local().Format("01-02 15:04")
-			}
-			state := t.Outcome()
-			if t.AlreadyInstalled {
-				state = "already installed" // "complete, …" did not fit
-			}
-			joined := ""
-			if !t.Joined.IsZero() {
-				// When it became a target: at activation, or when it
-				// joined the job's site or query group later.
-				joined = t.Joined.Local().Format("01-02 15:04")
-			}
-			for i, s := range []string{t.Computer, state, exit, string(t.Reboot), strconv.Itoa(t.Attempts), next, joined, t.LastError} {
-				o.(*fyne.Container).Objects[i].(*widget.Label).SetText(s)
-			}
+			o.(*cellRow).setTexts(targetCells(jd.targets[id]))
 		},
 	}
 	jd.compList.OnSelected = func(id widget.ListItemID) {
@@ -454,7 +430,7 @@ func (jd *jobDetails) buildStatus() fyne.CanvasObject {
 		&widget.Label{Text: "Distribution servers", TextStyle: fyne.TextStyle{Bold: true}},
 		jd.servers,
 		container.NewBorder(nil, nil, &widget.Label{Text: "Computers", TextStyle: fyne.TextStyle{Bold: true}}, jd.rerun),
-		header(computerColumns, "Computer", "State", "Exit", "Reboot", "Tries", "Next action", "Joined", "Last error"),
+		jd.compCols.header(),
 	)
 	return container.NewBorder(top, jd.targetErr, nil, nil, jd.compList)
 }
@@ -559,8 +535,33 @@ func (jd *jobDetails) loadTargets() {
 			return
 		}
 		jd.targets = js.Computers
+		jd.compCols.fit(len(jd.targets), func(i int) []string { return targetCells(jd.targets[i]) })
 		jd.compList.Refresh()
 	})
+}
+
+// targetCells is what a computer's row of the Status tab shows, a text a
+// column.
+func targetCells(t model.TargetStatus) []string {
+	exit := ""
+	if t.ExitCode != nil {
+		exit = strconv.Itoa(*t.ExitCode)
+	}
+	next := ""
+	if !t.NextAction.IsZero() {
+		next = t.NextAction.Local().Format("01-02 15:04")
+	}
+	state := t.Outcome()
+	if t.AlreadyInstalled {
+		state = "already installed" // "complete, …" did not fit
+	}
+	joined := ""
+	if !t.Joined.IsZero() {
+		// When it became a target: at activation, or when it joined the
+		// job's site or query group later.
+		joined = t.Joined.Local().Format("01-02 15:04")
+	}
+	return []string{t.Computer, state, exit, string(t.Reboot), strconv.Itoa(t.Attempts), next, joined, t.LastError}
 }
 
 // onRerun offers the job again to the computers that failed it, under a

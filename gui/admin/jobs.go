@@ -17,8 +17,6 @@ import (
 	"opensms/core/watchdog"
 )
 
-var jobColumns = []float32{95, 100, 95, 220, 130, 75}
-
 // jobsWindow lists the jobs with their coloured state; it follows the
 // watchdog, so a state change shows without a refresh.
 type jobsWindow struct {
@@ -28,6 +26,7 @@ type jobsWindow struct {
 	loads  latest // the newest reload wins
 
 	list     *keyList
+	cols     *columns // shared by the header and every row
 	empty    *widget.Label
 	jobs     []model.Job
 	rows     []*jobRow
@@ -40,6 +39,8 @@ func newJobsWindow(a *Admin) *jobsWindow {
 }
 
 func (w *jobsWindow) buildUI() fyne.CanvasObject {
+	w.cols = w.adm.listColumns("jobs", "Job", "State", "Package", "Target", "Start after", "Priority", "Progress")
+	w.cols.extra[1] = swatchSize + theme.Padding() // the state's swatch
 	w.list = &keyList{onKey: w.adm.typedKey, List: widget.List{
 		Length: func() int { return len(w.jobs) },
 		CreateItem: func() fyne.CanvasObject {
@@ -62,7 +63,7 @@ func (w *jobsWindow) buildUI() fyne.CanvasObject {
 	)
 	w.reload()
 	w.adm.follow(w.ctx, w.apply)
-	top := container.NewVBox(bar, header(jobColumns, "Job", "State", "Package", "Target", "Start after", "Priority", "Progress"))
+	top := container.NewVBox(bar, w.cols.header())
 	return container.NewBorder(top, nil, nil, nil, container.NewStack(w.list, container.NewVBox(layoutSpacer(), w.empty)))
 }
 
@@ -99,7 +100,13 @@ func (w *jobsWindow) setJobs(js []model.Job) {
 	} else {
 		w.empty.Hide()
 	}
+	w.fit()
 	w.list.Refresh()
+}
+
+// fit sizes the columns to the jobs' texts.
+func (w *jobsWindow) fit() {
+	w.cols.fit(len(w.jobs), func(i int) []string { return jobCells(w.jobs[i]) })
 }
 
 // apply takes job changes from the Watch stream into the list. A job the
@@ -125,6 +132,7 @@ func (w *jobsWindow) apply(us []adminapi.Change) {
 	if unknown {
 		w.reload()
 	} else if changed {
+		w.fit()
 		w.list.Refresh()
 	}
 }
@@ -198,28 +206,32 @@ func (w *jobsWindow) onDelete() {
 // jobRow is one row of the Jobs window; double-click opens Job Details.
 type jobRow struct {
 	widget.BaseWidget
-	w      *jobsWindow
-	id     widget.ListItemID
-	job    model.Job
-	sw     *canvas.Rectangle
-	row    *fyne.Container
-	labels []*widget.Label
+	w     *jobsWindow
+	id    widget.ListItemID
+	job   model.Job
+	sw    *canvas.Rectangle
+	cells *cellRow
 }
 
 func newJobRow(w *jobsWindow) *jobRow {
 	r := &jobRow{w: w, id: -1, sw: swatch()}
-	r.row, r.labels = cells(jobColumns, 7)
-	r.row.Objects[1] = container.NewBorder(nil, nil, container.NewCenter(r.sw), nil, r.labels[1])
+	r.cells = w.cols.row()
+	r.cells.box.Objects[1] = container.NewBorder(nil, nil, container.NewCenter(r.sw), nil, r.cells.labels[1])
 	r.ExtendBaseWidget(r)
 	return r
 }
 
-func (r *jobRow) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(r.row) }
+func (r *jobRow) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(r.cells) }
 
 func (r *jobRow) update(id widget.ListItemID, j model.Job) {
 	r.id, r.job = id, j
 	r.sw.FillColor = jobColor(j.Status)
 	r.sw.Refresh()
+	r.cells.setTexts(jobCells(j))
+}
+
+// jobCells is what a job's row shows, a text a column.
+func jobCells(j model.Job) []string {
 	state := j.Status.State.Title()
 	if j.Cancel && !j.Status.State.Final() {
 		state += " (canceling)"
@@ -228,9 +240,7 @@ func (r *jobRow) update(id widget.ListItemID, j model.Job) {
 	if progress == "" && j.Status.LastError != "" {
 		progress = j.Status.LastError
 	}
-	for i, s := range []string{j.ID, state, j.Package, j.Target.Title(), formatTime(j.Schedule.StartAfter), j.Schedule.Priority.Title(), progress} {
-		r.labels[i].SetText(s)
-	}
+	return []string{j.ID, state, j.Package, j.Target.Title(), formatTime(j.Schedule.StartAfter), j.Schedule.Priority.Title(), progress}
 }
 
 func (r *jobRow) Tapped(*fyne.PointEvent) {

@@ -71,7 +71,7 @@ func testWatchdogStatusReachesTheJobsWindow(t *testing.T, how via) {
 		}
 		// and the row on screen says so
 		for _, r := range a.jobs.rows {
-			if r.id == 0 && r.labels[1].Text == "Canceled" {
+			if r.id == 0 && r.cells.labels[1].Text == "Canceled" {
 				return true
 			}
 		}

@@ -238,13 +238,12 @@ type workstations struct {
 	user, password *widget.Entry
 	commands       []model.CommandLine
 	list           *widget.List
+	cols           *columns // shared by the command lines' header and rows
 	selected       int
 	errText        *widget.Label
 	add, ok        *widget.Button
 	dlg            *dialog.CustomDialog
 }
-
-var commandColumns = []float32{120, 200, 190}
 
 func newWorkstations(pp *packageProps) *workstations {
 	return &workstations{pp: pp, selected: -1, commands: append([]model.CommandLine(nil), pp.pkg.Commands...)}
@@ -259,24 +258,12 @@ func (ws *workstations) buildUI() fyne.CanvasObject {
 	}
 	ws.password = &widget.Entry{Password: true, PlaceHolder: pwHint}
 	browse := &widget.Button{Text: "Browse…", OnTapped: ws.onBrowse}
+	ws.cols = ws.pp.adm.listColumns("commands", "Name", "Command", "Platforms", "Options")
 	ws.list = &widget.List{
-		Length: func() int { return len(ws.commands) },
-		CreateItem: func() fyne.CanvasObject {
-			row, _ := cells(commandColumns, 4)
-			return row
-		},
+		Length:     func() int { return len(ws.commands) },
+		CreateItem: func() fyne.CanvasObject { return ws.cols.row() },
 		UpdateItem: func(id widget.ListItemID, o fyne.CanvasObject) {
-			c := ws.commands[id]
-			auto := ""
-			if c.Automated {
-				auto = "automated"
-			}
-			if c.Background {
-				auto = strings.TrimPrefix(auto+", background", ", ")
-			}
-			for i, s := range []string{c.Name, c.Command, c.PlatformText(), auto} {
-				o.(*fyne.Container).Objects[i].(*widget.Label).SetText(s)
-			}
+			o.(*cellRow).setTexts(commandCells(ws.commands[id]))
 		},
 		OnSelected:   func(id widget.ListItemID) { ws.selected = id },
 		OnUnselected: func(widget.ListItemID) { ws.selected = -1 },
@@ -297,10 +284,33 @@ func (ws *workstations) buildUI() fyne.CanvasObject {
 			widget.NewFormItem("Source password", ws.password),
 		),
 		widget.NewLabel("Command lines"),
-		header(commandColumns, "Name", "Command", "Platforms", "Options"),
+		ws.cols.header(),
 	)
+	ws.fit()
 	clearOnEdit(ws.errText, top)
 	return container.NewBorder(top, container.NewVBox(buttons, ws.errText), nil, nil, ws.list)
+}
+
+// commandCells is what a command line's row shows, a text a column.
+func commandCells(c model.CommandLine) []string {
+	auto := ""
+	if c.Automated {
+		auto = "automated"
+	}
+	if c.Background {
+		auto = strings.TrimPrefix(auto+", background", ", ")
+	}
+	return []string{c.Name, c.Command, c.PlatformText(), auto}
+}
+
+// refresh shows the command lines as they are now.
+func (ws *workstations) refresh() {
+	ws.fit()
+	ws.list.Refresh()
+}
+
+func (ws *workstations) fit() {
+	ws.cols.fit(len(ws.commands), func(i int) []string { return commandCells(ws.commands[i]) })
 }
 
 func (ws *workstations) show() {
@@ -336,7 +346,7 @@ func (ws *workstations) onRemove() {
 	}
 	ws.commands = append(ws.commands[:ws.selected:ws.selected], ws.commands[ws.selected+1:]...)
 	ws.list.UnselectAll()
-	ws.list.Refresh()
+	ws.refresh()
 }
 
 // onOK hands the source, its login and the command lines back to Package
@@ -537,7 +547,7 @@ func (cd *commandDialog) onOK() {
 	} else {
 		cd.ws.commands = append(cd.ws.commands, c)
 	}
-	cd.ws.list.Refresh()
+	cd.ws.refresh()
 	cd.dlg.Hide()
 }
 

@@ -13,8 +13,6 @@ import (
 	"opensms/core/model"
 )
 
-var packageColumns = []float32{90, 150, 70, 170}
-
 // packagesWindow lists the packages. Its rows can be dragged onto the Sites
 // window to make a job.
 type packagesWindow struct {
@@ -24,6 +22,7 @@ type packagesWindow struct {
 	loads  latest // the newest reload wins
 
 	list     *keyList
+	cols     *columns // shared by the header and every row
 	empty    *widget.Label
 	pkgs     []model.Package
 	selected int
@@ -40,6 +39,7 @@ func newPackagesWindow(a *Admin) *packagesWindow {
 }
 
 func (w *packagesWindow) buildUI() fyne.CanvasObject {
+	w.cols = w.adm.listColumns("packages", "ID", "Name", "Version", "Source", "Command lines")
 	w.list = &keyList{onKey: w.adm.typedKey, List: widget.List{
 		Length: func() int { return len(w.pkgs) },
 		CreateItem: func() fyne.CanvasObject {
@@ -61,7 +61,7 @@ func (w *packagesWindow) buildUI() fyne.CanvasObject {
 	w.list.ExtendBaseWidget(w.list)
 	w.empty = &widget.Label{Text: "No packages yet: File → New or File → Import Package Definition…", Alignment: fyne.TextAlignCenter, Truncation: fyne.TextTruncateEllipsis}
 	w.reload()
-	return container.NewBorder(header(packageColumns, "ID", "Name", "Version", "Source", "Command lines"), nil, nil, nil,
+	return container.NewBorder(w.cols.header(), nil, nil, nil,
 		container.NewStack(w.list, container.NewVBox(layoutSpacer(), w.empty)))
 }
 
@@ -99,6 +99,7 @@ func (w *packagesWindow) setPackages(ps []model.Package) {
 	} else {
 		w.empty.Hide()
 	}
+	w.cols.fit(len(ps), func(i int) []string { return packageCells(ps[i]) })
 	w.list.Refresh()
 }
 
@@ -169,11 +170,10 @@ func (w *packagesWindow) onDragEnd(p model.Package) {
 // packageRow is one row of the Packages window.
 type packageRow struct {
 	widget.BaseWidget
-	w      *packagesWindow
-	id     widget.ListItemID
-	pkg    model.Package
-	row    *fyne.Container
-	labels []*widget.Label
+	w     *packagesWindow
+	id    widget.ListItemID
+	pkg   model.Package
+	cells *cellRow
 }
 
 var (
@@ -184,24 +184,27 @@ var (
 
 func newPackageRow(w *packagesWindow) *packageRow {
 	r := &packageRow{w: w, id: -1}
-	r.row, r.labels = cells(packageColumns, 5)
+	r.cells = w.cols.row()
 	r.ExtendBaseWidget(r)
 	return r
 }
 
 func (r *packageRow) CreateRenderer() fyne.WidgetRenderer {
-	return widget.NewSimpleRenderer(r.row)
+	return widget.NewSimpleRenderer(r.cells)
 }
 
 func (r *packageRow) update(id widget.ListItemID, p model.Package) {
 	r.id, r.pkg = id, p
+	r.cells.setTexts(packageCells(p))
+}
+
+// packageCells is what a package's row shows, a text a column.
+func packageCells(p model.Package) []string {
 	names := make([]string, len(p.Commands))
 	for i, c := range p.Commands {
 		names[i] = c.Name
 	}
-	for i, s := range []string{p.ID, p.Name, p.Version, p.Source, strings.Join(names, ", ")} {
-		r.labels[i].SetText(s)
-	}
+	return []string{p.ID, p.Name, p.Version, p.Source, strings.Join(names, ", ")}
 }
 
 // Tapped selects the row; the list item underneath no longer sees the tap.

@@ -33,7 +33,11 @@ type statusBar struct {
 	// a cycle's summary or an info event no longer replaces it, a warning
 	// or an error still does.
 	notice bool
-	bars   map[string]*transferView
+	// hinting is set while the message shows a list cell's whole text;
+	// beneath holds the message it covers.
+	hinting bool
+	beneath string
+	bars    map[string]*transferView
 }
 
 type transferView struct {
@@ -124,6 +128,7 @@ func (s *statusBar) apply(us []adminapi.Change) {
 // setMessage shows the user's own notice, which routine news does not
 // replace.
 func (s *statusBar) setMessage(m string) {
+	s.hinting = false
 	s.message.SetText(m)
 	s.notice = true
 }
@@ -135,7 +140,24 @@ func (s *statusBar) news(m string, serious bool) {
 		return
 	}
 	s.notice = false
+	s.hinting = false
 	s.message.SetText(m)
+}
+
+// hint shows the whole text of the list cell under the pointer, which its
+// column cuts short; "" puts back the message it covered. A message that
+// arrives meanwhile replaces the hint.
+func (s *statusBar) hint(h string) {
+	switch {
+	case h != "" && !s.hinting:
+		s.beneath, s.hinting = s.message.Text, true
+		s.message.SetText(h)
+	case h != "":
+		s.message.SetText(h)
+	case s.hinting:
+		s.hinting = false
+		s.message.SetText(s.beneath)
+	}
 }
 
 // showMessage shows the status bar's message whole: a cycle's error is

@@ -11,138 +11,10 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"opensms/core/model"
 )
-
-// columns lays its objects out left to right with fixed widths; the last
-// object takes what is left. Lists and their header rows share one, so that
-// the header lines up with the rows.
-type columns struct {
-	widths []float32
-	// lastShare, when set, is the part of the width (0 to 1) the last column
-	// keeps at least: the fixed columns shrink in proportion to make room,
-	// so that a long text column stays readable in a narrow window.
-	lastShare float32
-	// giveWay lists the columns that shrink to nothing first, in order,
-	// before the others shrink in proportion (their text is shown elsewhere).
-	giveWay []int
-	// hidden holds the objects this layout hid for want of room (rows share
-	// one layout), so that it shows again only those.
-	hidden map[fyne.CanvasObject]bool
-}
-
-func (c *columns) Layout(objs []fyne.CanvasObject, size fyne.Size) {
-	x := float32(0)
-	pad := theme.Padding()
-	widths := c.widths
-	if c.lastShare > 0 {
-		widths = append([]float32(nil), c.widths...)
-		var fixed float32
-		for i := range objs {
-			if i < len(widths) && i < len(objs)-1 {
-				fixed += widths[i]
-			}
-		}
-		room := size.Width * (1 - c.lastShare)
-		for _, i := range c.giveWay {
-			if fixed <= room {
-				break
-			}
-			if i < len(widths) {
-				fixed -= widths[i]
-				widths[i] = 0
-			}
-		}
-		if fixed > room && fixed > 0 {
-			for i := range widths {
-				widths[i] *= room / fixed
-			}
-		}
-	}
-	for i, o := range objs {
-		w := size.Width - x
-		if i < len(widths) && i < len(objs)-1 {
-			w = widths[i]
-		}
-		if x+w > size.Width {
-			w = size.Width - x // the column the window's edge cuts
-		}
-		if w < 0 {
-			w = 0
-		}
-		// Inner windows do not clip: a label past the edge, or squeezed to
-		// nothing, still draws its text over the window beside it. Hide
-		// what has no room, and show again only what this layout hid.
-		if w <= pad {
-			if o.Visible() {
-				o.Hide()
-				c.setHidden(o, true)
-			}
-		} else if c.hidden[o] {
-			o.Show()
-			c.setHidden(o, false)
-		}
-		h := o.MinSize().Height
-		o.Move(fyne.NewPos(x, (size.Height-h)/2))
-		o.Resize(fyne.NewSize(w-pad, h))
-		x += w
-	}
-}
-
-func (c *columns) setHidden(o fyne.CanvasObject, hidden bool) {
-	if c.hidden == nil {
-		c.hidden = map[fyne.CanvasObject]bool{}
-	}
-	if hidden {
-		c.hidden[o] = true
-	} else {
-		delete(c.hidden, o)
-	}
-}
-
-// MinSize asks for little width: the columns truncate, so that an inner
-// window can be made narrow without growing past the window area.
-func (c *columns) MinSize(objs []fyne.CanvasObject) fyne.Size {
-	var h float32
-	for _, o := range objs {
-		h = fyne.Max(h, o.MinSize().Height)
-	}
-	return fyne.NewSize(120, h)
-}
-
-// header returns a bold row of column titles laid out like the rows.
-func header(widths []float32, titles ...string) fyne.CanvasObject {
-	return headerIn(&columns{widths: widths}, titles...)
-}
-
-// headerIn is header with a columns layout of the caller's, shared with its
-// rows (see cellsIn).
-func headerIn(c *columns, titles ...string) fyne.CanvasObject {
-	objs := make([]fyne.CanvasObject, len(titles))
-	for i, t := range titles {
-		objs[i] = &widget.Label{Text: t, TextStyle: fyne.TextStyle{Bold: true}, Truncation: fyne.TextTruncateEllipsis}
-	}
-	return container.NewVBox(container.New(c, objs...), widget.NewSeparator())
-}
-
-// cells returns n truncating labels laid out in columns.
-func cells(widths []float32, n int) (*fyne.Container, []*widget.Label) {
-	return cellsIn(&columns{widths: widths}, n)
-}
-
-// cellsIn is cells with a columns layout of the caller's.
-func cellsIn(c *columns, n int) (*fyne.Container, []*widget.Label) {
-	labels := make([]*widget.Label, n)
-	objs := make([]fyne.CanvasObject, n)
-	for i := range labels {
-		labels[i] = &widget.Label{Truncation: fyne.TextTruncateEllipsis}
-		objs[i] = labels[i]
-	}
-	return container.New(c, objs...), labels
-}
 
 // errorLabel shows the model's sentence under a form.
 func errorLabel() *widget.Label {
@@ -242,10 +114,13 @@ func jobColor(s model.JobStatus) color.Color {
 	return stateColor(s.State)
 }
 
+// swatchSize is the side of a swatch.
+const swatchSize = 12
+
 // swatch is a small coloured square.
 func swatch() *canvas.Rectangle {
 	r := &canvas.Rectangle{CornerRadius: 3}
-	r.SetMinSize(fyne.NewSize(12, 12))
+	r.SetMinSize(fyne.NewSize(swatchSize, swatchSize))
 	return r
 }
 
