@@ -131,8 +131,9 @@ type API interface {
 	// Watchdog says whether the watchdog runs, when its next cycle is due
 	// and which pushes are in flight.
 	Watchdog(ctx context.Context) (WatchdogState, error)
-	// Watch streams changes (jobs, transfers, events, cycles) until ctx
-	// ends; then the channel closes. A reader that falls behind loses
+	// Watch streams changes (jobs, transfers, events, cycles, and the
+	// packages, sites, servers, computers and groups any caller added,
+	// changed or deleted) until ctx ends; then the channel closes. A reader that falls behind loses
 	// changes, never slows the watchdog: the lists remain the truth.
 	Watch(ctx context.Context) (<-chan Change, error)
 
@@ -308,6 +309,7 @@ type WatchdogState struct {
 }
 
 // Change is one item of the Watch stream: a job's new status, a push's
-// progress, an event, or a cycle starting or ending. It is one line of
+// progress, an event, a cycle starting or ending, or a record an
+// Administrator changed. It is one line of
 // newline-delimited JSON on a wire.
 type Change = watchdog.Update

@@ -13,6 +13,7 @@ import (
 
 	"opensms/core/model"
 	"opensms/core/pdf"
+	"opensms/core/watchdog"
 )
 
 // ListPackages implements API.
@@ -194,7 +195,7 @@ func (l *Local) AddPackage(ctx context.Context, p model.Package) (_ model.Packag
 	if err != nil {
 		return p, fmt.Errorf("adding package %s: %w", p.Name, err)
 	}
-	return created, nil
+	return created, l.announce(nil, watchdog.UpdatePackage, watchdog.Record{ID: created.ID})
 }
 
 // UpdatePackage implements API.
@@ -209,7 +210,7 @@ func (l *Local) UpdatePackage(ctx context.Context, p model.Package) (_ model.Pac
 		return p, err
 	}
 	p.Created, p.Updated = old.Created, now()
-	return p, l.st.UpdatePackage(ctx, p)
+	return p, l.announce(l.st.UpdatePackage(ctx, p), watchdog.UpdatePackage, watchdog.Record{ID: p.ID})
 }
 
 // changePackage loads a package, lets edit change it, and stores it.
@@ -225,7 +226,7 @@ func (l *Local) changePackage(ctx context.Context, id string, edit func(p *model
 	if err := p.Validate(); err != nil {
 		return p, err
 	}
-	return p, l.st.UpdatePackage(ctx, p)
+	return p, l.announce(l.st.UpdatePackage(ctx, p), watchdog.UpdatePackage, watchdog.Record{ID: p.ID})
 }
 
 // AddCommand implements API.
@@ -257,7 +258,8 @@ func (l *Local) RemoveCommand(ctx context.Context, pkg, name string) (_ model.Pa
 // DeletePackage implements API.
 func (l *Local) DeletePackage(ctx context.Context, id string) (err error) {
 	defer fail(&err)
-	return l.st.DeletePackage(ctx, strings.ToUpper(strings.TrimSpace(id)))
+	id = strings.ToUpper(strings.TrimSpace(id))
+	return l.announce(l.st.DeletePackage(ctx, id), watchdog.UpdatePackage, watchdog.Record{ID: id, Deleted: true})
 }
 
 // ReadDefinition implements API.

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"opensms/core/model"
+	"opensms/core/watchdog"
 )
 
 // shareLogin reads a share location as typed and the login to it (see
@@ -91,7 +92,7 @@ func (l *Local) AddSite(ctx context.Context, r SiteRequest) (_ model.Site, err e
 	if err != nil {
 		return s, err
 	}
-	return s, l.st.CreateSite(ctx, s)
+	return s, l.announce(l.st.CreateSite(ctx, s), watchdog.UpdateSite, watchdog.Record{ID: s.Code})
 }
 
 // UpdateSite implements API.
@@ -105,13 +106,14 @@ func (l *Local) UpdateSite(ctx context.Context, r SiteRequest) (_ model.Site, er
 	if err != nil {
 		return s, err
 	}
-	return s, l.st.PutSite(ctx, s)
+	return s, l.announce(l.st.PutSite(ctx, s), watchdog.UpdateSite, watchdog.Record{ID: s.Code})
 }
 
 // DeleteSite implements API.
 func (l *Local) DeleteSite(ctx context.Context, code string) (err error) {
 	defer fail(&err)
-	return l.st.DeleteSite(ctx, strings.ToUpper(strings.TrimSpace(code)))
+	code = strings.ToUpper(strings.TrimSpace(code))
+	return l.announce(l.st.DeleteSite(ctx, code), watchdog.UpdateSite, watchdog.Record{ID: code, Deleted: true})
 }
 
 // ListServers implements API.
@@ -152,7 +154,7 @@ func (l *Local) AddServer(ctx context.Context, r ServerRequest) (_ model.Server,
 	if err := l.requireSite(ctx, s.Site); err != nil {
 		return s, err
 	}
-	return s, l.st.CreateServer(ctx, s)
+	return s, l.announce(l.st.CreateServer(ctx, s), watchdog.UpdateServer, watchdog.Record{ID: s.Site + "/" + s.Name})
 }
 
 // UpdateServer implements API.
@@ -167,13 +169,14 @@ func (l *Local) UpdateServer(ctx context.Context, r ServerRequest) (_ model.Serv
 		return s, err
 	}
 	s.Name = old.Name // the name's case is the stored one
-	return s, l.st.PutServer(ctx, s)
+	return s, l.announce(l.st.PutServer(ctx, s), watchdog.UpdateServer, watchdog.Record{ID: s.Site + "/" + s.Name})
 }
 
 // DeleteServer implements API.
 func (l *Local) DeleteServer(ctx context.Context, site, name string) (err error) {
 	defer fail(&err)
-	return l.st.DeleteServer(ctx, strings.ToUpper(strings.TrimSpace(site)), strings.TrimSpace(name))
+	site, name = strings.ToUpper(strings.TrimSpace(site)), strings.TrimSpace(name)
+	return l.announce(l.st.DeleteServer(ctx, site, name), watchdog.UpdateServer, watchdog.Record{ID: site + "/" + name, Deleted: true})
 }
 
 // TestServer implements API.
@@ -239,7 +242,7 @@ func (l *Local) AddComputer(ctx context.Context, r ComputerRequest) (_ model.Com
 	if err != nil {
 		return c, err
 	}
-	return c, l.st.AddComputers(ctx, c)
+	return c, l.announce(l.st.AddComputers(ctx, c), watchdog.UpdateComputer, watchdog.Record{ID: c.Name})
 }
 
 // UpdateComputer implements API.
@@ -253,13 +256,14 @@ func (l *Local) UpdateComputer(ctx context.Context, r ComputerRequest) (_ model.
 	if err != nil {
 		return c, err
 	}
-	return c, l.st.PutComputers(ctx, c)
+	return c, l.announce(l.st.PutComputers(ctx, c), watchdog.UpdateComputer, watchdog.Record{ID: c.Name})
 }
 
 // DeleteComputer implements API.
 func (l *Local) DeleteComputer(ctx context.Context, name string) (err error) {
 	defer fail(&err)
-	return l.st.DeleteComputer(ctx, model.NormalizeComputerName(name))
+	name = model.NormalizeComputerName(name)
+	return l.announce(l.st.DeleteComputer(ctx, name), watchdog.UpdateComputer, watchdog.Record{ID: name, Deleted: true})
 }
 
 // BackupStore implements API.
@@ -283,7 +287,7 @@ func (l *Local) ApproveComputer(ctx context.Context, name string) (_ model.Compu
 		return c, fmt.Errorf("%w: computer %s is not awaiting approval", model.ErrInvalid, c.Name)
 	}
 	c.AwaitingApproval = false
-	return c, l.st.PutComputers(ctx, c)
+	return c, l.announce(l.st.PutComputers(ctx, c), watchdog.UpdateComputer, watchdog.Record{ID: c.Name})
 }
 
 // ListGroups implements API.
@@ -357,7 +361,7 @@ func (l *Local) AddGroup(ctx context.Context, r GroupRequest) (_ model.MachineGr
 	if err != nil {
 		return g, err
 	}
-	return g, l.st.CreateGroup(ctx, g)
+	return g, l.announce(l.st.CreateGroup(ctx, g), watchdog.UpdateGroup, watchdog.Record{ID: g.Name})
 }
 
 // UpdateGroup implements API.
@@ -379,7 +383,11 @@ func (l *Local) UpdateGroup(ctx context.Context, r GroupRequest) (_ model.Machin
 		// The same query: its members stay until the watchdog looks again.
 		g.Members, g.Joined = cur.Members, cur.Joined
 	}
-	return g, l.st.RenameGroup(ctx, old, g)
+	r2 := watchdog.Record{ID: g.Name}
+	if !strings.EqualFold(old, g.Name) {
+		r2.Previous = cur.Name
+	}
+	return g, l.announce(l.st.RenameGroup(ctx, old, g), watchdog.UpdateGroup, r2)
 }
 
 // changeMembers loads a group, lets edit change its members and stores it.
@@ -401,7 +409,7 @@ func (l *Local) changeMembers(ctx context.Context, name string, names []string, 
 	if err := g.Validate(); err != nil {
 		return g, err
 	}
-	return g, l.st.PutGroup(ctx, g)
+	return g, l.announce(l.st.PutGroup(ctx, g), watchdog.UpdateGroup, watchdog.Record{ID: g.Name})
 }
 
 // AddMembers implements API.
@@ -439,5 +447,6 @@ func (l *Local) RemoveMembers(ctx context.Context, group string, members []strin
 // DeleteGroup implements API.
 func (l *Local) DeleteGroup(ctx context.Context, name string) (err error) {
 	defer fail(&err)
-	return l.st.DeleteGroup(ctx, strings.TrimSpace(name))
+	name = strings.TrimSpace(name)
+	return l.announce(l.st.DeleteGroup(ctx, name), watchdog.UpdateGroup, watchdog.Record{ID: name, Deleted: true})
 }

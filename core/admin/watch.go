@@ -96,3 +96,13 @@ func (l *Local) Watch(ctx context.Context) (_ <-chan Change, err error) {
 	}()
 	return ch, nil
 }
+
+// announce tells every watcher that a record changed, when err says it
+// did, and returns err: the Watch stream then carries what any
+// Administrator (a window, smsctl) changed, not only what the watchdog did.
+func (l *Local) announce(err error, kind watchdog.UpdateKind, r watchdog.Record) error {
+	if err == nil {
+		l.wd.Publish(watchdog.Update{Kind: kind, Record: &r})
+	}
+	return err
+}

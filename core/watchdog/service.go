@@ -256,6 +256,11 @@ func (s *Service) Subscribe(buf int) (<-chan Update, func()) {
 	}
 }
 
+// Publish hands u to every subscriber, as the watchdog's own updates are:
+// the Administrator API announces what it changed in the store through it,
+// so that one stream carries everything a window follows.
+func (s *Service) Publish(u Update) { s.publish(u) }
+
 func (s *Service) publish(u Update) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -15,7 +15,25 @@ const (
 	UpdateTransfer UpdateKind = "transfer" // a push made progress; Transfer is set
 	UpdateEvent    UpdateKind = "event"    // an event was logged; Event is set
 	UpdateCycle    UpdateKind = "cycle"    // a cycle started or ended; Cycle is set
+
+	// What an Administrator changed in the store (Record is set), so that
+	// every open window shows what another window or smsctl did.
+	UpdatePackage  UpdateKind = "package"  // Record.ID is the package ID
+	UpdateSite     UpdateKind = "site"     // Record.ID is the site code
+	UpdateServer   UpdateKind = "server"   // Record.ID is SITE/name
+	UpdateComputer UpdateKind = "computer" // Record.ID is the computer name
+	UpdateGroup    UpdateKind = "group"    // Record.ID is the group name
 )
+
+// Record names a stored record that was added, changed or deleted. It
+// carries no values: a window reads the record (or its list) again through
+// the API, which is the truth and never shows a password.
+type Record struct {
+	ID string `json:"id"`
+	// Previous is the old name of a renamed group.
+	Previous string `json:"previous,omitempty"`
+	Deleted  bool   `json:"deleted,omitempty"`
+}
 
 // Transfer is one archive on its way to one distribution server.
 type Transfer struct {
@@ -50,4 +68,5 @@ type Update struct {
 	Transfer *Transfer    `json:"transfer,omitempty"`
 	Event    *model.Event `json:"event,omitempty"`
 	Cycle    *Cycle       `json:"cycle,omitempty"`
+	Record   *Record      `json:"record,omitempty"`
 }

@@ -118,6 +118,7 @@ func (a *Admin) buildUI() {
 	// before the window shows, the driver may report a smaller one.
 	statusBar := a.status.buildUI()
 	a.watch()
+	a.followRecords()
 	for _, t := range windowOrder {
 		a.show(t)
 	}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"opensms/core/admin"
 	"opensms/core/admin/admintest"
@@ -183,5 +184,20 @@ func TestAttachSaysWhyItCannot(t *testing.T) {
 	}
 	if filepath.Base(adminapi.Address(r.dir)) != "admin.sock" {
 		t.Fatal(adminapi.Address(r.dir))
+	}
+}
+
+// TestWatchCarriesRecordChangesOverTheSocket: the records any caller
+// changes cross the stream as they do in process.
+func TestWatchCarriesRecordChangesOverTheSocket(t *testing.T) {
+	r := newRig(t)
+	fx, err := admintest.Build(bg, r.client, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(bg, time.Minute) // a bound, not a timing assertion
+	defer cancel()
+	if err := admintest.WatchRecords(ctx, r.client, fx); err != nil {
+		t.Fatal(err)
 	}
 }
