@@ -64,8 +64,10 @@ type mainWindow struct {
 	dTitle, dComment, dCommand, dSize, dServers, dMandatory, dRuns, dLast *widget.Label
 
 	step *widget.Label
-	// noOffers says so over an empty offers table.
-	noOffers *widget.Label
+	// noOffers says why the offers list is empty; its panel stands in for
+	// the table while it is.
+	noOffers      *widget.Label
+	noOffersPanel *fyne.Container
 	bar      *widget.ProgressBar
 	output   *widget.TextGrid
 
@@ -156,9 +158,13 @@ func (m *mainWindow) buildUI() {
 	// details and the run's progress sit side by side.
 	below := container.NewHSplit(container.NewVScroll(details), progress)
 	below.Offset = 0.5
-	// An empty table said nothing: the sentence over it says why it is empty.
-	m.noOffers = &widget.Label{Text: noOffersText, Alignment: fyne.TextAlignCenter, Importance: widget.LowImportance}
-	split := container.NewVSplit(container.NewStack(m.offerTable, container.NewCenter(m.noOffers)), below)
+	// An empty table said nothing, and a sentence drawn over it was grey
+	// and crossed by its column lines: the sentence takes the table's
+	// place instead, in normal text, until there is something to show.
+	m.noOffers = &widget.Label{Text: noOffersText, Alignment: fyne.TextAlignCenter}
+	m.noOffersPanel = container.NewCenter(container.NewVBox(widget.NewIcon(theme.InfoIcon()), m.noOffers))
+	m.noOffersPanel.Hide()
+	split := container.NewVSplit(container.NewStack(m.offerTable, m.noOffersPanel), below)
 	// The details below need room for all seven fields ("Last run" was
 	// cut off at 0.45).
 	split.Offset = 0.35
@@ -423,9 +429,11 @@ func (m *mainWindow) setOffers(offers []Offer) {
 	m.offers = offers
 	m.offerTable.Refresh()
 	if len(offers) == 0 {
-		m.noOffers.Show()
+		m.offerTable.Hide()
+		m.noOffersPanel.Show()
 	} else {
-		m.noOffers.Hide()
+		m.noOffersPanel.Hide()
+		m.offerTable.Show()
 	}
 	idx := slices.IndexFunc(m.offers, func(o Offer) bool { return o.Job == m.selected })
 	if idx < 0 {

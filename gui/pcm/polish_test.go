@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"fyne.io/fyne/v2/widget"
 )
 
 // An empty offers list said nothing; a finished mandatory job still read
@@ -16,8 +18,13 @@ func TestOffersSayWhatIsAndIsNot(t *testing.T) {
 	h := newHarness(t, eng, Config{PollInterval: 5 * time.Minute}, clock)
 	h.p.Show()
 	h.until("the first refresh", func() bool { return !h.m.lastRefresh.IsZero() })
-	if !h.m.noOffers.Visible() || !strings.Contains(h.m.noOffers.Text, "Nothing is offered") {
-		t.Errorf("an empty offers list shows %q (visible %v)", h.m.noOffers.Text, h.m.noOffers.Visible())
+	if !h.m.noOffersPanel.Visible() || !strings.Contains(h.m.noOffers.Text, "Nothing is offered") {
+		t.Errorf("an empty offers list shows %q (visible %v)", h.m.noOffers.Text, h.m.noOffersPanel.Visible())
+	}
+	// The sentence is a message in its own place: normal text, and no
+	// table (whose column lines ran through it) behind it.
+	if h.m.offerTable.Visible() || h.m.noOffers.Importance != widget.MediumImportance {
+		t.Errorf("the empty-list sentence is drawn over the table (%v) or dimmed (importance %v)", h.m.offerTable.Visible(), h.m.noOffers.Importance)
 	}
 	if got := h.m.status.Text; !strings.Contains(got, "(every 5m)") {
 		t.Errorf("the status line %q does not say how often it refreshes", got)
@@ -31,8 +38,8 @@ func TestOffersSayWhatIsAndIsNot(t *testing.T) {
 	eng.mu.Unlock()
 	h.m.onRefresh()
 	h.until("the offers", func() bool { return rows(h.m.offerTable) == 2 })
-	if h.m.noOffers.Visible() {
-		t.Error("the empty-list sentence shows over two offers")
+	if h.m.noOffersPanel.Visible() || !h.m.offerTable.Visible() {
+		t.Error("the empty-list sentence shows instead of two offers")
 	}
 	h.m.offerTable.Select(cellID(0, 0))
 	if got := h.m.dMandatory.Text; strings.Contains(got, "Runs at") || strings.Contains(got, "postpone") {
