@@ -68,8 +68,8 @@ type mainWindow struct {
 	// the table while it is.
 	noOffers      *widget.Label
 	noOffersPanel *fyne.Container
-	bar      *widget.ProgressBar
-	output   *widget.TextGrid
+	bar           *widget.ProgressBar
+	output        *widget.TextGrid
 
 	enrol     *enrolDialog
 	countdown *countdownDialog // the one showing, or nil
