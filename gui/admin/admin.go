@@ -31,6 +31,9 @@ type Admin struct {
 	ctx        context.Context
 	cancel     context.CancelFunc
 	goroutines sync.WaitGroup
+	// saveOnce keeps the layout as the window closed, not as a second
+	// Close after the app stopped finds it.
+	saveOnce sync.Once
 
 	mdi    *container.MultipleWindows
 	open   []*innerWindow
@@ -82,9 +85,11 @@ func (a *Admin) ShowAndRun() {
 	a.Close()
 }
 
-// Close stops every goroutine the Administrator started and waits for them.
-// It is safe to call more than once.
+// Close keeps the window layout in the app's preferences, stops every
+// goroutine the Administrator started and waits for them. It is safe to
+// call more than once.
 func (a *Admin) Close() {
+	a.saveOnce.Do(a.saveLayout)
 	a.cancel()
 	for _, w := range a.open {
 		w.ctl.close()
@@ -114,17 +119,16 @@ func (a *Admin) buildUI() {
 		&labelledTool{"Tile", theme.GridIcon(), a.tile},
 		&labelledTool{"Cascade", theme.ContentCopyIcon(), a.cascade},
 	)
-	// The inner windows are tiled when the area first has its real size:
-	// before the window shows, the driver may report a smaller one.
+	// The inner windows are tiled, or their saved layout fitted, when the
+	// area first has its real size: before the window shows, the driver may
+	// report a smaller one.
 	statusBar := a.status.buildUI()
 	a.watch()
 	a.followRecords()
-	for _, t := range windowOrder {
-		a.show(t)
-	}
-	area := container.New(&tileOnce{a: a}, a.mdi)
+	size, restored := a.openWindows()
+	area := container.New(&tileOnce{a: a, restored: restored}, a.mdi)
 	a.win.SetContent(container.NewBorder(toolbar, statusBar, nil, nil, area))
-	a.win.Resize(fyne.NewSize(1280, 800))
+	a.win.Resize(size)
 	a.updateMenu()
 	a.addShortcuts()
 	a.status.start()

@@ -208,11 +208,15 @@ func (a *Admin) cascade() {
 	}
 }
 
-// tileOnce lays the multiple-document area out like a stack, and tiles the
-// inner windows the first time the area is big enough to hold them.
+// tileOnce lays the multiple-document area out like a stack. The first
+// time the area is big enough it tiles the inner windows, or fits a restored
+// layout into it; after that, each new size keeps the windows inside it (a
+// smaller screen, a shrunk main window).
 type tileOnce struct {
-	a    *Admin
-	done bool
+	a        *Admin
+	restored bool
+	done     bool
+	last     fyne.Size
 }
 
 func (t *tileOnce) Layout(objs []fyne.CanvasObject, size fyne.Size) {
@@ -220,9 +224,17 @@ func (t *tileOnce) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 		o.Move(fyne.NewPos(0, 0))
 		o.Resize(size)
 	}
-	if !t.done && size.Width >= 800 && size.Height >= 500 {
-		t.done = true
-		t.a.tile()
+	switch {
+	case !t.done && size.Width >= 800 && size.Height >= 500:
+		t.done, t.last = true, size
+		if t.restored {
+			t.a.fit(size)
+		} else {
+			t.a.tile()
+		}
+	case t.done && size != t.last:
+		t.last = size
+		t.a.fit(size)
 	}
 }
 

@@ -77,6 +77,8 @@ type sitesWindow struct {
 	rows     []*siteRow
 	hover    string // the drop target under a dragged package
 	selected string
+	// expanded holds the open branches, kept across restarts (prefs.go).
+	expanded map[string]bool
 
 	// loaded is closed when the first load has reached the tree.
 	loaded chan struct{}
@@ -87,7 +89,7 @@ func newSitesWindow(a *Admin) *sitesWindow {
 	return &sitesWindow{
 		adm: a, ctx: ctx, cancel: cancel,
 		comps: map[string][]model.Computer{}, loading: map[string]bool{}, filtered: map[string][]model.Computer{},
-		awaiting: map[string]bool{}, loaded: make(chan struct{}),
+		awaiting: map[string]bool{}, loaded: make(chan struct{}), expanded: map[string]bool{},
 	}
 }
 
@@ -106,6 +108,8 @@ func (w *sitesWindow) buildUI() fyne.CanvasObject {
 				w.selected = ""
 			}
 		},
+		OnBranchOpened: func(uid string) { w.expanded[uid] = true },
+		OnBranchClosed: func(uid string) { delete(w.expanded, uid) },
 	}}
 	w.tree.ExtendBaseWidget(w.tree)
 	w.filter = &widget.Entry{PlaceHolder: "Filter computers, groups and servers", OnChanged: w.onFilter}
@@ -118,7 +122,10 @@ func (w *sitesWindow) buildUI() fyne.CanvasObject {
 	return container.NewBorder(container.NewBorder(nil, nil, nil, bar, w.filter), nil, nil, nil, w.tree)
 }
 
-func (w *sitesWindow) close() { w.cancel() }
+func (w *sitesWindow) close() {
+	w.saveOpen()
+	w.cancel()
+}
 
 // reload reads sites, counts, servers and groups; computers load when their
 // folder is opened.
@@ -169,9 +176,7 @@ func (w *sitesWindow) reload() {
 		select {
 		case <-w.loaded:
 		default:
-			for _, code := range d.subs[""] {
-				w.tree.OpenBranch(nodeID(nodeSite, code))
-			}
+			w.restoreOpen()
 			close(w.loaded)
 		}
 	})
