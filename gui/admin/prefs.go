@@ -12,8 +12,8 @@ import (
 // Preference keys: what the Administrator keeps across restarts, in the
 // app's Fyne preferences (cmd/smsadmin runs under the app ID
 // org.opensms.admin, so they live in that app's preferences file). Each key
-// starts with what it belongs to; an inner window's own settings (a list's
-// column widths) go under "<window title>." so that they cannot meet these.
+// starts with what it belongs to: "layout." the windows, "sites.tree." the
+// Sites tree, and "columns.<list>" a list's column widths (columns.go).
 const (
 	// prefMainSize is the main window's content width and height
 	// (FloatList). Its presence says a layout was saved at all.
