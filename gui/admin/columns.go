@@ -23,6 +23,9 @@ const (
 	fitRows = 500
 	// handleWidth is how wide the grip on a header separator is.
 	handleWidth = 10
+	// fitRunes is how much of a text is measured: past fitCap it makes no
+	// difference, and a group's members joined can be 10,000 names long.
+	fitRunes = 120
 	// readable is the width a column keeps in a narrow row before columns
 	// right of it drop out: more columns, each cut to a few letters, told
 	// less than fewer shown whole ("S0100…" in every column of Jobs).
@@ -91,13 +94,20 @@ func newColumns(titles ...string) *columns {
 	return c
 }
 
+// prefColumns prefixes the preference that keeps a list's widths, one
+// number a column: columns.packages, columns.jobs, columns.groups,
+// columns.events, columns.jobcomputers (Job Details → Status) and
+// columns.commands (Workstations). A list whose titles changed in number
+// ignores what was kept.
+const prefColumns = "columns."
+
 // listColumns makes the width state of one of the Administrator's lists:
 // the user's widths are kept under name, and a cell's whole text shows in
 // the status bar while the pointer is on it.
 func (a *Admin) listColumns(name string, titles ...string) *columns {
 	c := newColumns(titles...)
 	c.hint = a.status.hint
-	c.prefs, c.prefKey = a.app.Preferences(), "columns."+name
+	c.prefs, c.prefKey = a.app.Preferences(), prefColumns+name
 	if ws := c.prefs.FloatList(c.prefKey); len(ws) == len(titles) {
 		for i, w := range ws {
 			c.want[i] = max(float32(w), dragMin)
@@ -124,15 +134,24 @@ const textSlack = 2
 // fitRows rows' texts, unless the user has sized them. It lays the header
 // and rows out again only when a width changed.
 func (c *columns) fit(rows int, cells func(row int) []string) {
-	fitted := append([]float32(nil), c.floor...)
+	c.fitted = append(c.fitted[:0], c.floor...)
+	c.fitMore(rows, cells)
+}
+
+// fitMore widens the columns for more rows (new events on top of those
+// fitted), without measuring those already there again.
+func (c *columns) fitMore(rows int, cells func(row int) []string) {
+	fitted := c.fitted
 	for r := 0; r < min(rows, fitRows); r++ {
 		for i, s := range cells(r) {
 			if i < len(fitted) {
+				if rs := []rune(s); len(rs) > fitRunes {
+					s = string(rs[:fitRunes])
+				}
 				fitted[i] = max(fitted[i], min(textWidth(s, fyne.TextStyle{})+c.extra[i], fitCap))
 			}
 		}
 	}
-	c.fitted = fitted
 	if c.userSized || equalWidths(c.want, fitted) {
 		return
 	}
@@ -537,10 +556,15 @@ func (r *cellRow) truncated(x float32) string {
 		return ""
 	}
 	l := r.labels[i]
-	if l.Text == "" || (l.Visible() && textWidth(l.Text, l.TextStyle)-theme.Padding()-textSlack <= l.Size().Width+0.5) {
+	if l.Text == "" || (l.Visible() && labelWhole(l)) {
 		return ""
 	}
 	return r.cols.titles[i] + ": " + l.Text
+}
+
+// labelWhole reports whether a label is wide enough for all of its text.
+func labelWhole(l *widget.Label) bool {
+	return textWidth(l.Text, l.TextStyle)-theme.Padding()-textSlack <= l.Size().Width+0.5
 }
 
 // MouseIn marks the row and shows the cell's whole text.

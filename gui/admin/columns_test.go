@@ -37,9 +37,10 @@ func longPackage(t *testing.T, a *Admin, st model.Store) model.Package {
 	return p
 }
 
-// shownWhole reports whether a label shows all of its text.
+// shownWhole reports whether a label shows all of its text: Fyne's label
+// cuts what is wider than itself less its inner padding.
 func shownWhole(l *widget.Label) bool {
-	return l.Size().Width+0.5 >= textWidth(l.Text, l.TextStyle)-theme.Padding()-textSlack
+	return l.Size().Width+0.5 >= fyne.MeasureText(l.Text, theme.TextSize(), l.TextStyle).Width+2*theme.InnerPadding()
 }
 
 // headerTitles returns the visible bold labels of a list's header.
@@ -294,6 +295,42 @@ func TestHoverShowsACutCellWhole(t *testing.T) {
 		}
 		if strings.HasPrefix(a.status.message.Text, "Source:") {
 			t.Error("the hint stayed")
+		}
+	})
+}
+
+// TestHoverShowsACutTreeNameWhole: a Sites window too narrow for a
+// server's name and share shows it whole in the status bar under the
+// pointer.
+func TestHoverShowsACutTreeNameWhole(t *testing.T) {
+	a, _ := newTestAdmin(t)
+	waitFor(t, a, "the Sites tree", func() bool { return len(a.sites.data.sites) == 1 })
+	uid := nodeID(nodeServer, "S01/dist1")
+	a.locked(func() {
+		a.status.setMessage("Package saved.")
+		a.find(titleSites).iw.Resize(fyne.NewSize(220, 400))
+		a.sites.tree.OpenBranch(nodeID(nodeServers, "S01"))
+	})
+	var row *siteRow
+	waitFor(t, a, "the server's row", func() bool {
+		for _, r := range a.sites.rows {
+			if _, ok := a.sites.shown(r); ok && r.uid == uid {
+				row = r
+			}
+		}
+		return row != nil
+	})
+	a.locked(func() {
+		if shownWhole(row.label) {
+			t.Fatalf("at 220 wide the tree shows %q whole: the test needs it cut", row.label.Text)
+		}
+		test.MoveMouse(a.win.Canvas(), a.abs(row.label).Add(fyne.NewPos(20, 5)))
+		if got := a.status.message.Text; got != row.label.Text || !strings.Contains(got, "dist1") {
+			t.Errorf("hovering the cut server shows %q in the status bar, want %q", got, row.label.Text)
+		}
+		test.MoveMouse(a.win.Canvas(), fyne.NewPos(1, 1))
+		if got := a.status.message.Text; got != "Package saved." {
+			t.Errorf("with the pointer off the tree the status bar shows %q, want the message back", got)
 		}
 	})
 }

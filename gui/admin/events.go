@@ -193,7 +193,7 @@ func (w *eventsWindow) apply(us []adminapi.Change) {
 			w.list.UnselectAll()
 		}
 	}
-	w.fit()
+	w.cols.fitMore(len(fresh), func(i int) []string { return eventCells(fresh[i]) })
 	w.list.Refresh()
 }
 

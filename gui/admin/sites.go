@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -511,11 +512,14 @@ type siteRow struct {
 	bg    *canvas.Rectangle
 	icon  *widget.Icon
 	label *widget.Label
+	// pointed is set while the pointer is on the row (see MouseIn).
+	pointed bool
 }
 
 var (
 	_ fyne.Tappable       = (*siteRow)(nil)
 	_ fyne.DoubleTappable = (*siteRow)(nil)
+	_ desktop.Hoverable   = (*siteRow)(nil)
 )
 
 func (r *siteRow) CreateRenderer() fyne.WidgetRenderer {
@@ -547,12 +551,37 @@ func (r *siteRow) refreshHighlight() {
 		r.bg.FillColor = colorRGBA(rr, g, b, 0x70)
 		r.bg.StrokeColor = c
 		r.bg.StrokeWidth = 2
+	} else if r.pointed {
+		r.bg.FillColor = theme.Color(theme.ColorNameHover)
+		r.bg.StrokeColor = nil
+		r.bg.StrokeWidth = 0
 	} else {
 		r.bg.FillColor = nil
 		r.bg.StrokeColor = nil
 		r.bg.StrokeWidth = 0
 	}
 	r.bg.Refresh()
+}
+
+// MouseIn marks the row, as the tree node underneath did before the row
+// took the pointer, and shows a name the tree cuts short whole in the
+// status bar (Fyne 2.7 has no tooltips).
+func (r *siteRow) MouseIn(*desktop.MouseEvent) {
+	r.pointed = true
+	r.refreshHighlight()
+	if r.label != nil && !labelWhole(r.label) {
+		r.w.adm.status.hint(r.label.Text)
+	}
+}
+
+// MouseMoved does nothing more: the row has one text.
+func (r *siteRow) MouseMoved(*desktop.MouseEvent) {}
+
+// MouseOut unmarks the row and puts the status bar's message back.
+func (r *siteRow) MouseOut() {
+	r.pointed = false
+	r.refreshHighlight()
+	r.w.adm.status.hint("")
 }
 
 // Tapped selects the row (the tree node underneath no longer sees the tap).
