@@ -27,14 +27,21 @@ func longPackage(t *testing.T, a *Admin, st model.Store) model.Package {
 	must(t, err)
 	a.locked(a.packages.reload)
 	waitFor(t, a, "the package in the Packages window", func() bool {
-		for _, r := range a.packages.rows {
-			if r.pkg.ID == p.ID && r.cells.labels[1].Text == p.Name {
-				return true
-			}
-		}
-		return false
+		r := packageRowOf(a, p.ID)
+		return r != nil && r.cells.labels[1].Text == p.Name
 	})
 	return p
+}
+
+// packageRowOf returns the Packages window's row that shows package id, or
+// nil.
+func packageRowOf(a *Admin, id string) *packageRow {
+	for _, r := range a.packages.rows {
+		if r.pkg.ID == id {
+			return r
+		}
+	}
+	return nil
 }
 
 // shownWhole reports whether a label shows all of its text: Fyne's label
@@ -115,12 +122,7 @@ func TestColumnsFitTheirContentAndShareExtraRoom(t *testing.T) {
 		}
 		iw := a.find(titlePackages).iw
 		iw.Resize(fyne.NewSize(1240, 500))
-		var row *packageRow
-		for _, r := range a.packages.rows {
-			if r.pkg.ID == p.ID {
-				row = r
-			}
-		}
+		row := packageRowOf(a, p.ID)
 		for i, l := range row.cells.labels {
 			if !shownWhole(l) && c.want[i] < fitCap {
 				t.Errorf("at 1240 wide the %s cell %q is cut to %.0f", c.titles[i], l.Text, l.Size().Width)
@@ -146,12 +148,7 @@ func TestDraggingASeparatorResizesTheColumn(t *testing.T) {
 		c := a.packages.cols
 		iw := a.find(titlePackages).iw
 		iw.Resize(fyne.NewSize(1000, 400))
-		var row *packageRow
-		for _, r := range a.packages.rows {
-			if r.pkg.ID == p.ID {
-				row = r
-			}
-		}
+		row := packageRowOf(a, p.ID)
 		titles := headerTitles(c, iw)
 		if len(titles) != 5 {
 			t.Fatalf("the Packages header shows %d titles, want 5", len(titles))
@@ -266,12 +263,7 @@ func TestHoverShowsACutCellWhole(t *testing.T) {
 		a.status.setMessage("Package saved.")
 		iw := a.find(titlePackages).iw
 		iw.Resize(fyne.NewSize(600, 300))
-		var row *packageRow
-		for _, r := range a.packages.rows {
-			if r.pkg.ID == p.ID {
-				row = r
-			}
-		}
+		row := packageRowOf(a, p.ID)
 		src := row.cells.labels[3]
 		if !src.Visible() || shownWhole(src) {
 			t.Fatalf("at 600 wide the Source cell shows %.0f of %q: the test needs it cut", src.Size().Width, src.Text)
