@@ -527,8 +527,11 @@ type cellRow struct {
 	// bg marks the row under the pointer: the list item underneath did,
 	// but it no longer sees the pointer once the row does.
 	bg *canvas.Rectangle
-	// hinted is the text the row put in the status bar.
-	hinted string
+	// hinted is the text the row put in the status bar; pointer is where
+	// the pointer is on the row, and pointed whether it is.
+	hinted  string
+	pointer fyne.Position
+	pointed bool
 }
 
 var _ desktop.Hoverable = (*cellRow)(nil)
@@ -545,6 +548,11 @@ func (r *cellRow) setTexts(texts []string) {
 			s = texts[i]
 		}
 		l.SetText(s)
+	}
+	// The list reuses rows: under a still pointer this row may now show
+	// another item, whose text the status bar must show instead.
+	if r.pointed {
+		r.showHint()
 	}
 }
 
@@ -576,7 +584,12 @@ func (r *cellRow) MouseIn(ev *desktop.MouseEvent) {
 
 // MouseMoved shows the whole text of the cell under the pointer.
 func (r *cellRow) MouseMoved(ev *desktop.MouseEvent) {
-	s := r.truncated(ev.Position.X)
+	r.pointer, r.pointed = ev.Position, true
+	r.showHint()
+}
+
+func (r *cellRow) showHint() {
+	s := r.truncated(r.pointer.X)
 	if s == r.hinted || r.cols.hint == nil {
 		return
 	}
@@ -586,6 +599,7 @@ func (r *cellRow) MouseMoved(ev *desktop.MouseEvent) {
 
 // MouseOut unmarks the row and puts the status bar's message back.
 func (r *cellRow) MouseOut() {
+	r.pointed = false
 	r.bg.FillColor = nil
 	r.bg.Refresh()
 	if r.hinted != "" && r.cols.hint != nil {

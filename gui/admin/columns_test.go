@@ -280,7 +280,17 @@ func TestHoverShowsACutCellWhole(t *testing.T) {
 		if got := a.status.message.Text; got != "Package saved." {
 			t.Errorf("hovering a whole cell shows %q in the status bar, want the message back", got)
 		}
+		// The list reuses the row under the still pointer for a package
+		// whose source fits: the status bar no longer shows the old one.
 		test.MoveMouse(a.win.Canvas(), a.abs(src).Add(fyne.NewPos(10, 5)))
+		row.update(row.id, model.Package{ID: "S0100009", Name: "Short", Source: "/s"})
+		if got := a.status.message.Text; got != "Package saved." {
+			t.Errorf("after the row under the pointer changed to a short source the status bar shows %q", got)
+		}
+		row.update(row.id, p)
+		if got, want := a.status.message.Text, "Source: "+p.Source; got != want {
+			t.Errorf("after the row under the pointer changed back the status bar shows %q, want %q", got, want)
+		}
 		test.MoveMouse(a.win.Canvas(), fyne.NewPos(1, 1))
 		if got := a.status.message.Text; got != "Package saved." {
 			t.Errorf("with the pointer off the list the status bar shows %q, want the message back", got)
