@@ -98,8 +98,8 @@ func (p *memberPicker) build() {
 	tall := canvas.NewRectangle(nil)
 	tall.SetMinSize(fyne.NewSize(0, 260))
 	bar := container.NewHBox(
-		&widget.Button{Text: "Choose shown", Icon: theme.CheckButtonCheckedIcon(), Importance: widget.LowImportance, OnTapped: func() { p.chooseShown(true) }},
-		&widget.Button{Text: "Clear shown", Icon: theme.CheckButtonIcon(), Importance: widget.LowImportance, OnTapped: func() { p.chooseShown(false) }},
+		&widget.Button{Text: "Choose shown", Icon: theme.ContentAddIcon(), Importance: widget.LowImportance, OnTapped: func() { p.chooseShown(true) }},
+		&widget.Button{Text: "Clear shown", Icon: theme.ContentRemoveIcon(), Importance: widget.LowImportance, OnTapped: func() { p.chooseShown(false) }},
 	)
 	p.box = container.NewBorder(p.filter, container.NewBorder(nil, nil, nil, bar, p.count), nil, nil, container.NewStack(tall, p.list))
 	p.applyFilter()
