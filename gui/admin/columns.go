@@ -20,7 +20,7 @@ const (
 	dragMin = 24
 	// fitRows is how many rows are measured to fit the columns: enough to
 	// see the widest texts of a long list without measuring all of it.
-	fitRows = 500
+	fitRows = 200
 	// handleWidth is how wide the grip on a header separator is.
 	handleWidth = 10
 	// fitRunes is how much of a text is measured: past fitCap it makes no
@@ -144,7 +144,9 @@ func (c *columns) fitMore(rows int, cells func(row int) []string) {
 	fitted := c.fitted
 	for r := 0; r < min(rows, fitRows); r++ {
 		for i, s := range cells(r) {
-			if i < len(fitted) {
+			// A column at fitCap can grow no more: measuring the rest of a
+			// thousand messages cost a third of a second.
+			if i < len(fitted) && fitted[i] < fitCap {
 				if rs := []rune(s); len(rs) > fitRunes {
 					s = string(rs[:fitRunes])
 				}
