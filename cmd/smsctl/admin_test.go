@@ -323,6 +323,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{[]string{"package", "show", "S01ZZZZZ"}, "package S01ZZZZZ not found"},
 		{[]string{"package", "rm", "S01ZZZZZ"}, "package S01ZZZZZ not found"},
 		{[]string{"package", "list", "--bogus"}, "flag provided but not defined: -bogus"},
+		{[]string{"job", "add", "--package", id, "--target", "computer:PC001", "--command", "Install", "--servers", "group: "}, "distribute phase: choose the machine group that lists the servers, or put the package on the Default Servers"},
 
 		{[]string{"nonsense"}, `unknown command "nonsense"; see 'smsctl help'`},
 	}

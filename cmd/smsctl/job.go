@@ -104,7 +104,9 @@ func jobAdd(fs *flag.FlagSet) runFunc {
 		switch sv := strings.TrimSpace(*servers); {
 		case sv == "default" || sv == "":
 		case strings.HasPrefix(sv, "group:"):
-			j.Distribute.ServerGroup = strings.TrimSpace(strings.TrimPrefix(sv, "group:"))
+			if err := j.Distribute.SetServers(true, strings.TrimPrefix(sv, "group:")); err != nil {
+				return err
+			}
 		default:
 			return usagef("--servers %q is not default or group:NAME", sv)
 		}

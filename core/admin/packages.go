@@ -234,9 +234,7 @@ func (l *Local) AddCommand(ctx context.Context, pkg string, c model.CommandLine)
 	defer fail(&err)
 	c.ApplyDefaults()
 	return l.changePackage(ctx, pkg, func(p *model.Package) error {
-		if have, ok := p.Command(c.Name); ok {
-			return invalidf("package %s already has a command line named %q", p.ID, have.Name)
-		}
+		// A name the package has is refused by the model's check.
 		p.Commands = append(p.Commands, c)
 		return nil
 	})

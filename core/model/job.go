@@ -1,6 +1,9 @@
 package model
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // JobType is what a job does, as SMS 1.2 named them.
 type JobType string
@@ -45,6 +48,21 @@ type Distribute struct {
 	// ServerGroup, when set, names a machine group whose members are server
 	// names; empty means the site's Default Servers.
 	ServerGroup string `json:"server_group,omitempty"`
+}
+
+// SetServers sets where the Distribute phase puts the package, as a front
+// end offers the choice: the sites' Default Servers, or the servers a
+// machine group lists, which must then be named.
+func (d *Distribute) SetServers(toGroup bool, group string) error {
+	group = strings.TrimSpace(group)
+	if toGroup && group == "" {
+		return invalidf("distribute phase: choose the machine group that lists the servers, or put the package on the Default Servers")
+	}
+	d.ServerGroup = ""
+	if toGroup {
+		d.ServerGroup = group
+	}
+	return nil
 }
 
 // DefaultDeferrals is how many times a user may say Later to a mandatory job.

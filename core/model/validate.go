@@ -302,15 +302,8 @@ func (p Package) Validate() error {
 	if err := validSource(p.Source); err != nil {
 		return err
 	}
-	names := map[string]string{}
-	for _, c := range p.Commands {
-		if err := c.Validate(); err != nil {
-			return err
-		}
-		if first, dup := names[strings.ToLower(c.Name)]; dup {
-			return invalidf("command line %q: the package already has a command line named %q", c.Name, first)
-		}
-		names[strings.ToLower(c.Name)] = c.Name
+	if err := ValidCommands(p.Commands); err != nil {
+		return err
 	}
 	if err := p.Sharing.validate(); err != nil {
 		return err
@@ -322,6 +315,23 @@ func (p Package) Validate() error {
 	}
 	if _, err := ParseDetectionLogic(p.DetectionLogic, len(p.Detection)); err != nil {
 		return err
+	}
+	return nil
+}
+
+// ValidCommands checks a package's command lines: each on its own, and
+// their names unique ignoring case. A command line being added or edited
+// goes last, so that the sentence names it and the one it clashes with.
+func ValidCommands(cmds []CommandLine) error {
+	names := map[string]string{}
+	for _, c := range cmds {
+		if err := c.Validate(); err != nil {
+			return err
+		}
+		if first, dup := names[strings.ToLower(c.Name)]; dup {
+			return invalidf("command line %q: the package already has a command line named %q", c.Name, first)
+		}
+		names[strings.ToLower(c.Name)] = c.Name
 	}
 	return nil
 }

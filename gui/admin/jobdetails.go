@@ -298,12 +298,8 @@ func (jd *jobDetails) collect() (model.Job, error) {
 		j.Send = model.SendAlways
 	}
 	j.Distribute.RefreshExisting = jd.refresh.Checked
-	j.Distribute.ServerGroup = ""
-	if jd.distribute.Selected == distModes[1] {
-		if jd.serverGroup.Selected == "" {
-			return j, fmt.Errorf("distribute phase: choose the machine group that lists the servers, or put the package on the Default Servers")
-		}
-		j.Distribute.ServerGroup = jd.serverGroup.Selected
+	if err := j.Distribute.SetServers(jd.distribute.Selected == distModes[1], jd.serverGroup.Selected); err != nil {
+		return j, err
 	}
 	j.Comment = strings.TrimSpace(jd.comment.Text)
 	j.Run.Command = ""

@@ -3,6 +3,7 @@ package admin
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -532,11 +533,10 @@ func (cd *commandDialog) onAnyPlatform(on bool) {
 func (cd *commandDialog) onOK() {
 	c, err := cd.collect()
 	if err == nil {
-		for i, o := range cd.ws.commands {
-			if i != cd.index && strings.EqualFold(o.Name, c.Name) {
-				err = fmt.Errorf("command line name %q is already used in this package", c.Name)
-			}
-		}
+		// The model's check, with this command line last so that its
+		// sentence names it.
+		others := slices.Delete(slices.Clone(cd.ws.commands), max(cd.index, 0), max(cd.index+1, 0))
+		err = model.ValidCommands(append(others, c))
 	}
 	if err != nil {
 		cd.errText.SetText(err.Error())
