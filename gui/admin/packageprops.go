@@ -632,6 +632,7 @@ func (iv *inventory) ruleRow(idx int) fyne.CanvasObject {
 		return &widget.Entry{Text: text, PlaceHolder: hint, OnChanged: set}
 	}
 	var fields []fyne.CanvasObject
+	var wide fyne.CanvasObject // a field that needs a line of its own
 	switch r.Kind {
 	case model.RuleRegistry:
 		if r.View == "" {
@@ -640,8 +641,11 @@ func (iv *inventory) ruleRow(idx int) fyne.CanvasObject {
 		view := &widget.Select{Options: []string{"64-bit", "32-bit"}, Selected: string(r.View) + "-bit", OnChanged: func(s string) {
 			iv.rules[idx].View = model.RegistryView(strings.TrimSuffix(s, "-bit"))
 		}}
+		// A key is long (HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\
+		// CurrentVersion\Uninstall\{GUID}): it takes the rule's whole
+		// width, its value, data and view the line below.
+		wide = entry(r.Key, `e.g. HKLM\Software\Vendor\App`, func(s string) { iv.rules[idx].Key = s })
 		fields = []fyne.CanvasObject{
-			entry(r.Key, `HKLM\Software\Vendor\App`, func(s string) { iv.rules[idx].Key = s }),
 			entry(r.ValueName, "value name (empty: default)", func(s string) { iv.rules[idx].ValueName = s }),
 			entry(r.Value, "data (empty: exists)", func(s string) { iv.rules[idx].Value = s }),
 			view,
@@ -665,7 +669,11 @@ func (iv *inventory) ruleRow(idx int) fyne.CanvasObject {
 		iv.redraw()
 	}}
 	num := &widget.Label{Text: strconv.Itoa(idx+1) + "."}
-	return container.NewBorder(nil, nil, container.NewHBox(num, kind), remove, container.NewGridWithColumns(len(fields), fields...))
+	var body fyne.CanvasObject = container.NewGridWithColumns(len(fields), fields...)
+	if wide != nil {
+		body = container.NewVBox(wide, body)
+	}
+	return container.NewBorder(nil, nil, container.NewHBox(num, kind), remove, body)
 }
 
 // tidyRule keeps what a rule's kind uses, trimmed and written as the model

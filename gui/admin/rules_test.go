@@ -1,6 +1,8 @@
 package admin
 
 import (
+	"slices"
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2/test"
@@ -54,6 +56,35 @@ func TestJobDistributeGroupCheckedByTheModel(t *testing.T) {
 		want := "distribute phase: choose the machine group that lists the servers, or put the package on the Default Servers"
 		if got := shownError(jd); got != want {
 			t.Errorf("no group chosen shows %q, want %q", got, want)
+		}
+	})
+}
+
+// The registry rule's key field was a quarter of the row, about 130 px,
+// for keys of sixty characters and more: it has the rule's whole width.
+func TestRegistryKeyFieldIsWide(t *testing.T) {
+	a, _ := newTestAdmin(t)
+	a.locked(func() {
+		pp, _ := newPackageWith(t, a, "Hello", t.TempDir())
+		test.Tap(buttonIn(t, pp, "Inventory…"))
+		iv := mustDialog(t, a, "Inventory")
+		test.Tap(buttonIn(t, iv, "Add rule"))
+		for _, s := range all[*widget.Select](iv) {
+			if slices.Contains(s.Options, string(model.RuleRegistry)) {
+				s.SetSelected(string(model.RuleRegistry))
+			}
+		}
+		var key *widget.Entry
+		for _, e := range all[*widget.Entry](iv) {
+			if strings.Contains(e.PlaceHolder, `HKLM\Software`) {
+				key = e
+			}
+		}
+		if key == nil {
+			t.Fatal("no registry key field after choosing a registry rule")
+		}
+		if w := key.Size().Width; w < 450 {
+			t.Errorf("the registry key field is %.0f px wide, want at least 450", w)
 		}
 	})
 }
