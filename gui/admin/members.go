@@ -64,7 +64,8 @@ func (p *memberPicker) CreateRenderer() fyne.WidgetRenderer {
 }
 
 func (p *memberPicker) build() {
-	p.filter = &widget.Entry{PlaceHolder: "Filter by name, site or platform", OnChanged: func(string) { p.applyFilter() }}
+	p.filter = &widget.Entry{PlaceHolder: "Filter by name, site or platform (Enter picks a lone match)",
+		OnChanged: func(string) { p.applyFilter() }, OnSubmitted: func(string) { p.chooseOnly() }}
 	p.count = &widget.Label{}
 	p.list = &widget.List{
 		Length: func() int { return len(p.shown) },
@@ -213,6 +214,14 @@ func (p *memberPicker) chooseShown(on bool) {
 	p.showCount()
 	if p.onChange != nil {
 		p.onChange()
+	}
+}
+
+// chooseOnly chooses the one candidate the filter shows, so that a member
+// can be added from the keyboard: type its name, press Enter.
+func (p *memberPicker) chooseOnly() {
+	if len(p.shown) == 1 {
+		p.chooseShown(true)
 	}
 }
 

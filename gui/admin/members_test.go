@@ -75,13 +75,17 @@ func TestGroupMembersArePickedFromTheComputers(t *testing.T) {
 		}
 		test.Tap(buttonIn(t, p, "Choose shown"))
 		pickMember(t, p, "dist1", true)
+		p.filter.SetText("pc0500") // PC05000–PC05009: Enter chooses only one
+		p.filter.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+		p.filter.SetText("pc05000")
+		p.filter.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 		pickMember(t, p, "PC001", false)
-		if got, want := p.count.Text, "11 of 10002 chosen; 101 shown"; got != want {
+		if got, want := p.count.Text, "12 of 10002 chosen; 101 shown"; got != want {
 			t.Errorf("after choosing, the count says %q, want %q", got, want)
 		}
 		test.Tap(buttonIn(t, d, "OK"))
 	})
-	want := []string{"PC09990", "PC09991", "PC09992", "PC09993", "PC09994", "PC09995", "PC09996", "PC09997", "PC09998", "PC09999", "dist1"}
+	want := []string{"PC05000", "PC09990", "PC09991", "PC09992", "PC09993", "PC09994", "PC09995", "PC09996", "PC09997", "PC09998", "PC09999", "dist1"}
 	waitFor(t, a, "the chosen members stored", func() bool {
 		g, err := st.GetGroup(context.Background(), "Accounting")
 		return err == nil && slices.Equal(g.Members, want) && dialogNamed(a, "Machine Group Properties") == nil
