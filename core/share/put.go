@@ -27,6 +27,13 @@ type PutOptions struct {
 	// Fresh skips looking for an earlier attempt to resume: for small files,
 	// where listing the folder costs more than writing again.
 	Fresh bool
+	// Adopt, when set, is the base name of the temporary files a Stream
+	// writes in name's folder (StartStream's base): PutAtomic resumes from
+	// one as from its own earlier attempt, after comparing a slice of it
+	// with src, and removes the others. A stream that failed part way
+	// (the push that overlapped the packing) left the first bytes of the
+	// same archive; one that holds something else is written over.
+	Adopt string
 }
 
 // Defaults of PutOptions.
@@ -84,7 +91,7 @@ func PutAtomic(ctx context.Context, fsys FS, name string, src io.ReaderAt, size 
 			return res, fmt.Errorf("put %s: %w", n, err)
 		}
 	}
-	tmp, f, resumed, err := openTemp(fsys, n, src, size, opt.Fresh)
+	tmp, f, resumed, err := openTemp(fsys, n, src, size, opt)
 	if err != nil {
 		return res, fmt.Errorf("put %s: %w", n, err)
 	}
@@ -134,9 +141,9 @@ func checkSize(fsys FS, name string, want int64) error {
 // openTemp opens the temporary file to write: an earlier attempt's, when
 // one can be trusted, else a new one. It removes the other temporary files
 // of name that earlier attempts left.
-func openTemp(fsys FS, name string, src io.ReaderAt, size int64, fresh bool) (tmp string, f File, resumed int64, err error) {
-	if !fresh {
-		tmp, resumed = findTemp(fsys, name, size)
+func openTemp(fsys FS, name string, src io.ReaderAt, size int64, opt PutOptions) (tmp string, f File, resumed int64, err error) {
+	if !opt.Fresh {
+		tmp, resumed = findTemp(fsys, name, size, opt.Adopt)
 	}
 	if tmp != "" {
 		f, err = fsys.OpenFile(tmp, os.O_RDWR)
@@ -165,10 +172,14 @@ func openTemp(fsys FS, name string, src io.ReaderAt, size int64, fresh bool) (tm
 	return tmp, f, 0, nil
 }
 
-// findTemp returns the largest temporary file of name that is not bigger
-// than size, removing the others. It finds nothing when listing fails.
-func findTemp(fsys FS, name string, size int64) (string, int64) {
+// findTemp returns the largest temporary file of name (or of adopt, a
+// Stream's base name in the same folder) that is not bigger than size,
+// removing the others. It finds nothing when listing fails.
+func findTemp(fsys FS, name string, size int64, adopt string) (string, int64) {
 	dir, base := path.Split(name)
+	ours := func(n string) bool {
+		return strings.HasPrefix(n, base+tempMarker) || (adopt != "" && strings.HasPrefix(n, adopt+tempMarker))
+	}
 	list, err := fsys.ReadDir(path.Clean(dir))
 	if err != nil {
 		return "", 0
@@ -177,7 +188,7 @@ func findTemp(fsys FS, name string, size int64) (string, int64) {
 	var bestSize int64 = -1
 	var stale []string
 	for _, fi := range list {
-		if fi.IsDir() || !strings.HasPrefix(fi.Name(), base+tempMarker) {
+		if fi.IsDir() || !ours(fi.Name()) {
 			continue
 		}
 		full := dir + fi.Name()

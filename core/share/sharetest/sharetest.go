@@ -52,6 +52,9 @@ func Run(t *testing.T, open func(t *testing.T) share.FS) {
 		{"Fetch", testFetch},
 		{"PutTree", testPutTree},
 		{"SweepTemps", testSweepTemps},
+		{"Stream", testStream},
+		{"StreamAbort", testStreamAbort},
+		{"StreamCutThenPutAdopts", testStreamCutThenPutAdopts},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
