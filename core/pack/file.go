@@ -60,7 +60,13 @@ func packFile(ctx context.Context, root tree, dstDir string, opt Options) (st St
 			os.Remove(tmp)
 		}
 	}()
-	if st, err = packTree(ctx, root, f, opt); err != nil {
+	var w io.Writer = f
+	if opt.Tee != nil {
+		if tw, err := opt.Tee.Begin(); err == nil {
+			w = &teeWriter{w: f, tee: tw}
+		}
+	}
+	if st, err = packTree(ctx, root, w, opt); err != nil {
 		return Stats{}, "", err
 	}
 	if err = f.Sync(); err != nil {
@@ -81,6 +87,22 @@ func packFile(ctx context.Context, root tree, dstDir string, opt Options) (st St
 		return Stats{}, "", fmt.Errorf("naming archive %s: %w", name, err)
 	}
 	return st, name, nil
+}
+
+// teeWriter writes to w and, until it fails, to tee: a Tee's failure
+// never fails the pack.
+type teeWriter struct {
+	w, tee io.Writer
+}
+
+func (t *teeWriter) Write(p []byte) (int, error) {
+	n, err := t.w.Write(p)
+	if t.tee != nil && n > 0 {
+		if _, terr := t.tee.Write(p[:n]); terr != nil {
+			t.tee = nil
+		}
+	}
+	return n, err
 }
 
 // HashFile returns the hex SHA-256 and size of a file, reading it once.

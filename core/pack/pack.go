@@ -30,6 +30,24 @@ type Options struct {
 	// Progress, when set, is called after each entry with the totals so far
 	// (SHA256 and Size are set only at the end).
 	Progress func(Stats)
+	// Tee, when set, receives a copy of the archive while PackFile or
+	// PackFileFS writes it (Pack and PackFS write to their caller's
+	// writer, and ignore it).
+	Tee Tee
+}
+
+// Tee is a second destination for the archive PackFile writes: a
+// distribution server's temporary file, say, so that the push overlaps the
+// packing. A Tee never fails the pack: once Begin or a Write fails, it
+// gets no more of that attempt's bytes, and the local archive is made as
+// without it.
+type Tee interface {
+	// Begin starts the copy of one attempt and returns where its bytes go.
+	// PackFile packs again when a source file changed while it was read
+	// (ErrChanged): each attempt begins anew, and what an earlier attempt
+	// wrote is the Tee's to discard. Write is called from one goroutine,
+	// in order, and must not keep the slice it is given.
+	Begin() (io.Writer, error)
 }
 
 // Stats describes what Pack wrote.
