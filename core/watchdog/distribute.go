@@ -254,7 +254,7 @@ func (s *Service) pushArchive(ctx context.Context, j *model.Job) (serverOp, erro
 				return opResult{}, fmt.Errorf("opening archive %s: %w", local, err)
 			}
 			defer f.Close()
-			pr, err := share.PutAtomic(ctx, fsys, name, f, size, share.PutOptions{Progress: progress})
+			pr, err := share.PutAtomic(ctx, fsys, name, f, size, share.PutOptions{Progress: progress, Adopt: streamBase})
 			r := opResult{resumed: pr.Resumed, written: pr.Written}
 			if err != nil {
 				return r, err

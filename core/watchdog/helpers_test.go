@@ -283,8 +283,9 @@ func (r *recorder) json() string {
 
 // faultOpener is the real opener with faults injected into the writes of
 // archives (*.tzst.tmp-*) on one share: once the bytes written pass
-// threshold, hook runs (in the writing goroutine, before the write), and
-// every write may be slowed by delay.
+// threshold, hook runs (in the writing goroutine, before the write) and
+// that one write fails with fail (when set), and every write may be
+// slowed by delay.
 type faultOpener struct {
 	share.Opener
 	mu        sync.Mutex
@@ -293,13 +294,33 @@ type faultOpener struct {
 	written   int64
 	fired     bool
 	hook      func()
+	fail      error
+	sticky    bool
 	delay     time.Duration
+}
+
+// failOnce makes the write that takes the bytes written to shareName's
+// archives past threshold fail with err; later writes go through.
+func (o *faultOpener) failOnce(shareName string, threshold int64, err error) {
+	o.arm(shareName, threshold, 0, func() {})
+	o.mu.Lock()
+	o.fail = err
+	o.mu.Unlock()
+}
+
+// failFrom is failOnce with every later write failing too, as a server
+// that went away and stays away.
+func (o *faultOpener) failFrom(shareName string, threshold int64, err error) {
+	o.failOnce(shareName, threshold, err)
+	o.mu.Lock()
+	o.sticky = true
+	o.mu.Unlock()
 }
 
 func (o *faultOpener) arm(shareName string, threshold int64, delay time.Duration, hook func()) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.share, o.threshold, o.written, o.fired, o.hook, o.delay = shareName, threshold, 0, false, hook, delay
+	o.share, o.threshold, o.written, o.fired, o.hook, o.delay, o.fail, o.sticky = shareName, threshold, 0, false, hook, delay, nil, false
 }
 
 func (o *faultOpener) Open(ctx context.Context, loc model.Location, cred model.Credentials) (share.FS, error) {
@@ -313,15 +334,17 @@ func (o *faultOpener) Open(ctx context.Context, loc model.Location, cred model.C
 	return faultFS{FS: fsys, o: o}, nil
 }
 
-func (o *faultOpener) wrote(n int) (hook func(), delay time.Duration) {
+func (o *faultOpener) wrote(n int) (hook func(), delay time.Duration, fail error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.written += int64(n)
 	if !o.fired && o.hook != nil && o.written >= o.threshold {
 		o.fired = true
-		hook = o.hook
+		hook, fail = o.hook, o.fail
+	} else if o.fired && o.sticky {
+		fail = o.fail
 	}
-	return hook, o.delay
+	return hook, o.delay, fail
 }
 
 type faultFS struct {
@@ -343,9 +366,12 @@ type faultFile struct {
 }
 
 func (f *faultFile) WriteAt(b []byte, off int64) (int, error) {
-	hook, delay := f.o.wrote(len(b))
+	hook, delay, fail := f.o.wrote(len(b))
 	if hook != nil {
 		hook()
+	}
+	if fail != nil {
+		return 0, fail
 	}
 	if delay > 0 {
 		time.Sleep(delay)

@@ -72,12 +72,14 @@ func (p *pkgSource) digest(ctx context.Context) (string, int, int64, error) {
 	return pack.SourceDigestFS(ctx, share.IOFS(p.fsys), p.where)
 }
 
-// packFile packs the source into dstDir/<sha256>.tzst, streamed.
-func (p *pkgSource) packFile(ctx context.Context, dstDir string) (pack.Stats, string, error) {
+// packFile packs the source into dstDir/<sha256>.tzst, streamed, and to
+// tee (nil for none) as it is written.
+func (p *pkgSource) packFile(ctx context.Context, dstDir string, tee pack.Tee) (pack.Stats, string, error) {
+	opt := pack.Options{Tee: tee}
 	if p.fsys == nil {
-		return pack.PackFile(ctx, p.local, dstDir, pack.Options{})
+		return pack.PackFile(ctx, p.local, dstDir, opt)
 	}
-	return pack.PackFileFS(ctx, share.IOFS(p.fsys), p.where, dstDir, pack.Options{})
+	return pack.PackFileFS(ctx, share.IOFS(p.fsys), p.where, dstDir, opt)
 }
 
 // check says in a sentence why a local source cannot be copied; a share's
