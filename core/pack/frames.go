@@ -55,8 +55,11 @@ func newFrameWriter(w io.Writer, level zstd.EncoderLevel, workers int) (*frameWr
 		order: make(chan *frame, workers+1),
 		free:  make(chan *frame, workers+1),
 	}
+	// Each frame's output buffer is as large as a frame can compress to
+	// (incompressible input grows a little), so that EncodeAll never grows
+	// it: growing left a trail of garbage that doubled the heap's peak.
 	for range workers + 1 {
-		fw.free <- &frame{in: make([]byte, 0, frameSize)}
+		fw.free <- &frame{in: make([]byte, 0, frameSize), out: make([]byte, 0, enc.MaxEncodedSize(frameSize))}
 	}
 	for range workers {
 		fw.wg.Add(1)
