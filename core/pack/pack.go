@@ -58,6 +58,10 @@ type Stats struct {
 	Dirs        int    // folders, not counting the source folder itself
 	Links       int    // symbolic links
 	SourceBytes int64  // bytes of the regular files
+	// SourceDigest is what SourceDigest says of the tree as it was packed
+	// (set at the end): a caller that packs anyway need not walk the tree
+	// a second time for it.
+	SourceDigest string
 }
 
 // copyBufSize is the buffer each Pack or Unpack call reads files through.
@@ -157,7 +161,9 @@ func writeTar(ctx context.Context, root tree, w io.Writer, progress func(Stats))
 	var st Stats
 	tw := tar.NewWriter(w)
 	buf := make([]byte, copyBufSize)
+	digest := newDigester()
 	err := root.walk(ctx, func(e entry) error {
+		digest.add(e)
 		hdr := &tar.Header{Name: e.rel, ModTime: fixedTime}
 		switch {
 		case e.info.IsDir():
@@ -190,6 +196,7 @@ func writeTar(ctx context.Context, root tree, w io.Writer, progress func(Stats))
 	if err := tw.Close(); err != nil {
 		return Stats{}, fmt.Errorf("packing %s: %w", root.where(), err)
 	}
+	st.SourceDigest = digest.sum()
 	return st, nil
 }
 
@@ -461,25 +468,42 @@ func SourceDigestFS(ctx context.Context, fsys fs.FS, where string) (digest strin
 }
 
 func sourceDigest(ctx context.Context, root tree) (digest string, files int, bytes int64, err error) {
-	h := sha256.New()
-	io.WriteString(h, "opensms-source/1\n")
+	d := newDigester()
 	err = root.walk(ctx, func(e entry) error {
-		m := e.info.Mode()
-		kind, mode, size := 'f', e.mode(), e.info.Size()
-		switch {
-		case m.IsDir():
-			kind, mode, size = 'd', modeDir, 0
-		case m&fs.ModeSymlink != 0:
-			kind, mode, size = 'l', modeLink, 0
-		default:
+		if d.add(e) {
 			files++
-			bytes += size
+			bytes += e.info.Size()
 		}
-		fmt.Fprintf(h, "%q %c %o %d %d %q\n", e.rel, kind, mode, size, e.info.ModTime().UnixNano(), e.link)
 		return nil
 	})
 	if err != nil {
 		return "", 0, 0, err
 	}
-	return hex.EncodeToString(h.Sum(nil)), files, bytes, nil
+	return d.sum(), files, bytes, nil
 }
+
+// digester computes SourceDigest entry by entry, for SourceDigest's own
+// walk and for the packer's, which gives it in Stats.
+type digester struct{ h hash.Hash }
+
+func newDigester() digester {
+	h := sha256.New()
+	io.WriteString(h, "opensms-source/1\n")
+	return digester{h}
+}
+
+// add adds e and reports whether it is a regular file.
+func (d digester) add(e entry) bool {
+	m := e.info.Mode()
+	kind, mode, size := 'f', e.mode(), e.info.Size()
+	switch {
+	case m.IsDir():
+		kind, mode, size = 'd', modeDir, 0
+	case m&fs.ModeSymlink != 0:
+		kind, mode, size = 'l', modeLink, 0
+	}
+	fmt.Fprintf(d.h, "%q %c %o %d %d %q\n", e.rel, kind, mode, size, e.info.ModTime().UnixNano(), e.link)
+	return kind == 'f'
+}
+
+func (d digester) sum() string { return hex.EncodeToString(d.h.Sum(nil)) }

@@ -366,6 +366,9 @@ func TestSourceDigest(t *testing.T) {
 	if files != st.Files || n != st.SourceBytes {
 		t.Fatalf("SourceDigest counted %d files, %d bytes; Pack %d, %d", files, n, st.Files, st.SourceBytes)
 	}
+	if st.SourceDigest != d1 {
+		t.Fatalf("Pack's Stats give the digest %s, SourceDigest %s", st.SourceDigest, d1)
+	}
 	if d2, _, _, _ := SourceDigest(ctx, src); d2 != d1 {
 		t.Fatal("SourceDigest changed with nothing changed")
 	}

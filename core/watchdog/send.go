@@ -89,11 +89,15 @@ func (s *Service) makeArchive(ctx context.Context, pkg model.Package, mode model
 		return model.Archive{}, false, err
 	}
 	defer src.Close()
-	digest, files, srcBytes, err := src.digest(ctx)
-	if err != nil {
-		return model.Archive{}, false, err
-	}
+	// An always job packs whatever the digest says: the packer's walk
+	// gives it (Stats.SourceDigest), which spares a walk of the tree.
+	var digest string
+	var files int
+	var srcBytes int64
 	if mode != model.SendAlways {
+		if digest, files, srcBytes, err = src.digest(ctx); err != nil {
+			return model.Archive{}, false, err
+		}
 		if a, err := s.st.LatestArchive(ctx, pkg.ID); err == nil && a.SourceDigest == digest {
 			if _, err := s.archiveFile(ctx, pkg.ID, a.SHA256, a.Size); err == nil {
 				return a, false, nil
@@ -107,6 +111,9 @@ func (s *Service) makeArchive(ctx context.Context, pkg model.Package, mode model
 	stats, path, err := src.packFile(ctx, dst, tee)
 	if err != nil {
 		return model.Archive{}, false, err
+	}
+	if digest == "" {
+		digest = stats.SourceDigest
 	}
 	a := model.Archive{
 		Package:      pkg.ID,
