@@ -39,7 +39,9 @@ func newJobsWindow(a *Admin) *jobsWindow {
 }
 
 func (w *jobsWindow) buildUI() fyne.CanvasObject {
-	w.cols = w.adm.listColumns("jobs", "Job", "State", "Package", "Target", "Start after", "Priority", "Progress")
+	// Progress follows State: a narrow window drops columns from the
+	// right, and a failed job must still show its counts beside its colour.
+	w.cols = w.adm.listColumns("jobs", "Job", "State", "Progress", "Package", "Target", "Start after", "Priority")
 	w.cols.extra[1] = swatchSize + theme.Padding() // the state's swatch
 	w.list = &keyList{onKey: w.adm.typedKey, List: widget.List{
 		Length: func() int { return len(w.jobs) },
@@ -240,7 +242,7 @@ func jobCells(j model.Job) []string {
 	if progress == "" && j.Status.LastError != "" {
 		progress = j.Status.LastError
 	}
-	return []string{j.ID, state, j.Package, j.Target.Title(), formatTime(j.Schedule.StartAfter), j.Schedule.Priority.Title(), progress}
+	return []string{j.ID, state, progress, j.Package, j.Target.Title(), formatTime(j.Schedule.StartAfter), j.Schedule.Priority.Title()}
 }
 
 func (r *jobRow) Tapped(*fyne.PointEvent) {

@@ -3,10 +3,12 @@ package admin
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	adminapi "opensms/core/admin"
 	"opensms/core/model"
@@ -133,4 +135,46 @@ func TestDeletingWhatAJobUsesShowsTheAPIsSentence(t *testing.T) {
 	if _, err := st.GetGroup(ctx, "Accounting"); err != nil {
 		t.Errorf("the group went: %v", err)
 	}
+}
+
+// TestAFailedJobShowsItsCountsAtTheDefaultSize: in the tiled 1280×800
+// Administrator the Jobs window showed a failed job's red State but dropped
+// its Progress column ("1 failed") with the columns that had no room. The
+// counts stand beside the colour, whole.
+func TestAFailedJobShowsItsCountsAtTheDefaultSize(t *testing.T) {
+	a, st := newTestAdmin(t)
+	ctx := context.Background()
+	p, _ := storedPackage(t, a, st)
+	j := storedJob(t, st, p)
+	j.Status = model.JobStatus{State: model.JobFailed, TargetsTotal: 1, TargetsDone: 1, TargetsFailed: 1}
+	must(t, st.UpdateJob(ctx, j))
+	a.locked(a.jobs.reload)
+	var row *jobRow
+	waitFor(t, a, "the failed job's row", func() bool {
+		for _, r := range a.jobs.rows {
+			if r.id == 0 && r.job.ID == j.ID && r.job.Status.State == model.JobFailed {
+				row = r
+				return true
+			}
+		}
+		return false
+	})
+	a.locked(func() {
+		iw := a.find(titleJobs).iw
+		if iw.Size().Width > 500 {
+			t.Fatalf("the Jobs window is %.0f wide: not the narrow default tile this test is about", iw.Size().Width)
+		}
+		state, progress := row.cells.labels[slices.Index(a.jobs.cols.titles, "State")], row.cells.labels[slices.Index(a.jobs.cols.titles, "Progress")]
+		if progress.Text != "1 failed" {
+			t.Fatalf("the Progress cell reads %q", progress.Text)
+		}
+		for _, l := range []*widget.Label{state, progress} {
+			if !l.Visible() || !shownWhole(l) {
+				t.Errorf("in a %.0f wide Jobs window the cell %q is %.0f wide (shown %v): cut or dropped", iw.Size().Width, l.Text, l.Size().Width, l.Visible())
+			}
+		}
+		if row.sw.FillColor != stateColor(model.JobFailed) {
+			t.Errorf("the failed job's swatch is %v", row.sw.FillColor)
+		}
+	})
 }

@@ -34,7 +34,7 @@ func TestFailedJobReadsAndRunsAgain(t *testing.T) {
 	a.locked(func() {
 		r := newJobRow(a.jobs)
 		r.update(0, a.jobs.jobs[0])
-		progress = r.cells.labels[6].Text
+		progress = r.cells.labels[2].Text
 	})
 	if progress != "1 failed" {
 		t.Errorf("Progress reads %q", progress)
