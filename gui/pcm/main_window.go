@@ -186,7 +186,9 @@ func (m *mainWindow) buildUI() {
 	m.historyTab = container.NewTabItemWithIcon("History", theme.HistoryIcon(), hSplit)
 	m.tabs = container.NewAppTabs(m.offersTab, m.historyTab)
 
-	m.status = &widget.Label{Importance: widget.LowImportance, Truncation: fyne.TextTruncateEllipsis}
+	// Normal contrast: the line says how fresh the offers are, which a
+	// user reads, not a disabled control's grey.
+	m.status = &widget.Label{Truncation: fyne.TextTruncateEllipsis}
 	m.enrolled = container.NewBorder(container.NewVBox(toolbar), m.status, nil, nil, m.tabs)
 
 	enrolButton := &widget.Button{Text: "Enrol…", Icon: theme.LoginIcon(), Importance: widget.HighImportance, OnTapped: m.enrol.show}
@@ -363,8 +365,9 @@ func (m *mainWindow) updateStatus() {
 		}
 		parts = append(parts, s)
 	} else if !m.lastRefresh.IsZero() {
-		// It looked stuck: it changes only at each poll, so say how often.
-		parts = append(parts, fmt.Sprintf("Refreshed %s (every %s)", m.lastRefresh.Local().Format("15:04:05"), shortDuration(m.p.cfg.PollInterval)))
+		// It looked stuck: it changes only at each poll, so say that the
+		// window polls by itself, and how often.
+		parts = append(parts, fmt.Sprintf("Refreshed %s; refreshes itself every %s", m.lastRefresh.Local().Format("15:04:05"), shortDuration(m.p.cfg.PollInterval)))
 	}
 	n := pendingCount(m.offers)
 	parts = append(parts, fmt.Sprintf("%d offered, %d pending", len(m.offers), n))

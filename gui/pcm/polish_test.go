@@ -26,7 +26,7 @@ func TestOffersSayWhatIsAndIsNot(t *testing.T) {
 	if h.m.offerTable.Visible() || h.m.noOffers.Importance != widget.MediumImportance {
 		t.Errorf("the empty-list sentence is drawn over the table (%v) or dimmed (importance %v)", h.m.offerTable.Visible(), h.m.noOffers.Importance)
 	}
-	if got := h.m.status.Text; !strings.Contains(got, "(every 5m)") {
+	if got := h.m.status.Text; !strings.Contains(got, "refreshes itself every 5m") {
 		t.Errorf("the status line %q does not say how often it refreshes", got)
 	}
 
@@ -60,4 +60,26 @@ func TestOffersSayWhatIsAndIsNot(t *testing.T) {
 	if got := h.m.output.Text(); got != "" || h.m.step.Text != idleStep || h.m.bar.Visible() {
 		t.Errorf("with nothing selected the result pane shows %q / %q (bar %v)", h.m.step.Text, got, h.m.bar.Visible())
 	}
+}
+
+// TestStatusLineReadsAndRefreshesItself: "Refreshed 10:40:55 (every 5m)"
+// was drawn in the disabled grey and read as if it were stuck. It is normal
+// text, says that the window refreshes by itself, and does so when the
+// interval has passed, without Refresh.
+func TestStatusLineReadsAndRefreshesItself(t *testing.T) {
+	clock := newFakeClock(t0)
+	eng := &scriptedEngine{clock: clock, enrolled: &Enrollment{SiteCode: "S01", SiteName: "Head Office", Computer: "PC9"}}
+	h := newHarness(t, eng, Config{PollInterval: 5 * time.Minute}, clock)
+	h.p.Show()
+	h.until("the first refresh", func() bool { return !h.m.lastRefresh.IsZero() })
+	if h.m.status.Importance != widget.MediumImportance {
+		t.Errorf("the status line is drawn with importance %v, not as normal text", h.m.status.Importance)
+	}
+	first := h.m.status.Text
+	if want := "Refreshed " + t0.Local().Format("15:04:05") + "; refreshes itself every 5m"; !strings.HasPrefix(first, want) {
+		t.Errorf("the status line reads %q, want it to start %q", first, want)
+	}
+	clock.Advance(5 * time.Minute)
+	later := "Refreshed " + t0.Add(5*time.Minute).Local().Format("15:04:05")
+	h.until("the refresh the interval brings", func() bool { return strings.HasPrefix(h.m.status.Text, later) })
 }
