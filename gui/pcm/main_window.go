@@ -161,7 +161,7 @@ func (m *mainWindow) buildUI() {
 	// An empty table said nothing, and a sentence drawn over it was grey
 	// and crossed by its column lines: the sentence takes the table's
 	// place instead, in normal text, until there is something to show.
-	m.noOffers = &widget.Label{Text: noOffersText, Alignment: fyne.TextAlignCenter}
+	m.noOffers = &widget.Label{Text: noOffersText(""), Alignment: fyne.TextAlignCenter}
 	m.noOffersPanel = container.NewCenter(container.NewVBox(widget.NewIcon(theme.InfoIcon()), m.noOffers))
 	m.noOffersPanel.Hide()
 	split := container.NewVSplit(container.NewStack(m.offerTable, m.noOffersPanel), below)
@@ -208,8 +208,7 @@ func (m *mainWindow) buildUI() {
 }
 
 const (
-	idleStep     = "Select an offer and press Execute to run it."
-	noOffersText = "Nothing is offered to this computer yet. New offers appear here at the next refresh."
+	idleStep = "Select an offer and press Execute to run it."
 )
 
 var (
@@ -317,6 +316,7 @@ func (m *mainWindow) showNotEnrolled() {
 func (m *mainWindow) onEnrolled(en Enrollment) {
 	m.enrollment = en
 	m.site.SetText(siteText(en))
+	m.noOffers.SetText(noOffersText(en.Computer))
 	m.win.SetContent(container.NewBorder(m.banner, nil, nil, nil, m.enrolled))
 	m.updateStatus()
 	m.p.startService()
@@ -755,4 +755,17 @@ func (m *mainWindow) checkDue() {
 
 func siteText(en Enrollment) string {
 	return fmt.Sprintf("Site %s (%s) · Computer %s", en.SiteName, en.SiteCode, en.Computer)
+}
+
+// noOffersText says why the offers list may be empty. The client cannot
+// tell an empty list from a site that has not accepted the computer (both
+// leave it no instruction file), and a name the site does not know joins
+// awaiting the administrator's approval: say so, naming the computer the
+// administrator will see.
+func noOffersText(computer string) string {
+	if computer == "" {
+		computer = "this computer"
+	}
+	return "Nothing is offered to " + computer + " yet. New offers appear here at the next refresh.\n" +
+		"If the site did not know " + computer + " before, it waits until an administrator approves it."
 }

@@ -83,3 +83,20 @@ func TestStatusLineReadsAndRefreshesItself(t *testing.T) {
 	later := "Refreshed " + t0.Add(5*time.Minute).Local().Format("15:04:05")
 	h.until("the refresh the interval brings", func() bool { return strings.HasPrefix(h.m.status.Text, later) })
 }
+
+// TestAnEmptyListNamesTheComputerAndApproval: a PCM enrolled under a name
+// the site did not know said only "Nothing is offered to this computer
+// yet", while the site held it awaiting approval. The sentence names the
+// computer as the administrator sees it and says that it may wait for
+// approval.
+func TestAnEmptyListNamesTheComputerAndApproval(t *testing.T) {
+	clock := newFakeClock(t0)
+	eng := &scriptedEngine{clock: clock, enrolled: &Enrollment{SiteCode: "S01", SiteName: "Head Office", Computer: "PC9"}}
+	h := newHarness(t, eng, Config{PollInterval: 5 * time.Minute}, clock)
+	h.p.Show()
+	h.until("the first refresh", func() bool { return !h.m.lastRefresh.IsZero() })
+	got := h.m.noOffers.Text
+	if !h.m.noOffersPanel.Visible() || !strings.Contains(got, "Nothing is offered to PC9 yet") || !strings.Contains(got, "waits until an administrator approves it") {
+		t.Errorf("an empty list for PC9 reads %q (visible %v)", got, h.m.noOffersPanel.Visible())
+	}
+}
