@@ -13,6 +13,13 @@ endif
 DEB_PACKAGES := gcc libgl1-mesa-dev xorg-dev pkg-config samba smbclient xvfb zstd imagemagick xdotool
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
+# VERSION is stamped into the three programs (main.version): the site
+# service and its consoles, the client agent and its windows, compare it,
+# and smsctl version, the About boxes and the PCM show it. A plain go run or
+# go build says "dev".
+VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -ldflags=-X=main.version=$(VERSION)
+
 .PHONY: deps run build test
 
 # deps runs apt-get only when a package is missing: as root directly,
@@ -34,12 +41,12 @@ deps:
 	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing
 
 run: deps
-	$(GO) run ./cmd/smsadmin
+	$(GO) run $(LDFLAGS) ./cmd/smsadmin
 
 build: deps
 	mkdir -p bin
-	$(GO) build -o bin/ ./cmd/smsadmin ./cmd/pcm
-	CGO_ENABLED=0 $(GO) build -o bin/ ./cmd/smsctl
+	$(GO) build $(LDFLAGS) -o bin/ ./cmd/smsadmin ./cmd/pcm
+	CGO_ENABLED=0 $(GO) build $(LDFLAGS) -o bin/ ./cmd/smsctl
 
 test: deps
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
@@ -87,7 +94,7 @@ PACKAGE_APPS := smsadmin pcm
 # fyne_package APP OS EXT DEST [ENV…]: one program's package, moved to DEST.
 define fyne_package
 	cp cmd/$(1)/FyneApp.toml cmd/$(1)/FyneApp.toml.keep
-	(cd cmd/$(1) && $(5) $(FYNE) package --os $(2) --release); rc=$$?; \
+	(cd cmd/$(1) && GOFLAGS=$(LDFLAGS) $(5) $(FYNE) package --os $(2) --release); rc=$$?; \
 	  mv cmd/$(1)/FyneApp.toml.keep cmd/$(1)/FyneApp.toml; exit $$rc
 	mv cmd/$(1)/*.$(3) "$(4)/"
 endef
@@ -102,7 +109,7 @@ package-linux: deps $(FYNE)
 	mkdir -p "$(PACKAGE_DIR)/linux"
 	$(call fyne_package,smsadmin,linux,tar.xz,$(PACKAGE_DIR)/linux)
 	$(call fyne_package,pcm,linux,tar.xz,$(PACKAGE_DIR)/linux)
-	CGO_ENABLED=0 GOOS=linux $(GO) build -o "$(PACKAGE_DIR)/linux/smsctl" ./cmd/smsctl
+	CGO_ENABLED=0 GOOS=linux $(GO) build $(LDFLAGS) -o "$(PACKAGE_DIR)/linux/smsctl" ./cmd/smsctl
 
 WINDOWS_ENV := CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=$(MINGW_CC)
 package-windows: deps $(FYNE)
@@ -110,7 +117,7 @@ package-windows: deps $(FYNE)
 	mkdir -p "$(PACKAGE_DIR)/windows"
 	$(call fyne_package,smsadmin,windows,exe,$(PACKAGE_DIR)/windows,$(WINDOWS_ENV))
 	$(call fyne_package,pcm,windows,exe,$(PACKAGE_DIR)/windows,$(WINDOWS_ENV))
-	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $(GO) build -o "$(PACKAGE_DIR)/windows/smsctl.exe" ./cmd/smsctl
+	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $(GO) build $(LDFLAGS) -o "$(PACKAGE_DIR)/windows/smsctl.exe" ./cmd/smsctl
 
 # package-check is CI's Linux package: the Administrator built with go build
 # (the objects `make test` compiled, so seconds), archived by fyne package

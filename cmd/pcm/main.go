@@ -32,8 +32,9 @@ import (
 	"opensms/storage/shares"
 )
 
-// version is compared with the client agent's; release builds set it with
-// -ldflags "-X main.version=…".
+// version is compared with the client agent's, shown in File → About and
+// reported in the inventory; make build, run and package set it with
+// -ldflags "-X main.version=…" (git describe).
 var version = "dev"
 
 func main() {
@@ -55,6 +56,7 @@ func run(data string) error {
 	}
 	defer done()
 	cfg.Icon = fyne.NewStaticResource("opensms.png", assets.Icon)
+	cfg.Version = version
 	cfg.NoTray = !pcm.TrayLikely()
 	pcm.New(app.NewWithID("org.opensms.pcm"), eng, cfg).ShowAndRun()
 	return nil
@@ -86,7 +88,7 @@ func engine(data string) (pcm.Engine, pcm.Config, func(), error) {
 	if err != nil {
 		return nil, pcm.Config{}, nil, err
 	}
-	eng, err := client.New(client.Config{DataDir: data, Opener: shares.NewOpener(), Logger: slog.Default()}, st)
+	eng, err := client.New(client.Config{DataDir: data, Opener: shares.NewOpener(), Logger: slog.Default(), ClientVersion: "pcm/" + version}, st)
 	if err != nil {
 		st.Close()
 		return nil, pcm.Config{}, nil, err

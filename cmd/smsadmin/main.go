@@ -29,8 +29,9 @@ import (
 )
 
 // version is this build's version, which the site service compares with
-// its own. Release builds set it with -ldflags "-X main.version=…"; it is
-// written only by the linker.
+// its own and Help → About shows. make build, run and package set it with
+// -ldflags "-X main.version=…" (git describe); it is written only by the
+// linker.
 var version = "dev"
 
 func main() {
@@ -58,6 +59,7 @@ func start(ctx context.Context, a fyne.App, data string) (*admin.Admin, func(), 
 	if err == nil {
 		adm := admin.New(a, client)
 		adm.SetWhere(admin.Where{Attached: true, Since: client.Started()})
+		adm.SetVersion(version)
 		return adm, client.Close, nil
 	}
 	if !errors.Is(err, localapi.ErrNoService) {
@@ -78,6 +80,7 @@ func start(ctx context.Context, a fyne.App, data string) (*admin.Admin, func(), 
 	api := coreadmin.New(st, wd, opener)
 	adm := admin.New(a, api)
 	adm.SetWhere(admin.Where{})
+	adm.SetVersion(version)
 	stopServing := serveWindow(data, api)
 	stop := sync.OnceFunc(func() {
 		stopServing()

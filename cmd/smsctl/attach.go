@@ -19,7 +19,8 @@ import (
 )
 
 // version is this build's version, which the site service and its consoles
-// compare. Release builds set it with -ldflags "-X main.version=…"; it is
+// compare, and smsctl version prints. make build and package set it with
+// -ldflags "-X main.version=…" (git describe); it is
 // written only by the linker.
 var version = "dev"
 

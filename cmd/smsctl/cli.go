@@ -455,6 +455,7 @@ func dispatch(ctx context.Context, args []string, e *env) (int, error) {
 	g := flag.NewFlagSet("smsctl", flag.ContinueOnError)
 	g.SetOutput(io.Discard)
 	e.globalFlags(g)
+	wantVersion := g.Bool("version", false, "") // smsctl --version is smsctl version
 	if err := g.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			printOverview(e.stdout)
@@ -463,6 +464,9 @@ func dispatch(ctx context.Context, args []string, e *env) (int, error) {
 		return 2, hinted{err, "smsctl help"}
 	}
 	args = g.Args()
+	if *wantVersion && len(args) == 0 {
+		args = []string{"version"}
+	}
 	if len(args) == 0 {
 		return 2, hinted{errors.New("no command given"), "smsctl help"}
 	}

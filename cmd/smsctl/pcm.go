@@ -23,9 +23,6 @@ import (
 	"opensms/storage/shares"
 )
 
-// clientVersion is reported in the inventory.
-const clientVersion = "smsctl-pcm/1"
-
 const pcmDataHelp = "--data DIR is the client's own data directory (default: the client agent's when it runs, else the user's config directory + /opensms-client; root's is " + "the machine-wide one)"
 
 func init() {
@@ -96,7 +93,7 @@ func openEngine(e *env, p *pcmFlags, log *slog.Logger, computer string) (*client
 		log = slog.New(quietRefusals{slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})})
 	}
 	eng, err := client.New(client.Config{
-		DataDir: dir, CacheDir: p.cache, Computer: computer, ClientVersion: clientVersion,
+		DataDir: dir, CacheDir: p.cache, Computer: computer, ClientVersion: "smsctl-pcm/" + e.buildVersion(), // reported in the inventory
 		Opener: shares.NewOpener(), Logger: log, SlowLink: p.slowLink,
 	}, st)
 	if err != nil {

@@ -45,8 +45,9 @@ type Admin struct {
 	groups   *groupsWindow
 	events   *eventsWindow
 
-	where Where    // attached to a site service, or the watchdog in this window
-	lost  []func() // what to re-open once the site service is back: the Watch stream
+	where   Where    // attached to a site service, or the watchdog in this window
+	version string   // the build's, for Help → About
+	lost    []func() // what to re-open once the site service is back: the Watch stream
 
 	// views follow the Watch stream; only the UI goroutine touches them.
 	views []liveView
@@ -158,7 +159,8 @@ func (a *Admin) updateMenu() {
 		title := t
 		win.Items = append(win.Items, &fyne.MenuItem{Label: title, Checked: a.find(title) != nil, Action: func() { a.show(title) }})
 	}
-	a.win.SetMainMenu(fyne.NewMainMenu(file, view, tools, win))
+	help := fyne.NewMenu("Help", &fyne.MenuItem{Label: "About OpenSMS Administrator", Action: a.onAbout})
+	a.win.SetMainMenu(fyne.NewMainMenu(file, view, tools, win, help))
 }
 
 func (a *Admin) onExit() {

@@ -38,6 +38,9 @@ type Config struct {
 	// quits. Set it where no tray can show (see TrayLikely), or the user
 	// would close the window and have no way back to it.
 	NoTray bool
+	// Version is the build's (the Makefile stamps it; "dev" from go run),
+	// shown in File → About.
+	Version string
 }
 
 // TrayLikely reports whether this desktop can show a tray icon. On Linux

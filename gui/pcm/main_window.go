@@ -200,6 +200,7 @@ func (m *mainWindow) buildUI() {
 	// A menu keeps Quit in reach where no tray shows.
 	m.win.SetMainMenu(fyne.NewMainMenu(fyne.NewMenu("File",
 		&fyne.MenuItem{Label: "Refresh", Action: m.onRefresh},
+		&fyne.MenuItem{Label: "About…", Action: m.onAbout},
 		fyne.NewMenuItemSeparator(),
 		&fyne.MenuItem{Label: "Quit", IsQuit: true, Action: m.p.Quit},
 	)))
@@ -768,4 +769,19 @@ func noOffersText(computer string) string {
 	}
 	return "Nothing is offered to " + computer + " yet. New offers appear here at the next refresh.\n" +
 		"If the site did not know " + computer + " before, it waits until an administrator approves it."
+}
+
+// onAbout says which build this is, and whether it runs packages itself or
+// through the client agent: what a support call asks first.
+func (m *mainWindow) onAbout() {
+	v := m.p.cfg.Version
+	if v == "" {
+		v = "dev"
+	}
+	text := windowTitle + ", version " + v
+	if m.p.cfg.Attached != "" {
+		text += "\n" + m.p.cfg.Attached
+	}
+	d := dialog.NewCustom("About", "Close", &widget.Label{Text: text, Selectable: true}, m.win)
+	d.Show()
 }

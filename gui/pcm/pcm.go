@@ -47,7 +47,7 @@ func New(a fyne.App, e Engine, cfg Config) *PCM {
 	cfgErr := cfg.Validate()
 	if cfgErr != nil {
 		slog.Warn("using default settings", "err", cfgErr)
-		cfg = Config{Computer: cfg.Computer, Clock: cfg.Clock, Icon: cfg.Icon, NoTray: cfg.NoTray, Attached: cfg.Attached}.Defaults()
+		cfg = Config{Computer: cfg.Computer, Clock: cfg.Clock, Icon: cfg.Icon, NoTray: cfg.NoTray, Attached: cfg.Attached, Version: cfg.Version}.Defaults()
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &PCM{
