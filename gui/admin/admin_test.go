@@ -126,7 +126,7 @@ func TestMainWindowHasItsInnerWindowsAndMenus(t *testing.T) {
 		for _, m := range menu.Items {
 			got = append(got, m.Label)
 		}
-		if strings.Join(got, ",") != "File,View,Tools,Window" {
+		if strings.Join(got, ",") != "File,View,Tools,Window,Help" {
 			t.Errorf("menus = %v", got)
 		}
 		var file []string
