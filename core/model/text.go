@@ -105,6 +105,13 @@ func (t Target) Title() string {
 	return t.Name
 }
 
+// Title returns the package's name and version as a person reads them:
+// "Hello OpenSMS 1.0", or the name alone while it has no version (not
+// "Hello " with a space where the version would be).
+func (p Package) Title() string {
+	return strings.TrimSpace(p.Name + " " + p.Version)
+}
+
 func upperFirst(s string) string {
 	if s == "" {
 		return s

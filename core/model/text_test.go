@@ -38,6 +38,8 @@ func TestTitles(t *testing.T) {
 		{RepeatBiweekly.Title(), "Every two weeks"},
 		{Target{Kind: TargetSite, Name: "S01", Subsites: true}.Title(), "Site S01 and its sub-sites"},
 		{Target{Kind: TargetGroup, Name: "Accounting"}.Title(), "Machine group Accounting"},
+		{Package{Name: "Hello OpenSMS", Version: "1.0"}.Title(), "Hello OpenSMS 1.0"},
+		{Package{Name: "Test Pkg"}.Title(), "Test Pkg"},
 	} {
 		if tc.got != tc.want {
 			t.Errorf("got %q, want %q", tc.got, tc.want)

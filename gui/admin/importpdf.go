@@ -83,7 +83,7 @@ func (s *importSource) show() {
 	}}
 	s.ok = &widget.Button{Text: "Next", Importance: widget.HighImportance, OnTapped: s.onOK}
 	intro := &widget.Label{
-		Text:     fmt.Sprintf("%s defines %s %s with %d command line(s). The file does not say where the package's files are: choose its source folder.", s.name, p.Name, p.Version, len(p.Commands)),
+		Text:     fmt.Sprintf("%s defines %s with %d command line(s). The file does not say where the package's files are: choose its source folder.", s.name, p.Title(), len(p.Commands)),
 		Wrapping: fyne.TextWrapWord,
 	}
 	s.dlg = dialog.NewCustomWithoutButtons("Import Package Definition", container.NewVBox(intro,

@@ -154,7 +154,7 @@ func (jd *jobDetails) buildUI() fyne.CanvasObject {
 
 	pkgText := jd.pkg.ID
 	if jd.pkg.Name != "" {
-		pkgText = fmt.Sprintf("%s — %s %s", jd.pkg.ID, jd.pkg.Name, jd.pkg.Version)
+		pkgText = jd.pkg.ID + " — " + jd.pkg.Title()
 	}
 	details := container.NewVScroll(container.NewVBox(
 		widget.NewForm(

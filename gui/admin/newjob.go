@@ -2,7 +2,6 @@ package admin
 
 import (
 	"context"
-	"fmt"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -123,7 +122,7 @@ func (c *newJobChoice) fill(res jobChoices, err error) {
 }
 
 func pkgChoice(p model.Package) string {
-	return fmt.Sprintf("%s — %s %s", p.ID, p.Name, p.Version)
+	return p.ID + " — " + p.Title()
 }
 
 // showTargets offers the sites, computers or groups the radio group names.

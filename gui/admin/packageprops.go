@@ -185,7 +185,7 @@ func (pp *packageProps) onOK() {
 		}
 		pp.pkg = saved
 		pp.dlg.Hide()
-		a.status.setMessage(fmt.Sprintf("Package %s (%s %s) saved.", saved.ID, saved.Name, saved.Version))
+		a.status.setMessage(fmt.Sprintf("Package %s (%s) saved.", saved.ID, saved.Title()))
 		if a.packages != nil {
 			a.packages.reload()
 		}

@@ -127,7 +127,7 @@ func (w *packagesWindow) onDelete() {
 	if !ok {
 		return
 	}
-	dialog.ShowConfirm("Delete package", fmt.Sprintf("Delete package %s (%s %s)?", p.ID, p.Name, p.Version), func(yes bool) {
+	dialog.ShowConfirm("Delete package", fmt.Sprintf("Delete package %s (%s)?", p.ID, p.Title()), func(yes bool) {
 		if !yes {
 			return
 		}

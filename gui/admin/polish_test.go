@@ -53,7 +53,16 @@ func TestPlaceholdersCannotBeMistakenForValues(t *testing.T) {
 		if v := fieldOf[*widget.Entry](t, pp, "Version"); v.Text != "" || !strings.HasPrefix(v.PlaceHolder, "none yet") {
 			t.Errorf("Version shows %q with the hint %q; want empty with a hint that says so", v.Text, v.PlaceHolder)
 		}
+		// Saved without a version, the notice read "(Hello ) saved.".
+		test.Tap(checkIn(t, cd, "linux/amd64"))
+		test.Tap(buttonIn(t, cd, "OK"))
+		test.Tap(buttonIn(t, ws, "OK"))
+		test.Tap(buttonIn(t, pp, "OK"))
 	})
+	waitFor(t, a, "the saved notice", func() bool { return strings.HasSuffix(a.status.message.Text, " saved.") })
+	if got := a.status.message.Text; !strings.HasSuffix(got, " (Hello) saved.") {
+		t.Errorf("a package saved without a version reads %q", got)
+	}
 }
 
 // Import PDF: the red sentence for an empty source ran over Cancel and OK.
