@@ -122,10 +122,9 @@ func TestDeletingWhatAJobUsesShowsTheAPIsSentence(t *testing.T) {
 		}
 		want := sentence(tc.api.Error())
 		waitFor(t, a, "the lists", func() bool { return len(a.packages.pkgs) == 1 && len(a.groups.groups) == 1 })
-		a.locked(func() {
-			tc.del()
-			tapDialogButton(t, a, "Yes")
-		})
+		a.locked(tc.del)
+		waitFor(t, a, "the question", func() bool { return a.win.Canvas().Overlays().Top() != nil })
+		a.locked(func() { tapDialogButton(t, a, "Yes") })
 		waitFor(t, a, "the refusal of the "+tc.what, func() bool { return strings.Contains(overlayText(a), want) })
 		a.locked(func() { tapDialogButton(t, a, "OK") })
 	}
@@ -177,4 +176,46 @@ func TestAFailedJobShowsItsCountsAtTheDefaultSize(t *testing.T) {
 			t.Errorf("the failed job's swatch is %v", row.sw.FillColor)
 		}
 	})
+}
+
+// TestDeletingAPackageNamesTheFinishedJobsThatUsedIt: a package whose jobs
+// had all finished went after a bare "Delete package …?", and its jobs
+// showed "(package not found)". The question names the finished job; left
+// alone, the job stays; ticked, it goes with the package.
+func TestDeletingAPackageNamesTheFinishedJobsThatUsedIt(t *testing.T) {
+	a, st := newTestAdmin(t)
+	ctx := context.Background()
+	for _, drop := range []bool{false, true} {
+		p, _ := storedPackage(t, a, st)
+		j := storedJob(t, st, p)
+		j.Status.State = model.JobFailed
+		must(t, st.UpdateJob(ctx, j))
+		waitFor(t, a, "the package listed", func() bool { return len(a.packages.pkgs) == 1 })
+		a.locked(func() {
+			a.packages.list.Select(0)
+			a.packages.onDelete()
+		})
+		waitFor(t, a, "the question", func() bool { return a.win.Canvas().Overlays().Top() != nil })
+		a.locked(func() {
+			top := a.win.Canvas().Overlays().Top()
+			if text := overlayText(a); !strings.Contains(text, "Finished job "+j.ID+" used it") {
+				t.Errorf("the question does not name job %s: %q", j.ID, text)
+			}
+			if drop {
+				test.Tap(checkIn(t, top, "Delete that job too"))
+			}
+			tapDialogButton(t, a, "Yes")
+		})
+		waitFor(t, a, "the package gone", func() bool { return len(a.packages.pkgs) == 0 })
+		if _, err := st.GetPackage(ctx, p.ID); !errors.Is(err, model.ErrNotFound) {
+			t.Errorf("package %s still stored: %v", p.ID, err)
+		}
+		_, err := st.GetJob(ctx, j.ID)
+		if drop && !errors.Is(err, model.ErrNotFound) {
+			t.Errorf("job %s stayed though its deletion was ticked: %v", j.ID, err)
+		}
+		if !drop && err != nil {
+			t.Errorf("job %s went though its deletion was not ticked: %v", j.ID, err)
+		}
+	}
 }

@@ -122,25 +122,79 @@ func (w *packagesWindow) onProperties() {
 	}
 }
 
+// onDelete asks before deleting the selected package. The API refuses while
+// a job that has not finished uses it (its sentence names the job); the
+// finished jobs that used it are named here, since they would stay showing
+// "(package not found)", with the choice to delete them too.
 func (w *packagesWindow) onDelete() {
 	p, ok := w.current()
 	if !ok {
 		return
 	}
-	dialog.ShowConfirm("Delete package", fmt.Sprintf("Delete package %s (%s)?", p.ID, p.Title()), func(yes bool) {
+	a := w.adm
+	background(a, w.ctx, a.api.ListJobs, func(js []model.Job, err error) {
+		if err != nil {
+			a.showError(err)
+			return
+		}
+		var used []model.Job
+		for _, j := range js {
+			if j.Package == p.ID && j.Status.State.Final() {
+				used = append(used, j)
+			}
+		}
+		w.confirmDelete(p, used)
+	})
+}
+
+func (w *packagesWindow) confirmDelete(p model.Package, finished []model.Job) {
+	a := w.adm
+	body := container.NewVBox(widget.NewLabel(fmt.Sprintf("Delete package %s (%s)?", p.ID, p.Title())))
+	also := &widget.Check{}
+	if n := len(finished); n > 0 {
+		ids := make([]string, 0, min(n, 5))
+		for _, j := range finished[:min(n, 5)] {
+			ids = append(ids, j.ID)
+		}
+		named := strings.Join(ids, ", ")
+		if n > 5 {
+			named += fmt.Sprintf(" and %d more", n-5)
+		}
+		what, they := "Finished job "+named+" used it; it stays", "Delete that job too"
+		if n > 1 {
+			what, they = "Finished jobs "+named+" used it; they stay", fmt.Sprintf("Delete those %d jobs too", n)
+		}
+		body.Add(&widget.Label{Text: what + " in the Jobs window without the package's name.", Wrapping: fyne.TextWrapWord})
+		also.Text = they
+		body.Add(also)
+	}
+	d := dialog.NewCustomConfirm("Delete package", "Yes", "No", body, func(yes bool) {
 		if !yes {
 			return
 		}
-		background(w.adm, w.ctx, func(ctx context.Context) (struct{}, error) {
-			return struct{}{}, w.adm.api.DeletePackage(ctx, p.ID)
+		drop := also.Checked
+		background(a, w.ctx, func(ctx context.Context) (struct{}, error) {
+			if drop {
+				for _, j := range finished {
+					if err := a.api.DeleteJob(ctx, j.ID); err != nil {
+						return struct{}{}, err
+					}
+				}
+			}
+			return struct{}{}, a.api.DeletePackage(ctx, p.ID)
 		}, func(_ struct{}, err error) {
+			if drop && a.jobs != nil {
+				a.jobs.reload()
+			}
 			if err != nil {
-				w.adm.showError(err)
+				a.showError(err)
 				return
 			}
 			w.reload()
 		})
-	}, w.adm.win)
+	}, a.win)
+	d.Resize(fyne.NewSize(480, 0))
+	d.Show()
 }
 
 // onDragged follows a package row being dragged: pos is the pointer's

@@ -105,6 +105,10 @@ func TestKeysAndToolbarActOnTheWindowTheUserWorksIn(t *testing.T) {
 		}
 		// The tapped list has the focus: Delete reaches it, not the canvas.
 		a.packages.list.TypedKey(&fyne.KeyEvent{Name: fyne.KeyDelete})
+	})
+	// The question comes once the jobs that used the package are read.
+	waitFor(t, a, "the confirmation", func() bool { return a.win.Canvas().Overlays().Top() != nil })
+	a.locked(func() {
 		if txt := overlayText(a); !strings.Contains(txt, "Delete package "+p.ID) {
 			t.Errorf("Delete on a selected package shows %q, want the confirmation", txt)
 		}
