@@ -625,6 +625,9 @@ func (m *mainWindow) runFinished(job, name string, h HistoryEntry, err error) {
 		m.bar.Hide()
 		m.step.SetText(fmt.Sprintf("%s is no longer due: it ran, or was postponed, elsewhere.", name))
 	case err != nil:
+		// The bar stood where the run stopped (75% at Run) and read as a
+		// run still going: the sentence says how it ended.
+		m.bar.Hide()
 		s := sentence("could not run "+name, err)
 		m.step.SetText(s)
 		m.showError(s)

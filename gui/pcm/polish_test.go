@@ -1,6 +1,7 @@
 package pcm
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -98,5 +99,27 @@ func TestAnEmptyListNamesTheComputerAndApproval(t *testing.T) {
 	got := h.m.noOffers.Text
 	if !h.m.noOffersPanel.Visible() || !strings.Contains(got, "Nothing is offered to PC9 yet") || !strings.Contains(got, "waits until an administrator approves it") {
 		t.Errorf("an empty list for PC9 reads %q (visible %v)", got, h.m.noOffersPanel.Visible())
+	}
+}
+
+// TestAFailedRunDoesNotLookUnfinished: after a run whose command exited 3
+// the progress bar stayed at 75% under "Could not run …", as if the run
+// were still going. The bar goes; the sentence says how it ended.
+func TestAFailedRunDoesNotLookUnfinished(t *testing.T) {
+	clock := newFakeClock(t0)
+	eng := &scriptedEngine{clock: clock, enrolled: &Enrollment{SiteCode: "S01", SiteName: "Head Office", Computer: "PC001"},
+		offers: []Offer{offer("S0100008", "Tool")}, runErr: errors.New("job S0100008 failed: the command exited with code 3, which is not a success code")}
+	h := newHarness(t, eng, Config{PollInterval: 5 * time.Minute}, clock)
+	h.p.Show()
+	h.until("the offer", func() bool { return rows(h.m.offerTable) == 1 })
+	h.m.offerTable.Select(cellID(0, 0))
+	tap(t, h.m.execute)
+	h.until("the run to end", func() bool {
+		eng.mu.Lock()
+		defer eng.mu.Unlock()
+		return h.m.running == "" && len(eng.runs) == 1
+	})
+	if h.m.bar.Visible() || !strings.Contains(h.m.step.Text, "exited with code 3") {
+		t.Errorf("after a failed run the bar shows %v (at %.2f) and the step reads %q", h.m.bar.Visible(), h.m.bar.Value, h.m.step.Text)
 	}
 }

@@ -33,6 +33,7 @@ type scriptedEngine struct {
 	polls    int
 	exit     int
 	reboot   model.Reboot
+	runErr   error // what Run returns, as the engine does for a failing exit code
 }
 
 func (e *scriptedEngine) Probe(ctx context.Context, share string, cred model.Credentials) (protocol.SiteInfo, string, error) {
@@ -103,8 +104,11 @@ func (e *scriptedEngine) Run(ctx context.Context, job string, progress func(Prog
 			e.offers[i].Last = &h
 		}
 	}
+	if e.runErr != nil {
+		h.State = model.TargetFailed
+	}
 	e.hist = append([]HistoryEntry{h}, e.hist...)
-	return h, nil
+	return h, e.runErr
 }
 
 func (e *scriptedEngine) Defer(ctx context.Context, job string) (int, error) {
