@@ -27,8 +27,8 @@ func smsctl(t *testing.T, bin, data string, args ...string) string {
 	return strings.TrimSpace(string(out))
 }
 
-// changesReachTheWindow adds, changes and removes a package, a site and a
-// group with smsctl processes and waits for the open window to show each:
+// changesReachTheWindow adds, changes, renames and removes a package, a
+// site and a group with smsctl processes and waits for the open window to show each:
 // the Watch stream carries them, and nobody reopens a window.
 func changesReachTheWindow(t *testing.T, w fyne.Window, bin, data string) {
 	t.Helper()
@@ -49,10 +49,14 @@ func changesReachTheWindow(t *testing.T, w fyne.Window, bin, data string) {
 	smsctl(t, bin, data, "group", "add", "--name", "Watched Group")
 	shows("the Machine Groups window shows the group smsctl added", "Watched Group", true)
 
+	smsctl(t, bin, data, "group", "rename", "Watched Group", "Renamed Group")
+	shows("the windows show the group's new name", "Renamed Group", true)
+	shows("the windows drop the group's old name", "Watched Group", false)
+
 	smsctl(t, bin, data, "package", "rm", id)
 	shows("the package smsctl removed leaves the Packages window", "Watched Package", false)
-	smsctl(t, bin, data, "group", "rm", "Watched Group")
-	shows("the group smsctl removed leaves the windows", "Watched Group", false)
+	smsctl(t, bin, data, "group", "rm", "Renamed Group")
+	shows("the group smsctl removed leaves the windows", "Renamed Group", false)
 	smsctl(t, bin, data, "site", "rm", "S08")
 	shows("the site smsctl removed leaves the Sites window", "Watched Branch", false)
 }

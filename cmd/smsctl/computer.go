@@ -27,14 +27,11 @@ func computerAdd(fs *flag.FlagSet) runFunc {
 		if err := requireFlags(fs, "site", "name", "platform"); err != nil {
 			return err
 		}
-		ps, err := model.ParsePlatforms(*platform)
+		p, err := onePlatform(*platform)
 		if err != nil {
 			return err
 		}
-		if len(ps) != 1 {
-			return usagef("--platform names one platform for a computer, got %q", *platform)
-		}
-		_, err = api.AddComputer(ctx, admin.ComputerRequest{Name: *name, Site: *site, Platform: ps[0]})
+		_, err = api.AddComputer(ctx, admin.ComputerRequest{Name: *name, Site: *site, Platform: p})
 		return err
 	})
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"strings"
 
 	"opensms/core/admin"
 	"opensms/core/model"
@@ -62,26 +61,21 @@ func serverTest(fs *flag.FlagSet) runFunc {
 		if err := requireFlags(fs, "site"); err != nil {
 			return err
 		}
-		servers, err := api.ListServers(ctx, *site)
+		s, err := findServer(ctx, api, *site, args[0])
 		if err != nil {
 			return err
 		}
-		for _, s := range servers {
-			if strings.EqualFold(s.Name, args[0]) {
-				msg, err := api.TestServer(ctx, admin.ServerRequest{Site: s.Site, Name: s.Name, URL: s.URL,
-					Credentials:    admin.Credentials{User: s.Credentials.User, Domain: s.Credentials.Domain, KeepPassword: true},
-					RequireSigning: s.RequireSigning, RequireEncryption: s.RequireEncryption})
-				if err != nil {
-					return err
-				}
-				if e.json {
-					return e.printJSON(map[string]string{"result": msg})
-				}
-				fmt.Fprintln(e.stdout, msg)
-				return nil
-			}
+		msg, err := api.TestServer(ctx, admin.ServerRequest{Site: s.Site, Name: s.Name, URL: s.URL,
+			Credentials:    admin.Credentials{User: s.Credentials.User, Domain: s.Credentials.Domain, KeepPassword: true},
+			RequireSigning: s.RequireSigning, RequireEncryption: s.RequireEncryption})
+		if err != nil {
+			return err
 		}
-		return usagef("server %s of site %s not found", args[0], strings.ToUpper(*site))
+		if e.json {
+			return e.printJSON(map[string]string{"result": msg})
+		}
+		fmt.Fprintln(e.stdout, msg)
+		return nil
 	})
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -29,7 +30,7 @@ func TestSharedBadInputs(t *testing.T) {
 	}
 	c.env = []string{"SMSCTL_TEST_PW=" + admintest.Password}
 	before := c.snapshot()
-	for _, tc := range admintest.Cases(fx) {
+	for _, tc := range append(admintest.Cases(fx), admintest.UpdateCases(fx)...) {
 		t.Run(tc.Name, func(t *testing.T) {
 			args, hint := sharedArgs(t, tc.Req)
 			r := c.run(args...)
@@ -57,6 +58,22 @@ func sharedArgs(t *testing.T, req any) ([]string, string) {
 			args = append(args, "--password-env", "SMSCTL_TEST_PW")
 		}
 		return args
+	}
+	if u, ok := req.(admintest.Update); ok {
+		// Every field is given, as the record is to be: what smsctl keeps
+		// when a flag is left out is tested apart.
+		switch r := u.Req.(type) {
+		case admin.SiteRequest:
+			return cred([]string{"site", "update", r.Code, "--name", r.Name, "--share", r.Share, "--parent", r.Parent}, r.Credentials), "site update"
+		case admin.ServerRequest:
+			return cred([]string{"server", "update", "--site", r.Site, r.Name, "--url", r.URL, "--default=" + strconv.FormatBool(r.Default)}, r.Credentials), "server update"
+		case admin.ComputerRequest:
+			return []string{"computer", "update", r.Name, "--site", r.Site, "--platform", string(r.Platform)}, "computer update"
+		case admin.GroupRequest:
+			return []string{"group", "rename", r.OldName, r.Name}, "group rename"
+		case model.Package:
+			return []string{"package", "source", r.ID, "--source", r.Source}, "package source"
+		}
 	}
 	switch r := req.(type) {
 	case admin.SiteRequest:

@@ -141,9 +141,56 @@ func Cases(fx Fixture) []Case {
 	}
 }
 
+// Update asks to change a stored record rather than add one: Req is the
+// whole record as the change leaves it, as an admin.SiteRequest,
+// admin.ServerRequest, admin.ComputerRequest, admin.GroupRequest (OldName
+// names the group a rename changes) or model.Package (with its ID).
+type Update struct{ Req any }
+
+// UpdateCases returns the bad changes of the fixture's records. They are
+// apart from Cases because the window's test drives only the adds so far.
+func UpdateCases(fx Fixture) []Case {
+	missing := filepath.Join(fx.Source, "nope")
+	keep := admin.Credentials{User: "smsadmin", KeepPassword: true}
+	return []Case{
+		{"site update parent missing", Update{admin.SiteRequest{Code: "S01", Name: "Head Office", Share: `\\siteserver\SMS_SITE`, Parent: "S09", Credentials: keep}}, admin.KindNotFound,
+			"parent site S09 does not exist"},
+		{"site update share relative", Update{admin.SiteRequest{Code: "S01", Name: "Head Office", Share: "relative/dir", Credentials: keep}}, admin.KindInvalid,
+			`site share: location "relative/dir" is not \\host\share\folder, smb://host/share/folder or an absolute local folder`},
+		{"server update user on a local folder", Update{admin.ServerRequest{Site: "S01", Name: "dist1", URL: "file:///srv/pkgs", Credentials: keep, Default: true}}, admin.KindInvalid,
+			"/srv/pkgs is a local folder, which takes no user or password"},
+		{"computer update site missing", Update{admin.ComputerRequest{Name: "PC001", Site: "S09", Platform: "linux/amd64"}}, admin.KindNotFound,
+			"site S09 does not exist"},
+		{"computer update unknown", Update{admin.ComputerRequest{Name: "PC404", Site: "S01", Platform: "linux/amd64"}}, admin.KindNotFound,
+			"computer PC404 not found"},
+		{"group rename to nothing", Update{admin.GroupRequest{OldName: "Accounting", Name: " ", Members: []string{"PC001"}}}, admin.KindInvalid,
+			"machine group name must not be empty"},
+		{"package source change missing", Update{model.Package{ID: fx.Package, Name: "Hello", Version: "1.0", Source: missing,
+			Commands: []model.CommandLine{{Name: "Install", Command: "sh install.sh", Platforms: []model.Platform{"linux/amd64"}, Automated: true}}}}, admin.KindInvalid,
+			fmt.Sprintf("source folder %s does not exist", missing)},
+	}
+}
+
 // Call makes c's request of api.
 func Call(ctx context.Context, api admin.API, c Case) error {
 	var err error
+	if u, ok := c.Req.(Update); ok {
+		switch r := u.Req.(type) {
+		case admin.SiteRequest:
+			_, err = api.UpdateSite(ctx, r)
+		case admin.ServerRequest:
+			_, err = api.UpdateServer(ctx, r)
+		case admin.ComputerRequest:
+			_, err = api.UpdateComputer(ctx, r)
+		case admin.GroupRequest:
+			_, err = api.UpdateGroup(ctx, r)
+		case model.Package:
+			_, err = api.UpdatePackage(ctx, r)
+		default:
+			return fmt.Errorf("admintest: case %q updates a %T", c.Name, u.Req)
+		}
+		return err
+	}
 	switch r := c.Req.(type) {
 	case admin.SiteRequest:
 		_, err = api.AddSite(ctx, r)
