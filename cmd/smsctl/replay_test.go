@@ -10,10 +10,11 @@ import (
 	"testing"
 
 	"opensms/core/client"
+	"opensms/core/protocol"
 )
 
 // TestReplayedInstructionsThroughSmsctl is finding 1 of issue 14 as the
-// finding did it: save instructions/PC001.ins, cancel the job, run a
+// finding did it: save PC001's instruction file, cancel the job, run a
 // cycle, let the client poll (the offer is gone), put the old file back:
 // `smsctl pcm run JOB` ran the cancelled package. Now the client refuses
 // the old file as older than the one it accepted, and nothing runs.
@@ -27,7 +28,8 @@ func TestReplayedInstructionsThroughSmsctl(t *testing.T) {
 	if len(offers) != 1 || offers[0].Job != id {
 		t.Fatalf("pcm list before the cancel: %+v", offers)
 	}
-	insPath := filepath.Join(s.site.Dir("SITE"), "instructions", "PC001.ins")
+	name, _ := protocol.InstructionsPath("PC001")
+	insPath := filepath.Join(s.site.Dir("SITE"), filepath.FromSlash(name))
 	saved, err := os.ReadFile(insPath)
 	if err != nil {
 		t.Fatal(err)

@@ -145,6 +145,9 @@ func (e *Engine) Inventory(enr Enrollment) protocol.Inventory {
 			ClientVersion: e.cfg.ClientVersion,
 			FreeDisk:      freeDisk(e.cfg.CacheDir),
 			Time:          e.cfg.Now().UTC(),
+			// The watchdog writes this computer's instruction file where
+			// this client looks first (see readInstructions).
+			InstructionsLayout: protocol.InstructionsLayout,
 		},
 	}
 }

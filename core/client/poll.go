@@ -99,15 +99,28 @@ func (e *Engine) poll(ctx context.Context, enr Enrollment) error {
 	return nil
 }
 
-// readInstructions reads and verifies instructions/<COMPUTER>.ins and
+// readInstructions reads and verifies this computer's instruction file and
 // checks that it is fresh (see acceptFresh); it returns the file's bytes
-// too (nil when there is none).
+// too (nil when there is none). It reads the file where the newest layout
+// puts it, and the flat instructions/<COMPUTER>.ins when there is none
+// there: a watchdog writes the flat file until this client's inventory
+// says it reads the other (protocol.LayoutSharded). Either way the file
+// must be signed for this computer and numbered above the last one
+// accepted, so a file left in the other place brings nothing back.
 func (e *Engine) readInstructions(ctx context.Context, fsys share.FS, enr Enrollment) (protocol.Instructions, []byte, error) {
-	name, err := protocol.InstructionsPath(enr.Computer)
-	if err != nil {
-		return protocol.Instructions{}, nil, err
+	var name string
+	var data []byte
+	var err error
+	for _, layout := range []int{protocol.LayoutSharded, protocol.LayoutFlat} {
+		name, err = protocol.InstructionsPathIn(layout, enr.Computer)
+		if err != nil {
+			return protocol.Instructions{}, nil, err
+		}
+		data, err = share.ReadFile(fsys, name, MaxInstructions)
+		if !errors.Is(err, fs.ErrNotExist) {
+			break
+		}
 	}
-	data, err := share.ReadFile(fsys, name, MaxInstructions)
 	if errors.Is(err, fs.ErrNotExist) {
 		e.log.Debug("no instruction file: nothing is offered", "file", name)
 		return protocol.Instructions{Format: protocol.InstructionsFormat, Site: enr.SiteCode, Computer: enr.Computer}, nil, nil

@@ -204,6 +204,11 @@ type Inventory struct {
 	// the computer (the site publishes every package's rules), offered to
 	// it or not.
 	Installed []string `json:"installed,omitempty"`
+	// InstructionsLayout is the newest layout of instruction files on the
+	// site share that the client reads (protocol.LayoutSharded); 0 from a
+	// client that reads only instructions/<COMPUTER>.ins, which the
+	// watchdog then keeps writing for it.
+	InstructionsLayout int `json:"instructions_layout,omitempty"`
 }
 
 // Disk is one mounted file system of a computer.

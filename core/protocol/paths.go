@@ -56,13 +56,11 @@ func ComputerName(name string) (string, error) {
 	return strings.ToUpper(name), nil
 }
 
-// InstructionsPath is instructions/<COMPUTER>.ins on the site share.
+// InstructionsPath is where the newest layout puts a computer's
+// instruction file on the site share: instructions/<SHARD>/<COMPUTER>.ins
+// (see LayoutSharded; InstructionsPathIn names the others).
 func InstructionsPath(computer string) (string, error) {
-	c, err := ComputerName(computer)
-	if err != nil {
-		return "", err
-	}
-	return path.Join(InstructionsDir, c+".ins"), nil
+	return InstructionsPathIn(InstructionsLayout, computer)
 }
 
 // StatusDirPath is status/<COMPUTER> on the site share: where the computer

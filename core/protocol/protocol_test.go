@@ -467,7 +467,10 @@ func TestPaths(t *testing.T) {
 		fn   func() (string, error)
 		want string // "" means refused
 	}{
-		{"instructions", func() (string, error) { return InstructionsPath("pc001") }, "instructions/PC001.ins"},
+		{"instructions", func() (string, error) { return InstructionsPath("pc001") }, "instructions/" + shardOf("PC001") + "/PC001.ins"},
+		{"instructions, flat", func() (string, error) { return InstructionsPathIn(LayoutFlat, "pc001") }, "instructions/PC001.ins"},
+		{"instructions, sharded", func() (string, error) { return InstructionsPathIn(LayoutSharded, "pc001") }, "instructions/" + shardOf("PC001") + "/PC001.ins"},
+		{"instructions, flat, slash", func() (string, error) { return InstructionsPathIn(LayoutFlat, "a/b") }, ""},
 		{"status dir", func() (string, error) { return StatusDirPath("Pc001") }, "status/PC001"},
 		{"status", func() (string, error) { return StatusPath("pc001", "S0100003") }, "status/PC001/S0100003.json"},
 		{"inventory", func() (string, error) { return InventoryPath("pc001") }, "inventory/PC001.json"},

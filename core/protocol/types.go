@@ -13,7 +13,7 @@ import (
 // Share layout, relative to the site share root and distribution share root.
 const (
 	SiteFile        = "site.json"
-	InstructionsDir = "instructions" // instructions/<COMPUTER>.ins
+	InstructionsDir = "instructions" // instructions/<SHARD>/<COMPUTER>.ins, or instructions/<COMPUTER>.ins: see LayoutSharded
 	StatusDir       = "status"       // status/<COMPUTER>/<JOBID>.json
 	InventoryDir    = "inventory"    // inventory/<COMPUTER>.json
 	ArchiveExt      = ".tzst"        // <PKGID>/<SHA256>.tzst on a distribution share
@@ -75,7 +75,8 @@ type Offer struct {
 	DetectionLogic string                `json:"detection_logic,omitempty"`
 }
 
-// Instructions is instructions/<COMPUTER>.ins before signing.
+// Instructions is a computer's instruction file (InstructionsPath) before
+// signing.
 type Instructions struct {
 	Format    string    `json:"format"`
 	Site      string    `json:"site"`

@@ -16,7 +16,7 @@ func (r *rig) reportInventory(computer string, installed []string, at time.Time)
 	r.t.Helper()
 	data, err := protocol.EncodeInventory(computerKey(computer), protocol.Inventory{Format: protocol.InventoryFormat,
 		Inventory: model.Inventory{Computer: computer, Site: siteCode, OS: "linux", Arch: "amd64", ClientVersion: "1",
-			CPUs: 4, Memory: 8 << 30, Installed: installed, Time: at}})
+			CPUs: 4, Memory: 8 << 30, Installed: installed, Time: at, InstructionsLayout: protocol.InstructionsLayout}})
 	must(r.t, err)
 	name, _ := protocol.InventoryPath(computer)
 	must(r.t, share.WriteFileAtomic(bg, r.siteFS(), name, data))

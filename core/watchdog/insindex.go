@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"opensms/core/protocol"
 )
 
 // insIndexFile is where a Service keeps, between runs, what the
@@ -31,6 +33,17 @@ type insRecord struct {
 	// low even when the offers are the same.
 	Sequence   uint64    `json:"sequence,omitempty"`
 	ValidUntil time.Time `json:"valid_until,omitzero"`
+	// Layout is where the file is (protocol.LayoutFlat or LayoutSharded;
+	// 0, from an index written before there were layouts, is flat).
+	Layout int `json:"layout,omitempty"`
+}
+
+// layout is where the file is.
+func (r insRecord) layout() int {
+	if r.Layout == 0 {
+		return protocol.LayoutFlat
+	}
+	return r.Layout
 }
 
 type insIndexDoc struct {

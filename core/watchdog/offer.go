@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"path"
 	"sort"
 	"strings"
 	"time"
@@ -126,8 +125,9 @@ func (s *Service) offer(ctx context.Context, w *world, runs []*runJob, shares ma
 }
 
 // syncInsIndex brings the kept index of one site up to what its
-// instructions/ folder lists: files gone are forgotten, and a file written
-// by this service gets the time the share gave it.
+// instructions/ folder lists (listed: each computer's file where it
+// belongs): files gone or in the other layout are forgotten, and a file
+// written by this service gets the time the share gave it.
 func (s *Service) syncInsIndex(code string, listed map[string]insRecord) {
 	prefix := code + "/"
 	for key, rec := range s.cs.insSaved {
@@ -137,7 +137,7 @@ func (s *Service) syncInsIndex(code string, listed map[string]insRecord) {
 		}
 		l, found := listed[c]
 		switch {
-		case !found:
+		case !found || l.Layout != rec.layout():
 			delete(s.cs.insSaved, key)
 		case rec.MTime == 0 && rec.Size == l.Size && s.cs.insDigest[key] == rec.Digest:
 			rec.MTime = l.MTime
@@ -241,39 +241,31 @@ func (s *Service) offerSite(ctx context.Context, w *world, code string, fsys sha
 		}
 		s.cs.swept[code] = true
 	}
-	existing := map[string]bool{}
-	list, err := fsys.ReadDir(protocol.InstructionsDir)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("site %s: listing %s: %w", code, protocol.InstructionsDir, err)
-	}
 	s.loadInsIndex()
-	listed := map[string]insRecord{} // computer → size and time as listed
-	for _, fi := range list {
-		if n := fi.Name(); fi.IsDir() && strings.HasSuffix(n, ".ins") {
-			// A folder where a computer's instruction file belongs (anyone
-			// who writes the share can make one) would block that computer
-			// for good: it goes, and the file is written in its place.
-			dir := path.Join(protocol.InstructionsDir, n)
-			err := fsys.RemoveAll(dir)
-			s.event(ctx, model.Event{Severity: model.SevWarning, Site: code,
-				Message: fmt.Sprintf("site %s: removed a folder planted at %s, where an instruction file belongs%s", code, dir, errSuffix(err))})
-			continue
+	found, err := s.listInstructions(ctx, w, code, fsys)
+	if err != nil {
+		return nil, err
+	}
+	existing := map[string]bool{}    // computers with a file where it belongs
+	listed := map[string]insRecord{} // computer → that file's size and time as listed
+	layout := map[string]int{}       // computer → where its file belongs
+	for c := range offers {
+		if _, ok := found.files[c]; !ok {
+			found.files[c] = insFound{} // none yet
 		}
-		if n := fi.Name(); !fi.IsDir() && !share.IsTemp(n) && strings.HasSuffix(n, ".ins") {
-			c := model.NormalizeComputerName(strings.TrimSuffix(n, ".ins"))
+	}
+	for c, f := range found.files {
+		l := insLayout(w, c, f)
+		layout[c] = l
+		if rec := f.in(l); rec != nil {
 			existing[c] = true
-			listed[c] = insRecord{Size: fi.Size(), MTime: fi.ModTime().UnixNano()}
+			listed[c] = *rec
 		}
 	}
 	s.syncInsIndex(code, listed)
-	computers := make([]string, 0, len(offers)+len(existing))
-	for c := range offers {
+	computers := make([]string, 0, len(found.files))
+	for c := range found.files {
 		computers = append(computers, c)
-	}
-	for c := range existing {
-		if _, ok := offers[c]; !ok {
-			computers = append(computers, c)
-		}
 	}
 	sort.Strings(computers)
 
@@ -281,6 +273,7 @@ func (s *Service) offerSite(ctx context.Context, w *world, code string, fsys sha
 	// at a time, and their outcome is recorded after, in order.
 	type insFile struct {
 		computer, name, key, digest string
+		layout                      int
 		ins                         protocol.Instructions
 		old                         string // digest of the file on the share, when read now
 		oldSeq                      uint64 // and its number and validity
@@ -295,11 +288,11 @@ func (s *Service) offerSite(ctx context.Context, w *world, code string, fsys sha
 		list := append([]protocol.Offer{}, offers[c]...)
 		sort.Slice(list, func(a, b int) bool { return list[a].Job < list[b].Job })
 		ins := protocol.Instructions{Format: protocol.InstructionsFormat, Site: code, Computer: c, Generated: s.cfg.Now(), Offers: list}
-		name, err := protocol.InstructionsPath(c)
+		name, err := protocol.InstructionsPathIn(layout[c], c)
 		if err != nil {
 			continue
 		}
-		f := &insFile{computer: c, name: name, key: code + "/" + c, digest: protocol.InstructionsDigest(ins), ins: ins}
+		f := &insFile{computer: c, name: name, layout: layout[c], key: code + "/" + c, digest: protocol.InstructionsDigest(ins), ins: ins}
 		files = append(files, f)
 		if existing[c] && s.cs.insDigest[f.key] == "" {
 			// After a restart: the digest kept on disk, while the file is
@@ -346,8 +339,11 @@ func (s *Service) offerSite(ctx context.Context, w *world, code string, fsys sha
 		writes = append(writes, f)
 	}
 	if len(writes) > 0 {
-		if err := fsys.MkdirAll(insStaging); err != nil {
-			err = fmt.Errorf("site %s: creating %s: %w", code, insStaging, err)
+		names := make([]string, len(writes))
+		for i, f := range writes {
+			names[i] = f.name
+		}
+		if err := s.makeInsFolders(ctx, w, code, fsys, names, found.shards); err != nil {
 			s.eventOnce(ctx, "instructions/"+code, model.Event{Severity: model.SevError, Site: code, Message: s.sentence(err)})
 			return inPlace, err
 		}
@@ -362,6 +358,7 @@ func (s *Service) offerSite(ctx context.Context, w *world, code string, fsys sha
 	})
 	for _, f := range writes {
 		s.cs.insLastSeq[f.key] = f.ins.Sequence // numbers are never given twice, landed or not
+		s.forgetShard(code, f.name)
 	}
 	var errs []error
 	for _, f := range writes {
@@ -376,9 +373,10 @@ func (s *Service) offerSite(ctx context.Context, w *world, code string, fsys sha
 			continue
 		}
 		s.cs.insDigest[f.key] = f.digest
-		s.cs.insSaved[f.key] = insRecord{Digest: f.digest, Size: f.size, Sequence: f.ins.Sequence, ValidUntil: f.ins.ValidUntil} // its time comes with the next listing
+		s.cs.insSaved[f.key] = insRecord{Digest: f.digest, Size: f.size, Sequence: f.ins.Sequence, ValidUntil: f.ins.ValidUntil, Layout: f.layout} // its time comes with the next listing
 		inPlace[f.computer] = true
 	}
+	s.removeOtherLayout(ctx, w, code, fsys, found, layout, inPlace)
 	if len(errs) > 0 {
 		err := errors.Join(errs...)
 		s.eventOnce(ctx, "instructions/"+code, model.Event{Severity: model.SevError, Site: code, Message: s.sentence(errs[0])})

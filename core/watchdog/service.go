@@ -92,6 +92,9 @@ type cycleState struct {
 	// insLastSeq holds, per "site/COMPUTER", the number of the last file
 	// written, landed or not, so that no number is given twice.
 	insLastSeq map[string]uint64
+	// insShards holds, per "site/shard", what the last listing of a shard
+	// folder of instruction files saw (nil until the first).
+	insShards map[string]seenShard
 	// siteInfo holds, per site, the content of site.json last written.
 	siteInfo map[string]string
 	// rules holds, per site, the digest of the rules file last written or

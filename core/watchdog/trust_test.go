@@ -30,7 +30,7 @@ func (r *rig) forgeStatus(key ed25519.PrivateKey, job, computer string, state mo
 func (r *rig) inventory(key ed25519.PrivateKey, computer string, at time.Time) {
 	r.t.Helper()
 	data, err := protocol.EncodeInventory(key, protocol.Inventory{Format: protocol.InventoryFormat,
-		Inventory: model.Inventory{Computer: computer, Site: siteCode, OS: "linux", Arch: "amd64", ClientVersion: "1", Time: at}})
+		Inventory: model.Inventory{Computer: computer, Site: siteCode, OS: "linux", Arch: "amd64", ClientVersion: "1", Time: at, InstructionsLayout: protocol.InstructionsLayout}})
 	must(r.t, err)
 	name, err := protocol.InventoryPath(computer)
 	must(r.t, err)

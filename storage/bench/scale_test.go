@@ -105,9 +105,21 @@ func scaleOn(e *env, srv *sambatest.Server, name, label string) []row {
 		must(err)
 	}
 	wd := watchdog.New(st, shares.NewOpener(), watchdog.Config{})
+	profile := func(part string) func() {
+		dir := os.Getenv("BENCH_PROFILE_DIR")
+		if dir == "" {
+			return func() {}
+		}
+		f, err := os.Create(filepath.Join(dir, name+"-"+part+".cpu"))
+		must(err)
+		must(pprof.StartCPUProfile(f))
+		return func() { pprof.StopCPUProfile(); f.Close() }
+	}
+	stop := profile("first")
 	first, cpu1, smbd1 := time.Now(), cpuTime(), smbdCPU(srv)
 	must(wd.RunOnce(ctx))
 	d1 := time.Since(first)
+	stop()
 	cpu1, smbd1 = cpuTime()-cpu1, smbdCPU(srv)-smbd1
 	jobs, err := st.ListJobs(ctx)
 	must(err)
@@ -117,7 +129,9 @@ func scaleOn(e *env, srv *sambatest.Server, name, label string) []row {
 			siteJob[j.Target.Name] = j.ID
 		}
 	}
-	ins, _ := filepath.Glob(filepath.Join(srv.Dir("SITE"), protocol.InstructionsDir, "*.ins"))
+	ins, _ := filepath.Glob(filepath.Join(srv.Dir("SITE"), protocol.InstructionsDir, "*", "*"+protocol.InstructionsExt))
+	flat, _ := filepath.Glob(filepath.Join(srv.Dir("SITE"), protocol.InstructionsDir, "*"+protocol.InstructionsExt))
+	ins = append(ins, flat...)
 	// report makes a tenth of the computers (those with i%10 == part)
 	// report their site job Complete, as their clients would.
 	report := func(part int) {
@@ -140,13 +154,7 @@ func scaleOn(e *env, srv *sambatest.Server, name, label string) []row {
 		return time.Since(s).Seconds()
 	}
 	var results, quiet, cpu, smbd []float64
-	if dir := os.Getenv("BENCH_PROFILE_DIR"); dir != "" {
-		f, err := os.Create(filepath.Join(dir, name+"-results.cpu"))
-		must(err)
-		defer f.Close()
-		must(pprof.StartCPUProfile(f))
-		defer pprof.StopCPUProfile() // the quiet cycles count too: they are a tenth of it
-	}
+	defer profile("results")() // the quiet cycles count too: they are a tenth of it
 	for i := 0; i < e.runs && i < 10; i++ {
 		report(i)
 		c0, s0 := cpuTime(), smbdCPU(srv)
