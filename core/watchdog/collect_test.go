@@ -147,8 +147,8 @@ func TestRestartKeepsStatusesAndInstructions(t *testing.T) {
 	r.runOnce()
 	r.runOnce()
 	r.wantTarget(j.ID, "PC001", model.TargetComplete, 1)
-	if n := len(r.instructions("PC001").Offers); n != 0 {
-		t.Fatalf("PC001 finished its job and still has %d offers", n)
+	if n := len(r.instructions("PC001").Offers); n != 1 {
+		t.Fatalf("PC001 completed its job and has %d offers, want it left (settled) in place", n)
 	}
 	t1, t2 := r.insTime("PC001"), r.insTime("PC002")
 
@@ -227,8 +227,9 @@ func TestManyComputersAtOnce(t *testing.T) {
 		if ts := got[c.Name]; ts.State != want || ts.Attempts != attempts {
 			t.Errorf("%s: %s after %d attempts, want %s after %d", c.Name, ts.State, ts.Attempts, want, attempts)
 		}
-		if o := offers(c.Name); len(o) != 0 {
-			t.Errorf("%s still has %d offers after its result", c.Name, len(o))
+		// A completed offer is left in place; a failed one is withdrawn.
+		if o := offers(c.Name); len(o) != map[bool]int{true: 1, false: 0}[want == model.TargetComplete] {
+			t.Errorf("%s has %d offers after its result (%s)", c.Name, len(o), want)
 		}
 	}
 	r.wantTarget(j.ID, "PC001", model.TargetOffered, 0)

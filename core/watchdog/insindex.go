@@ -36,6 +36,10 @@ type insRecord struct {
 	// Layout is where the file is (protocol.LayoutFlat or LayoutSharded;
 	// 0, from an index written before there were layouts, is flat).
 	Layout int `json:"layout,omitempty"`
+	// Offers are the file's offers as offerEntries name them (nil when
+	// not known: an index of an older version), so that an offer a
+	// client's result made moot can stay (see settledSet).
+	Offers []string `json:"offers,omitempty"`
 }
 
 // layout is where the file is.

@@ -86,6 +86,9 @@ func (s *Service) offer(ctx context.Context, w *world, runs []*runJob, shares ma
 		}
 	}
 
+	// Offers a client's signed result made moot: left in place (see
+	// settledOffers).
+	settled := settledOffers(runs)
 	var errs []error
 	newly := map[*runJob]int{}
 	for _, code := range w.siteCodes {
@@ -93,7 +96,7 @@ func (s *Service) offer(ctx context.Context, w *world, runs []*runJob, shares ma
 		if !ok {
 			continue
 		}
-		inPlace, err := s.offerSite(ctx, w, code, fsys, offers[code])
+		inPlace, err := s.offerSite(ctx, w, code, fsys, offers[code], settled)
 		if err != nil {
 			errs = append(errs, err)
 		}
@@ -213,7 +216,7 @@ func (s *Service) makeOffer(w *world, j *model.Job, site string) (protocol.Offer
 // offerSite publishes site.json and writes the instruction files of one
 // site whose content changed. It returns the computers whose file now
 // holds what offers gives them.
-func (s *Service) offerSite(ctx context.Context, w *world, code string, fsys share.FS, offers map[string][]protocol.Offer) (map[string]bool, error) {
+func (s *Service) offerSite(ctx context.Context, w *world, code string, fsys share.FS, offers map[string][]protocol.Offer, settled settledSet) (map[string]bool, error) {
 	site := w.sites[code]
 	priv, err := s.st.SiteKey(ctx, code)
 	if err != nil {
@@ -275,9 +278,11 @@ func (s *Service) offerSite(ctx context.Context, w *world, code string, fsys sha
 		computer, name, key, digest string
 		layout                      int
 		ins                         protocol.Instructions
-		old                         string // digest of the file on the share, when read now
-		oldSeq                      uint64 // and its number and validity
+		offers                      []string // offerEntries of ins.Offers
+		old                         string   // digest of the file on the share, when read now
+		oldSeq                      uint64   // and its number and validity
 		oldValid                    time.Time
+		oldOffers                   []protocol.Offer
 		size                        int64 // bytes written
 		done                        bool  // the write was tried
 		err                         error
@@ -310,7 +315,7 @@ func (s *Service) offerSite(ctx context.Context, w *world, code string, fsys sha
 		if data, err := share.ReadSmallFile(fsys, f.name, protocol.MaxSignedSize); err == nil {
 			if old, err := protocol.DecodeInstructions(pub, data); err == nil {
 				f.old = protocol.InstructionsDigest(old)
-				f.oldSeq, f.oldValid = old.Sequence, old.ValidUntil
+				f.oldSeq, f.oldValid, f.oldOffers = old.Sequence, old.ValidUntil, old.Offers
 			}
 		}
 	})
@@ -320,6 +325,7 @@ func (s *Service) offerSite(ctx context.Context, w *world, code string, fsys sha
 			s.cs.insDigest[f.key] = f.old
 			rec := listed[f.computer]
 			rec.Digest, rec.Sequence, rec.ValidUntil = f.old, f.oldSeq, f.oldValid
+			rec.Offers = offerEntries{}.of(f.oldOffers)
 			s.cs.insSaved[f.key] = rec
 			s.cs.insDirty = true
 		}
@@ -327,12 +333,19 @@ func (s *Service) offerSite(ctx context.Context, w *world, code string, fsys sha
 	now := s.cfg.Now()
 	fresh := protocol.Freshness{Validity: s.cfg.InstructionsValidity}
 	inPlace := map[string]bool{}
+	entries := offerEntries{}
 	for _, f := range files {
 		// The file's number grows past the last one written, even if that
 		// one failed to land or was removed since.
-		last := max(s.cs.insSaved[f.key].Sequence, s.cs.insLastSeq[f.key])
+		rec := s.cs.insSaved[f.key]
+		last := max(rec.Sequence, s.cs.insLastSeq[f.key])
 		f.ins.Sequence, f.ins.ValidUntil = fresh.Next(now, last)
-		if existing[f.computer] && s.cs.insDigest[f.key] == f.digest && !fresh.Due(s.cs.insSaved[f.key].ValidUntil, now) {
+		f.offers = entries.of(f.ins.Offers)
+		// What the file holds is known only from a write, a file read
+		// back, or an index whose record the listing matched (insDigest).
+		known := s.cs.insDigest[f.key] != ""
+		if existing[f.computer] && known && !fresh.Due(rec.ValidUntil, now) &&
+			(s.cs.insDigest[f.key] == f.digest || settled.holds(f.computer, rec.Offers, f.offers)) {
 			inPlace[f.computer] = true
 			continue
 		}
@@ -373,7 +386,7 @@ func (s *Service) offerSite(ctx context.Context, w *world, code string, fsys sha
 			continue
 		}
 		s.cs.insDigest[f.key] = f.digest
-		s.cs.insSaved[f.key] = insRecord{Digest: f.digest, Size: f.size, Sequence: f.ins.Sequence, ValidUntil: f.ins.ValidUntil, Layout: f.layout} // its time comes with the next listing
+		s.cs.insSaved[f.key] = insRecord{Digest: f.digest, Size: f.size, Sequence: f.ins.Sequence, ValidUntil: f.ins.ValidUntil, Layout: f.layout, Offers: f.offers} // its time comes with the next listing
 		inPlace[f.computer] = true
 	}
 	s.removeOtherLayout(ctx, w, code, fsys, found, layout, inPlace)
