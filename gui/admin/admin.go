@@ -38,6 +38,9 @@ type Admin struct {
 	mdi    *container.MultipleWindows
 	open   []*innerWindow
 	status *statusBar
+	// marked is the inner window whose accent shows it active (see
+	// markActive).
+	marked *innerWindow
 
 	packages *packagesWindow
 	sites    *sitesWindow

@@ -1,10 +1,13 @@
 package admin
 
 import (
+	"image/color"
 	"math"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 )
 
 // controller is what every inner window's controller does for the main
@@ -25,6 +28,7 @@ type innerWindow struct {
 	title       string
 	iw          *container.InnerWindow
 	ctl         controller
+	accent      *canvas.Rectangle // coloured while the window is the active one
 	maxed       bool
 	restorePos  fyne.Position
 	restoreSize fyne.Size
@@ -66,17 +70,22 @@ func (a *Admin) show(title string) {
 	default:
 		return
 	}
-	w := &innerWindow{title: title, ctl: ctl}
-	w.iw = container.NewInnerWindow(title, ctl.buildUI())
+	w := &innerWindow{title: title, ctl: ctl, accent: canvas.NewRectangle(color.Transparent)}
+	w.accent.SetMinSize(fyne.NewSize(0, accentHeight))
+	w.iw = container.NewInnerWindow(title, container.NewBorder(w.accent, nil, nil, nil, ctl.buildUI()))
 	w.iw.CloseIntercept = func() { a.closeWindow(w) }
 	w.iw.OnMaximized = func() { a.toggleMaximized(w) }
-	w.iw.OnMinimized = func() { w.iw.Hide() }
+	w.iw.OnMinimized = func() {
+		w.iw.Hide()
+		a.markActive()
+	}
 	n := float32(len(a.open))
 	w.iw.Move(fyne.NewPos(24*n, 24*n))
 	w.iw.Resize(fyne.NewSize(600, 380))
 	a.open = append(a.open, w)
 	a.mdi.Add(w.iw)
 	a.updateMenu()
+	a.markActive()
 }
 
 func (a *Admin) raise(w *innerWindow) {
@@ -88,6 +97,30 @@ func (a *Admin) raise(w *innerWindow) {
 	}
 	a.mdi.Windows = append(ws, w.iw)
 	a.mdi.Refresh()
+	a.markActive()
+}
+
+// accentHeight is the line across the top of the active inner window.
+const accentHeight = 3
+
+// markActive colours the accent of the active inner window (the one File →
+// New, Properties and Delete act on): tiled windows do not overlap, so
+// which one is on top showed nowhere. Fyne raises a window whose title bar
+// is tapped without telling, so the status bar's clock calls this too.
+func (a *Admin) markActive() {
+	act := a.active()
+	if act == a.marked {
+		return
+	}
+	a.marked = act
+	for _, w := range a.open {
+		c := color.Color(color.Transparent)
+		if w == act {
+			c = theme.Color(theme.ColorNamePrimary)
+		}
+		w.accent.FillColor = c
+		w.accent.Refresh()
+	}
 }
 
 func (a *Admin) closeWindow(w *innerWindow) {
@@ -107,6 +140,7 @@ func (a *Admin) closeWindow(w *innerWindow) {
 	}
 	a.mdi.Windows = ws
 	a.mdi.Refresh()
+	a.markActive()
 	switch w.title {
 	case titleSites:
 		a.sites = nil

@@ -3,6 +3,7 @@ package admin
 import (
 	"context"
 	"fmt"
+	"image/color"
 	"os"
 	"path/filepath"
 	"strings"
@@ -273,4 +274,44 @@ func TestPackagePropertiesRefusesAMissingSourceFolder(t *testing.T) {
 	if ps, _ := st.ListPackages(context.Background()); len(ps) != 1 {
 		t.Errorf("%d packages stored, want the 1 with a good source", len(ps))
 	}
+}
+
+// TestTheActiveInnerWindowShows: File → New, Properties and Delete act on
+// the active inner window, but tiled windows do not overlap and nothing
+// showed which one that was. The active one carries a coloured line under
+// its title bar, and only it: after a selection in a list, after Fyne
+// raises a window whose title bar was tapped, and after the active one is
+// minimised.
+func TestTheActiveInnerWindowShows(t *testing.T) {
+	a, st := newTestAdmin(t)
+	storedPackage(t, a, st)
+	marked := func() []string {
+		var ts []string
+		for _, w := range a.open {
+			if w.accent.FillColor != color.Transparent {
+				ts = append(ts, w.title)
+			}
+		}
+		return ts
+	}
+	a.locked(func() {
+		want := a.active().title
+		if got := marked(); len(got) != 1 || got[0] != want {
+			t.Errorf("at the start %v are marked active, want %s", got, want)
+		}
+		a.packages.list.Select(0)
+		if got := marked(); len(got) != 1 || got[0] != titlePackages {
+			t.Errorf("after selecting a package %v are marked active, want Packages", got)
+		}
+		jobs := a.find(titleJobs)
+		jobs.iw.OnTappedBar() // Fyne's own raise
+		a.markActive()        // as the status bar's clock does
+		if got := marked(); len(got) != 1 || got[0] != titleJobs || a.active() != jobs {
+			t.Errorf("after tapping the Jobs title bar %v are marked active", got)
+		}
+		jobs.iw.OnMinimized()
+		if got := marked(); len(got) != 1 || got[0] == titleJobs {
+			t.Errorf("after minimising Jobs %v are marked active", got)
+		}
+	})
 }

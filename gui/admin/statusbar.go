@@ -87,7 +87,10 @@ func (s *statusBar) start() {
 			case <-a.ctx.Done():
 				return
 			case <-tick.C:
-				a.do(a.ctx, s.redrawNext)
+				a.do(a.ctx, func() {
+					s.redrawNext()
+					a.markActive()
+				})
 			}
 		}
 	}()
