@@ -61,13 +61,24 @@ func packFile(ctx context.Context, root tree, dstDir string, opt Options) (st St
 		}
 	}()
 	var w io.Writer = f
+	var tee *teeWriter
 	if opt.Tee != nil {
 		if tw, err := opt.Tee.Begin(); err == nil {
-			w = &teeWriter{w: f, tee: tw}
+			tee = &teeWriter{w: f, tee: tw}
+			w = tee
 		}
 	}
 	if st, err = packTree(ctx, root, w, opt); err != nil {
 		return Stats{}, "", err
+	}
+	if tee != nil && tee.tee != nil {
+		// The copy is whole: it is named while the local file syncs.
+		ended := make(chan struct{})
+		go func() { // PackFile waits for it below
+			defer close(ended)
+			opt.Tee.End(st)
+		}()
+		defer func() { <-ended }()
 	}
 	if err = f.Sync(); err != nil {
 		return Stats{}, "", fmt.Errorf("writing archive %s: %w", tmp, err)

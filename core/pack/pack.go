@@ -48,6 +48,13 @@ type Tee interface {
 	// wrote is the Tee's to discard. Write is called from one goroutine,
 	// in order, and must not keep the slice it is given.
 	Begin() (io.Writer, error)
+	// End says that an attempt's copy is complete and what it is (st's
+	// SHA256 and Size are set). It is called only when every byte reached
+	// the Tee, from another goroutine while PackFile syncs and names the
+	// local file, so that the copy can be named meanwhile; PackFile
+	// returns once End has. The pack may still fail after it (the local
+	// disk), and PackFile's error says so.
+	End(st Stats)
 }
 
 // Stats describes what Pack wrote.

@@ -21,6 +21,13 @@ type recordingTee struct {
 	attempts   []*bytes.Buffer
 	failAfter  int
 	firstWrite func(attempt int)
+	ended      []Stats // what End was told, and after how many attempts
+	endedAfter []int
+}
+
+func (r *recordingTee) End(st Stats) {
+	r.ended = append(r.ended, st)
+	r.endedAfter = append(r.endedAfter, len(r.attempts))
 }
 
 func (r *recordingTee) Begin() (io.Writer, error) {
@@ -101,6 +108,9 @@ func TestPackFileTee(t *testing.T) {
 		if len(tee.attempts) != 1 || !bytes.Equal(tee.attempts[0].Bytes(), local) || sha(local) != st.SHA256 {
 			t.Errorf("concurrency %d: the tee got %d attempts, not the archive's bytes", conc, len(tee.attempts))
 		}
+		if len(tee.ended) != 1 || tee.ended[0].SHA256 != st.SHA256 || tee.ended[0].Size != int64(len(local)) {
+			t.Errorf("concurrency %d: End was told %+v, want the archive's hash and size once", conc, tee.ended)
+		}
 	}
 }
 
@@ -123,6 +133,9 @@ func TestPackFileTeeFailing(t *testing.T) {
 	got := tee.attempts[0].Bytes()
 	if len(got) == 0 || len(got) > 12<<20 || !bytes.HasPrefix(local, got) {
 		t.Errorf("the failing tee holds %d bytes, want the archive's first bytes, at most 12 MiB", len(got))
+	}
+	if len(tee.ended) != 0 {
+		t.Errorf("End was called for a copy that lacks bytes: %+v", tee.ended)
 	}
 }
 
@@ -168,5 +181,8 @@ func TestPackFileTeeChanged(t *testing.T) {
 	}
 	if first := tee.attempts[0].Bytes(); len(first) == 0 || len(first) >= len(local) {
 		t.Errorf("the abandoned attempt holds %d bytes, want a start of the archive", len(first))
+	}
+	if len(tee.ended) != 1 || tee.endedAfter[0] != 2 || tee.ended[0].SHA256 != st.SHA256 {
+		t.Errorf("End was told %+v after attempts %v, want the second attempt's archive only", tee.ended, tee.endedAfter)
 	}
 }

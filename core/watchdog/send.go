@@ -44,7 +44,7 @@ func (s *Service) send(ctx context.Context, w *world, j *model.Job) bool {
 		tee = first
 	}
 	a, packed, err := s.makeArchive(ctx, pkg, j.Send, tee)
-	pushed := first.finish(a, err)
+	pushed := first.finish(err)
 	if err != nil {
 		if ctx.Err() != nil {
 			return false // canceled or stopping; rescue or cancel takes it from here
@@ -204,6 +204,8 @@ type streamedPush struct {
 	tr     *transfer
 	stream *share.Stream // this attempt's; nil until its first byte
 	err    error         // why this attempt's stream stopped
+	named  bool          // End put the copy in place
+	size   int64         // its size
 }
 
 // firstPush picks the server whose push overlaps the packing: the first of
@@ -298,11 +300,31 @@ func (p *streamedPush) start() error {
 	return nil
 }
 
-// finish ends the stream once the pack has returned: with the archive
-// made, it names the server's copy by its hash and reports true; else (or
-// when the stream failed) it leaves a copy a retry may resume, or removes
-// it, and reports false. The connection is closed either way.
-func (p *streamedPush) finish(a model.Archive, packErr error) bool {
+// End names the server's copy by the archive's hash once every byte is
+// written (pack.Tee), while the local file syncs.
+func (p *streamedPush) End(st pack.Stats) {
+	if p.stream == nil || p.err != nil {
+		return
+	}
+	name, err := protocol.ArchivePath(p.pkg, st.SHA256)
+	if err == nil {
+		p.size, err = p.stream.Finish(name)
+	}
+	if err == nil && p.size != st.Size {
+		err = fmt.Errorf("the server took %d of the archive's %d bytes", p.size, st.Size)
+	}
+	if err != nil {
+		p.err = err // finish keeps or removes the temporary file
+		return
+	}
+	p.named = true
+}
+
+// finish ends the stream once the pack has returned, and reports whether
+// the server holds the archive: named by End, with the pack done. Else it
+// leaves a copy a push from the local file may resume, or removes it. The
+// connection is closed either way.
+func (p *streamedPush) finish(packErr error) bool {
 	if p == nil {
 		return false
 	}
@@ -321,9 +343,13 @@ func (p *streamedPush) finish(a model.Archive, packErr error) bool {
 		t := time.AfterFunc(abortGrace, p.cancel)
 		defer t.Stop()
 	}
-	var size int64
 	err := p.err
 	switch {
+	case p.named:
+		// When the pack failed after End (the local disk), the server
+		// holds a whole archive that nothing records; the next pack
+		// names the same bytes the same and replaces it.
+		err = packErr
 	case p.stream == nil:
 		if err == nil {
 			err = packErr
@@ -332,33 +358,24 @@ func (p *streamedPush) finish(a model.Archive, packErr error) bool {
 		// The pack failed: what the stream holds is no archive.
 		_ = p.stream.Abort()
 		err = packErr
-	case err != nil || a.SHA256 == "":
+	default:
 		if err == nil {
-			err = fmt.Errorf("no archive was made")
+			err = fmt.Errorf("the stream to server %s was not ended", serverKey(p.srv))
 		}
 		if keepForResume(err) {
 			_ = p.stream.Keep()
 		} else {
 			_ = p.stream.Abort()
 		}
-	default:
-		name, nerr := protocol.ArchivePath(p.pkg, a.SHA256)
-		if nerr == nil {
-			size, err = p.stream.Finish(name)
-		} else {
-			err = nerr
-		}
-		if err == nil && size != a.Size {
-			err = fmt.Errorf("the server took %d of the archive's %d bytes", size, a.Size)
-		}
-		if err != nil {
-			_ = p.stream.Abort()
-		}
 	}
 	if p.tr != nil {
-		p.tr.finish(opResult{written: size}, err)
+		var r opResult
+		if p.named {
+			r.written = p.size
+		}
+		p.tr.finish(r, err)
 	}
-	return err == nil && p.stream != nil && packErr == nil
+	return p.named && packErr == nil
 }
 
 // clearStreams removes from the package's folder on a server what earlier

@@ -312,17 +312,13 @@ func pushRows(e *env) []row {
 			// push reads the archive while it is written.
 			fsys := e.open("DIST1")
 			defer fsys.Close()
-			tee := &streamTee{fsys: fsys, dir: "S0100001"}
+			tee := &streamTee{fsys: fsys, dir: "S0100001", n: n}
 			st, _, err := pack.PackFile(context.Background(), e.tree, out, pack.Options{Tee: tee})
 			if err != nil {
 				t.Fatal(err)
 			}
-			name = fmt.Sprintf("S0100001/%s-%d.tzst", st.SHA256, n)
-			if tee.stream == nil || tee.err != nil {
+			if name = tee.name; name == "" || tee.err != nil {
 				t.Fatalf("streaming to DIST1: %v", tee.err)
-			}
-			if _, err := tee.stream.Finish(name); err != nil {
-				t.Fatalf("streaming to DIST1: %v", err)
 			}
 			return st.SourceBytes, nil
 		})
@@ -353,8 +349,17 @@ func pushRows(e *env) []row {
 type streamTee struct {
 	fsys   share.FS
 	dir    string
+	n      int
 	stream *share.Stream
 	err    error
+	name   string // set by End
+}
+
+func (s *streamTee) End(st pack.Stats) {
+	name := fmt.Sprintf("%s/%s-%d.tzst", s.dir, st.SHA256, s.n)
+	if _, s.err = s.stream.Finish(name); s.err == nil {
+		s.name = name
+	}
 }
 
 func (s *streamTee) Begin() (io.Writer, error) {

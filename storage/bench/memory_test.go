@@ -185,7 +185,13 @@ func child(e *env, src, mode string, extra ...string) (maxRSS int64, out string,
 	args := []string{"-test.run=^TestBenchChild$", "-test.v"}
 	if dir := os.Getenv("BENCH_PROFILE_DIR"); dir != "" {
 		// The 1 GiB rows explained from a profile: go tool pprof the file.
-		args = append(args, "-test.cpuprofile="+filepath.Join(dir, "child-"+mode+".cpu"))
+		name := "child-" + mode
+		for _, x := range extra {
+			if p, ok := strings.CutPrefix(x, "GOMAXPROCS="); ok {
+				name += "-GOMAXPROCS" + p
+			}
+		}
+		args = append(args, "-test.cpuprofile="+filepath.Join(dir, name+".cpu"))
 	}
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), "BENCH_CHILD="+mode, "BENCH_CHILD_DIR="+filepath.Join(e.dir, "mem"),

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -183,10 +184,14 @@ func fanoutRows(e *env) []row {
 		e.t.Fatalf("priming job %s: working %q, %s", prime, st.Working, st.LastError)
 	}
 	w.settle(prime)
+	runs := map[string]int{}
 	run := func(site string) sample {
 		id := w.job(model.Target{Kind: model.TargetSite, Name: site}, model.SendIfNotSent, true)
+		runs[site]++
+		stop := profileCPU(e, fmt.Sprintf("fanout-%s-%d", site, runs[site]))
 		before, smbd := w.bytesWritten(), smbdCPU(e.srv)
 		s := w.timedCycle()
+		stop()
 		s.extra["smbd_cpu_s"] = (smbdCPU(e.srv) - smbd).Seconds()
 		if st := w.state(id); st.Working != model.PhaseComplete {
 			e.t.Fatalf("job %s to %s: working %q, %s", id, site, st.Working, st.LastError)
@@ -199,6 +204,24 @@ func fanoutRows(e *env) []row {
 	r.Note = "ratio here = one server's time / four servers' time; the 4 servers share this machine's cores with each other and the watchdog; cpu_s is the watchdog's, smbd_cpu_s the servers'"
 	r.target("4 servers ≤ 1.5x one", r.Ours <= 1.5*r.Theirs)
 	return []row{r}
+}
+
+// profileCPU profiles this process into BENCH_PROFILE_DIR/name.cpu until
+// the returned func runs, when the variable is set: the rows that run in
+// this process explained from a profile (go tool pprof -top the files).
+func profileCPU(e *env, name string) func() {
+	dir := os.Getenv("BENCH_PROFILE_DIR")
+	if dir == "" {
+		return func() {}
+	}
+	f, err := os.Create(filepath.Join(dir, name+".cpu"))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		e.t.Fatal(err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }
 }
 
 // resendRows: a second if-not-sent job for an unchanged package packs and
@@ -329,10 +352,14 @@ func newEngine(e *env, name string) (*client.Engine, func()) {
 func runOnceRow(e *env, theirs func() sample) row {
 	t := e.t
 	w := newWorld(e, "runonce")
+	n := 0
 	ours := func() sample {
 		id := w.job(model.Target{Kind: model.TargetSite, Name: "S02"}, model.SendAlways, true)
 		before := w.bytesWritten()
+		n++
+		stop := profileCPU(e, fmt.Sprintf("runonce-%d", n))
 		s := w.timedCycle()
+		stop()
 		st := w.state(id)
 		if st.Working != model.PhaseComplete {
 			t.Fatalf("run-once job %s: working %q, %s", id, st.Working, st.LastError)
