@@ -54,6 +54,19 @@ func (s *Service) cycle(ctx context.Context) error {
 		s.rescue(ctx, w)
 		s.cs.rescued = true
 	}
+	// The site shares connect while the jobs work (a few round trips
+	// each, more over a WAN): collect and offer need them afterwards.
+	dials := s.dialSites(ctx, w)
+	var shares map[string]share.FS
+	defer func() {
+		if shares == nil { // the cycle ended before it took them
+			for _, d := range <-dials {
+				if d.fsys != nil {
+					_ = d.fsys.Close()
+				}
+			}
+		}
+	}()
 	for _, j := range dueJobs(w.jobs, w.now) {
 		s.activate(ctx, j)
 	}
@@ -72,7 +85,7 @@ func (s *Service) cycle(ctx context.Context) error {
 		return err
 	}
 	phase("loadRuns")
-	shares, errs := s.openSites(ctx, w)
+	shares, errs := s.openSites(ctx, <-dials)
 	defer func() {
 		for _, fsys := range shares {
 			_ = fsys.Close()
@@ -341,43 +354,89 @@ func (s *Service) makeSuccessor(ctx context.Context, w *world, j *model.Job) err
 	return nil
 }
 
-// openSites opens every site share once for the cycle's collect and offer.
-// A share that cannot be opened is reported (once while it stays so) and
-// its site skipped this cycle.
-func (s *Service) openSites(ctx context.Context, w *world) (map[string]share.FS, []error) {
-	out := map[string]share.FS{}
-	var errs []error
+// siteDial is one site share connected (or not) by dialSites.
+type siteDial struct {
+	code string
+	loc  model.Location
+	fsys share.FS
+	err  error
+}
+
+// dialSites connects every site's share in the background, each with the
+// retry policy, and delivers them all, in the order of w.siteCodes, once
+// every one has connected or failed. It reads w only before it returns.
+func (s *Service) dialSites(ctx context.Context, w *world) <-chan []siteDial {
+	type todo struct {
+		dial siteDial
+		cred model.Credentials
+	}
+	var list []todo
 	for _, code := range w.siteCodes {
 		site := w.sites[code]
-		key := "site/" + code
 		if site.Share == "" {
 			continue
 		}
-		loc, err := model.ParseLocation(site.Share)
-		if err == nil {
-			var fsys share.FS
-			err = share.Retry(ctx, s.cfg.Retry, func(ctx context.Context) error {
-				var err error
-				fsys, err = s.op.Open(ctx, loc, site.Credentials)
-				return err
-			})
-			if err == nil {
-				out[code] = fsys
-				if s.cs.lastErr[key] != "" {
-					s.clearOnce(key)
-					s.event(ctx, model.Event{Severity: model.SevInfo, Site: code, Message: fmt.Sprintf("site %s: its share %s answers again", code, loc.UNC())})
+		d := siteDial{code: code}
+		d.loc, d.err = model.ParseLocation(site.Share)
+		if d.err != nil {
+			d.err = fmt.Errorf("site %s: its share: %w", code, d.err)
+		}
+		list = append(list, todo{d, site.Credentials})
+	}
+	out := make(chan []siteDial, 1)
+	go func() { // ends when every site has connected or failed
+		dials := make([]siteDial, len(list))
+		_ = share.Parallel(ctx, s.cfg.SiteConcurrency, len(list), func(ctx context.Context, i int) {
+			d := list[i].dial
+			if d.err == nil {
+				d.err = share.Retry(ctx, s.cfg.Retry, func(ctx context.Context) error {
+					fsys, err := s.op.Open(ctx, d.loc, list[i].cred)
+					if err == nil {
+						d.fsys = fsys // not on an error: an opener may give a typed nil
+					}
+					return err
+				})
+				if d.err != nil {
+					d.err = fmt.Errorf("site %s: opening its share %s: %w", d.code, d.loc.UNC(), d.err)
 				}
-				continue
 			}
-			err = fmt.Errorf("site %s: opening its share %s: %w", code, loc.UNC(), err)
-		} else {
-			err = fmt.Errorf("site %s: its share: %w", code, err)
+			dials[i] = d
+		})
+		for i := range dials {
+			if dials[i].code == "" { // never started: ctx ended
+				dials[i] = siteDial{code: list[i].dial.code, err: ctx.Err()}
+			}
+		}
+		out <- dials
+	}()
+	return out
+}
+
+// openSites takes the site shares dialSites connected, and records which
+// answer again and which do not.
+func (s *Service) openSites(ctx context.Context, dials []siteDial) (map[string]share.FS, []error) {
+	out := map[string]share.FS{}
+	var errs []error
+	for _, d := range dials {
+		key := "site/" + d.code
+		if d.err == nil {
+			out[d.code] = d.fsys
+			if s.cs.lastErr[key] != "" {
+				s.clearOnce(key)
+				s.event(ctx, model.Event{Severity: model.SevInfo, Site: d.code, Message: fmt.Sprintf("site %s: its share %s answers again", d.code, d.loc.UNC())})
+			}
+			continue
 		}
 		if ctx.Err() != nil {
+			for _, rest := range dials {
+				if rest.fsys != nil && out[rest.code] == nil {
+					_ = rest.fsys.Close()
+				}
+			}
 			return out, append(errs, ctx.Err())
 		}
-		errs = append(errs, err)
-		s.eventOnce(ctx, key, model.Event{Severity: model.SevError, Site: code, Message: s.sentence(err)})
+		errs = append(errs, d.err)
+		s.eventOnce(ctx, key, model.Event{Severity: model.SevError, Site: d.code, Message: s.sentence(d.err)})
 	}
 	return out, errs
 }
