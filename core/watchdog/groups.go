@@ -230,7 +230,13 @@ func (s *Service) storeGroup(ctx context.Context, g model.MachineGroup) error {
 	if cur.Query != g.Query {
 		return fmt.Errorf("its query changed during the cycle")
 	}
-	return s.st.PutGroup(ctx, g)
+	if err := s.st.PutGroup(ctx, g); err != nil {
+		return err
+	}
+	// Open windows show the new members as they show an administrator's
+	// change.
+	s.publish(Update{Kind: UpdateGroup, Record: &Record{ID: g.Name}})
+	return nil
 }
 
 // listOf says a short list of computers: "PC001, PC002", or the first ten

@@ -8,6 +8,7 @@ import (
 	"opensms/core/model"
 	"opensms/core/protocol"
 	"opensms/core/share"
+	"opensms/core/watchdog"
 )
 
 // reportInventory plays a computer's client: it writes its signed
@@ -42,6 +43,12 @@ func TestQueryGroupAndJobFollow(t *testing.T) {
 	}
 	if g := group(); !slices.Equal(g.Members, []string{"PC002"}) || g.Joined["PC002"].IsZero() {
 		t.Fatalf("members %v, joined %v; want PC002", g.Members, g.Joined)
+	}
+	// The Watch stream says so, for the windows that show the group.
+	for deadline := time.Now().Add(10 * time.Second); !r.updates.has(watchdog.UpdateGroup, "Missing"); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) { // a bound, not a timing assertion
+			t.Fatal("no group update for Missing after its members changed")
+		}
 	}
 	r.wantEvent("", "machine group Broken: the query")
 
@@ -79,4 +86,13 @@ func TestQueryGroupAndJobFollow(t *testing.T) {
 		t.Fatalf("PC003 not offered the job: %+v", ins.Offers)
 	}
 	r.wantEvent("", "machine group Missing: PC003 joined, PC002 left")
+}
+
+// has reports whether a record update of kind for id has arrived.
+func (r *recorder) has(kind watchdog.UpdateKind, id string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.ContainsFunc(r.all, func(u watchdog.Update) bool {
+		return u.Kind == kind && u.Record != nil && u.Record.ID == id
+	})
 }
