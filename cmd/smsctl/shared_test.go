@@ -30,7 +30,7 @@ func TestSharedBadInputs(t *testing.T) {
 	}
 	c.env = []string{"SMSCTL_TEST_PW=" + admintest.Password}
 	before := c.snapshot()
-	for _, tc := range append(admintest.Cases(fx), admintest.UpdateCases(fx)...) {
+	for _, tc := range admintest.Cases(fx) {
 		t.Run(tc.Name, func(t *testing.T) {
 			args, hint := sharedArgs(t, tc.Req)
 			r := c.run(args...)

@@ -87,7 +87,7 @@ func wantRefused(t *testing.T, err error, kind admin.Kind, want string) {
 func TestSharedBadInputs(t *testing.T) {
 	r := newRig(t)
 	before := r.snapshot()
-	for _, c := range append(admintest.Cases(r.fx), admintest.UpdateCases(r.fx)...) {
+	for _, c := range admintest.Cases(r.fx) {
 		t.Run(c.Name, func(t *testing.T) {
 			wantRefused(t, admintest.Call(bg, r.api, c), c.Kind, c.Want)
 		})

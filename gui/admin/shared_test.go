@@ -71,6 +71,9 @@ func typeRequest(t *testing.T, a *Admin, fx admintest.Fixture, req any) (fyne.Ca
 		test.Type(fieldOf[*widget.Entry](t, d, "User"), user)
 		test.Type(fieldOf[*widget.Entry](t, d, "Password"), string(c.Password))
 	}
+	if u, ok := req.(admintest.Update); ok {
+		return typeUpdate(t, a, u.Req)
+	}
 	switch r := req.(type) {
 	case adminapi.SiteRequest:
 		a.sites.newSite()

@@ -64,8 +64,8 @@ func Build(ctx context.Context, api admin.API, dir string) (Fixture, error) {
 // Case is one bad input. Req is the request a front end makes of what the
 // user typed: an admin.SiteRequest, admin.ServerRequest,
 // admin.ComputerRequest or admin.GroupRequest (each to add), a
-// model.Package (to add) or a model.Job (to add). Want is the API's
-// sentence, whole.
+// model.Package (to add), a model.Job (to add), or an Update of a stored
+// record. Want is the API's sentence, whole.
 type Case struct {
 	Name string
 	Req  any
@@ -73,7 +73,8 @@ type Case struct {
 	Want string
 }
 
-// Cases returns the table for the fixture fx.
+// Cases returns the table for the fixture fx: bad adds, then bad changes
+// of the fixture's records (see Update).
 func Cases(fx Fixture) []Case {
 	share := `\\h\s`
 	job := func(edit func(j *model.Job)) model.Job {
@@ -82,7 +83,7 @@ func Cases(fx Fixture) []Case {
 		edit(&j)
 		return j
 	}
-	return []Case{
+	adds := []Case{
 		{"site code too short", admin.SiteRequest{Code: "S1", Name: "X", Share: share}, admin.KindInvalid,
 			`site code "S1" must be 3 letters or digits`},
 		{"site exists", admin.SiteRequest{Code: "S01", Name: "X", Share: share}, admin.KindExists,
@@ -139,6 +140,7 @@ func Cases(fx Fixture) []Case {
 		{"job server group missing", job(func(j *model.Job) { j.Distribute.ServerGroup = "Nobody" }), admin.KindNotFound,
 			"server group Nobody does not exist"},
 	}
+	return append(adds, updateCases(fx)...)
 }
 
 // Update asks to change a stored record rather than add one: Req is the
@@ -147,9 +149,8 @@ func Cases(fx Fixture) []Case {
 // names the group a rename changes) or model.Package (with its ID).
 type Update struct{ Req any }
 
-// UpdateCases returns the bad changes of the fixture's records. They are
-// apart from Cases because the window's test drives only the adds so far.
-func UpdateCases(fx Fixture) []Case {
+// updateCases returns the bad changes of the fixture's records.
+func updateCases(fx Fixture) []Case {
 	missing := filepath.Join(fx.Source, "nope")
 	keep := admin.Credentials{User: "smsadmin", KeepPassword: true}
 	return []Case{
