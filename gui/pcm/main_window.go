@@ -155,9 +155,11 @@ func (m *mainWindow) buildUI() {
 	progress := container.NewBorder(container.NewVBox(m.step, m.bar), nil, nil, nil, out)
 
 	// The table takes the whole width; below it the selected offer's
-	// details and the run's progress sit side by side.
+	// details and the run's progress sit side by side. The details get
+	// more of the width: at half, a mandatory offer's wrapped lines pushed
+	// "Last run" out of sight.
 	below := container.NewHSplit(container.NewVScroll(details), progress)
-	below.Offset = 0.5
+	below.Offset = 0.6
 	// An empty table said nothing, and a sentence drawn over it was grey
 	// and crossed by its column lines: the sentence takes the table's
 	// place instead, in normal text, until there is something to show.

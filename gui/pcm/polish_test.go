@@ -6,7 +6,12 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
+
+	"opensms/core/model"
 )
 
 // An empty offers list said nothing; a finished mandatory job still read
@@ -121,5 +126,44 @@ func TestAFailedRunDoesNotLookUnfinished(t *testing.T) {
 	})
 	if h.m.bar.Visible() || !strings.Contains(h.m.step.Text, "exited with code 3") {
 		t.Errorf("after a failed run the bar shows %v (at %.2f) and the step reads %q", h.m.bar.Visible(), h.m.bar.Value, h.m.step.Text)
+	}
+}
+
+// TestLastRunShowsForAMandatoryOffer: at the window's 1040×660 a mandatory
+// offer's details ("Runs at …. You may postpone it 3 more times." and the
+// two-line "Runs") pushed "Last run" below the details pane's edge. The
+// details pane is wide enough that all seven fields show without
+// scrolling.
+func TestLastRunShowsForAMandatoryOffer(t *testing.T) {
+	clock := newFakeClock(t0)
+	o := offer("S0100002", "Hello OpenSMS")
+	o.MandatoryAfter, o.Mandatory, o.DueAt = t0.Add(2*time.Minute), true, t0.Add(2*time.Minute)
+	code := 0
+	o.Last = &HistoryEntry{Job: o.Job, Started: t0.Add(-time.Hour), Finished: t0.Add(-time.Hour), State: model.TargetComplete, ExitCode: &code}
+	eng := &scriptedEngine{clock: clock, enrolled: &Enrollment{SiteCode: "S01", SiteName: "Head Office", Computer: "PC9"}, offers: []Offer{o}}
+	h := newHarness(t, eng, Config{PollInterval: 5 * time.Minute}, clock)
+	h.p.Show()
+	h.until("the offer", func() bool { return rows(h.m.offerTable) == 1 })
+	h.m.offerTable.Select(cellID(0, 0))
+	if h.m.dLast.Text == "" || !strings.Contains(h.m.dMandatory.Text, "postpone") {
+		t.Fatalf("the details read Mandatory %q, Last run %q", h.m.dMandatory.Text, h.m.dLast.Text)
+	}
+	var pane *container.Scroll
+	for _, obj := range test.LaidOutObjects(h.m.win.Content()) {
+		if s, ok := obj.(*container.Scroll); ok {
+			for _, in := range test.LaidOutObjects(s.Content) {
+				if in == h.m.dLast {
+					pane = s
+				}
+			}
+		}
+	}
+	if pane == nil {
+		t.Fatal("no scroll holds the details")
+	}
+	d := fyne.CurrentApp().Driver()
+	bottom := d.AbsolutePositionForObject(h.m.dLast).Y + h.m.dLast.Size().Height
+	if edge := d.AbsolutePositionForObject(pane).Y + pane.Size().Height; bottom > edge+0.5 {
+		t.Errorf("Last run ends at y=%.0f, below the details pane's edge at y=%.0f", bottom, edge)
 	}
 }
