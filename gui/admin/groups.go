@@ -3,6 +3,7 @@ package admin
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -43,6 +44,9 @@ func (w *groupsWindow) buildUI() fyne.CanvasObject {
 			o.(*cellRow).setTexts(groupCells(w.groups[id]))
 		},
 		OnSelected: func(id widget.ListItemID) {
+			if w.selected == id {
+				return // reload putting the selection back: no raise
+			}
 			w.selected = id
 			w.adm.touch(titleGroups)
 		},
@@ -72,10 +76,20 @@ func (w *groupsWindow) reload() {
 			w.adm.status.setMessage("Reading machine groups: " + err.Error())
 			return
 		}
+		// A reload comes unasked too (another window, smsctl, a query
+		// group's new members): the selected group stays selected.
+		var keep string
+		if w.selected >= 0 && w.selected < len(w.groups) {
+			keep = w.groups[w.selected].Name
+		}
 		w.groups = gs
 		w.list.UnselectAll()
 		w.cols.fit(len(gs), func(i int) []string { return groupCells(gs[i]) })
 		w.list.Refresh()
+		if i := slices.IndexFunc(gs, func(g model.MachineGroup) bool { return g.Name == keep }); keep != "" && i >= 0 {
+			w.selected = i
+			w.list.Select(i)
+		}
 	})
 }
 

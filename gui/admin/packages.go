@@ -49,6 +49,9 @@ func (w *packagesWindow) buildUI() fyne.CanvasObject {
 		},
 		UpdateItem: func(id widget.ListItemID, o fyne.CanvasObject) { o.(*packageRow).update(id, w.pkgs[id]) },
 		OnSelected: func(id widget.ListItemID) {
+			if w.selected == id {
+				return // setPackages putting the selection back: no raise
+			}
 			w.selected = id
 			w.adm.touch(titlePackages)
 		},
@@ -91,6 +94,9 @@ func (w *packagesWindow) setPackages(ps []model.Package) {
 	w.selected = -1
 	for i, p := range ps {
 		if p.ID == keep {
+			// Selected before Select, so that a reload that came by
+			// itself (another window, smsctl) does not raise the window.
+			w.selected = i
 			w.list.Select(i)
 		}
 	}
