@@ -539,6 +539,10 @@ func (s *Service) collectInventory(ctx context.Context, w *world, site string, f
 		s.event(ctx, model.Event{Severity: model.SevWarning, Site: site, Computer: c,
 			Message: fmt.Sprintf("computer %s asks to join site %s with key %s: it gets no offers until an administrator approves it (smsctl computer approve %s)",
 				c, site, protocol.Fingerprint(w.computers[c].PublicKey), c)})
+		// Open windows list it awaiting approval as they show an
+		// administrator's change; the event alone left the Sites tree
+		// without it until Refresh.
+		s.publish(Update{Kind: UpdateComputer, Record: &Record{ID: c}})
 	}
 	for _, c := range registered {
 		s.event(ctx, model.Event{Severity: model.SevInfo, Site: site, Computer: c.Name,

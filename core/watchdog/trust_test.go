@@ -13,6 +13,7 @@ import (
 	"opensms/core/model"
 	"opensms/core/protocol"
 	"opensms/core/share"
+	"opensms/core/watchdog"
 )
 
 // forgeStatus writes PC's status for job as signed by key.
@@ -111,6 +112,12 @@ func TestForgedInventoryIsRefused(t *testing.T) {
 		}
 	}
 	r.wantEventText("computer FAKE0001 asks to join site S01")
+	// The Watch stream says so, for the windows that list the computers.
+	for deadline := time.Now().Add(10 * time.Second); !r.updates.has(watchdog.UpdateComputer, "FAKE0001"); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) { // a bound, not a timing assertion
+			t.Fatal("no computer update for FAKE0001 after it asked to join")
+		}
+	}
 
 	// Someone else's key for PC002: refused, and PC002 keeps its own.
 	r.inventory(fake, "PC002", time.Now())
