@@ -16,9 +16,10 @@ import (
 // (klauspost's stream encoder) ran at 0.70x of `tar | zstd -3 -T0` here,
 // frames at 1.00x. The cost is the window restarting every frame and memory:
 // on the Go distribution 8 MiB frames still compress a little better than
-// zstd -3 -T0 (3.654 against 3.650; 4 MiB frames 3.639), and packing 1 GiB
-// peaks at about 115 MB resident (4 MiB frames: 65 MB; the stream encoder:
-// 48 MB).
+// zstd -3 -T0 (3.654 against 3.650; 4 MiB frames 3.639), and each worker
+// holds about 27 MB (a frame's input and output, and its encoder's 8 MiB
+// window): a watchdog packing and pushing 1 GiB peaks at 100 MB resident
+// with 2 workers, 158 MB with 4 (maxConcurrency).
 const frameSize = 8 << 20
 
 // frame is one chunk of the tar stream on its way through a worker.
