@@ -119,6 +119,40 @@ func (c *newJobChoice) fill(res jobChoices, err error) {
 	}
 	c.pkg.Refresh()
 	c.showTargets()
+	c.chooseSelected()
+}
+
+// chooseSelected starts from what is selected in the Packages and Sites
+// windows, as a drop of that package on that node would: pick them, then
+// File → New Job… (from the keyboard: Ctrl+N in Jobs).
+func (c *newJobChoice) chooseSelected() {
+	if pw := c.adm.packages; pw != nil {
+		if p, ok := pw.current(); ok {
+			for i, q := range c.pkgs {
+				if q.ID == p.ID {
+					c.pkg.SetSelectedIndex(i)
+				}
+			}
+		}
+	}
+	sw := c.adm.sites
+	if sw == nil {
+		return
+	}
+	t, ok := dropTarget(sw.selected)
+	if !ok {
+		return
+	}
+	for _, k := range targetKinds {
+		if k.kind == t.Kind {
+			c.kind.SetSelected(k.title) // lists that kind's targets
+		}
+	}
+	for _, name := range c.target.Options {
+		if name == t.Name {
+			c.target.SetSelected(name)
+		}
+	}
 }
 
 func pkgChoice(p model.Package) string {

@@ -192,6 +192,44 @@ func TestNewJobWithoutADrag(t *testing.T) {
 	})
 }
 
+// TestNewJobStartsFromTheSelection: a package selected in Packages and a
+// computer selected in Sites are what New Job… offers chosen, so a keyboard
+// user picks them in the lists and goes on with Next.
+func TestNewJobStartsFromTheSelection(t *testing.T) {
+	a, st := newTestAdmin(t)
+	first, _ := storedPackage(t, a, st)
+	first.ID, first.Name = "", "Second"
+	p, err := st.CreatePackage(context.Background(), first)
+	must(t, err)
+	a.locked(a.packages.reload)
+	waitFor(t, a, "two packages", func() bool { return len(a.packages.pkgs) == 2 })
+	a.locked(func() {
+		for i, q := range a.packages.pkgs {
+			if q.ID == p.ID {
+				a.packages.list.Select(i)
+			}
+		}
+		a.sites.tree.Select(nodeID(nodeComputer, "PC001"))
+		a.onNewJob()
+	})
+	waitFor(t, a, "the packages offered", func() bool {
+		d := dialogNamed(a, "New Job")
+		return d != nil && len(fieldOf[*widget.Select](t, d, "Package").Options) == 2
+	})
+	a.locked(func() {
+		d := mustDialog(t, a, "New Job")
+		if got := fieldOf[*widget.Select](t, d, "Package").Selected; got != pkgChoice(p) {
+			t.Errorf("the package chosen is %q, want the selected %q", got, pkgChoice(p))
+		}
+		if kind, target := fieldOf[*widget.RadioGroup](t, d, "Send to").Selected, fieldOf[*widget.Select](t, d, "Target").Selected; kind != "Computer" || target != "PC001" {
+			t.Errorf("the target chosen is %s %q, want the selected Computer PC001", kind, target)
+		}
+		if buttonIn(t, d, "Next…").Disabled() {
+			t.Error("Next is off with the selected package and computer chosen")
+		}
+	})
+}
+
 // The Sites tree said "Accounting (1 members)".
 func TestGroupMembersCountReads(t *testing.T) {
 	for n, want := range map[int]string{0: "0 members", 1: "1 member", 2: "2 members"} {
