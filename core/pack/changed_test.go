@@ -60,3 +60,51 @@ func TestFileRewrittenWhilePacked(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// growingWriter appends to a file on its first write, while the file is
+// still being read (it is larger than the frames in flight).
+func growOnFirstWrite(t *testing.T, name string, by int) *hookWriter {
+	return &hookWriter{hook: func() {
+		f, err := os.OpenFile(name, os.O_WRONLY|os.O_APPEND, 0)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		f.Write(make([]byte, by))
+		f.Close()
+	}}
+}
+
+// TestFileGrowsOrShrinksWhilePacked: a file that grows or shrinks while
+// it is read is refused with a sentence naming it, whether the change
+// falls in its last read (one byte more than is left: a growth of one
+// byte) or beyond; a file of a whole number of read buffers is checked
+// too.
+func TestFileGrowsOrShrinksWhilePacked(t *testing.T) {
+	for _, tc := range []struct {
+		size   int
+		change int // bytes appended (> 0) or cut (< 0) while it is read
+		want   string
+	}{
+		{40 << 20, 1, "grew"},
+		{40 << 20, 5 << 20, "grew"},
+		{40<<20 + 12345, 1, "grew"},
+		{40 << 20, -(1 << 20), "shrank"},
+	} {
+		src := t.TempDir()
+		big := filepath.Join(src, "big.bin")
+		data := make([]byte, tc.size)
+		rand.NewChaCha8([32]byte{5}).Read(data)
+		if err := os.WriteFile(big, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		w := growOnFirstWrite(t, big, tc.change)
+		if tc.change < 0 {
+			w = &hookWriter{hook: func() { os.Truncate(big, int64(tc.size+tc.change)) }}
+		}
+		_, err := Pack(context.Background(), src, w, Options{Concurrency: 1})
+		if !errors.Is(err, ErrRefused) || err.Error() != big+" "+tc.want+" while it was being packed; pack again when nothing writes to the source folder" {
+			t.Errorf("size %d changed by %d: %v", tc.size, tc.change, err)
+		}
+	}
+}

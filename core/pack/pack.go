@@ -228,17 +228,32 @@ func copyFile(ctx context.Context, tw *tar.Writer, hdr *tar.Header, root tree, e
 	if err := tw.WriteHeader(hdr); err != nil {
 		return fmt.Errorf("packing %s: %w", name, err)
 	}
+	// The last read asks for one byte more than is left, so that a file
+	// that grew shows there, without a read of its own (one system call
+	// per file fewer: 15,000 for the Go distribution).
 	var done int64
+	grewChecked := false
 	for done < hdr.Size {
 		if err := ctx.Err(); err != nil {
 			return sentencef(err, "packing stopped at %s: %v", name, err)
 		}
-		n, rerr := f.Read(buf[:min(int64(len(buf)), hdr.Size-done)])
+		want := min(int64(len(buf)), hdr.Size-done+1)
+		n, rerr := f.Read(buf[:want])
+		if done+int64(n) > hdr.Size {
+			return sentencef(ErrRefused, "%s grew while it was being packed; pack again when nothing writes to the source folder", name)
+		}
 		if n > 0 {
 			if _, err := tw.Write(buf[:n]); err != nil {
 				return fmt.Errorf("packing %s: %w", name, err)
 			}
 			done += int64(n)
+		}
+		if done == hdr.Size {
+			// A local file reads short only at its end; another may read
+			// short anywhere, and says EOF only at the end.
+			_, local := f.(*os.File)
+			grewChecked = rerr == io.EOF || (local && rerr == nil && want > int64(n))
+			break
 		}
 		if rerr == io.EOF {
 			return sentencef(ErrRefused, "%s shrank while it was being packed; pack again when nothing writes to the source folder", name)
@@ -247,8 +262,10 @@ func copyFile(ctx context.Context, tw *tar.Writer, hdr *tar.Header, root tree, e
 			return sentencef(rerr, "cannot read %s: %v", name, pathErr(rerr))
 		}
 	}
-	if n, _ := f.Read(buf[:1]); n > 0 {
-		return sentencef(ErrRefused, "%s grew while it was being packed; pack again when nothing writes to the source folder", name)
+	if !grewChecked {
+		if n, _ := f.Read(buf[:1]); n > 0 {
+			return sentencef(ErrRefused, "%s grew while it was being packed; pack again when nothing writes to the source folder", name)
+		}
 	}
 	// Rewritten in place with the same size, or replaced under its name,
 	// as tar's "file changed as we read it": the time tells.
