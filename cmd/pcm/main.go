@@ -24,6 +24,7 @@ import (
 	"opensms/assets"
 	"opensms/core/client"
 	"opensms/core/model"
+	"opensms/gui/clocale"
 	"opensms/gui/pcm"
 	"opensms/gui/startup"
 	"opensms/storage/clientstore"
@@ -38,6 +39,7 @@ import (
 var version = "dev"
 
 func main() {
+	clocale.Restore() // Fyne has read the locale: children get the user's own
 	data := flag.String("data", "", "the client's data directory: the client agent's, else this window's own store (default: the machine-wide agent's, else the user's config directory + /opensms-client)")
 	flag.Parse()
 	if err := run(*data); err != nil {

@@ -21,6 +21,7 @@ import (
 	"opensms/core/model"
 	"opensms/core/watchdog"
 	"opensms/gui/admin"
+	"opensms/gui/clocale"
 	"opensms/gui/startup"
 	"opensms/storage/adminapi"
 	"opensms/storage/badgerstore"
@@ -35,6 +36,7 @@ import (
 var version = "dev"
 
 func main() {
+	clocale.Restore() // Fyne has read the locale: children get the user's own
 	dir, dirErr := model.DefaultDataDir(model.SiteDataName)
 	data := flag.String("data", dir, "data directory holding the store")
 	flag.Parse()
