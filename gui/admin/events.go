@@ -170,13 +170,30 @@ func (w *eventsWindow) matches(e model.Event) bool {
 	return (f.Job == "" || e.Job == f.Job) && (f.Computer == "" || e.Computer == f.Computer) && (f.Severity == "" || e.Severity == f.Severity)
 }
 
-// apply puts new events from the watchdog at the top.
+// apply puts new events from the watchdog at the top. An event the list
+// holds already is skipped: a reload (Refresh, or the one after Run cycle)
+// can read an event from the store before the stream brings it, and it
+// showed twice.
 func (w *eventsWindow) apply(us []adminapi.Change) {
 	var fresh []model.Event
+	var listed map[uint64]bool
 	for i := len(us) - 1; i >= 0; i-- {
-		if e := us[i].Event; us[i].Kind == watchdog.UpdateEvent && e != nil && w.matches(*e) {
-			fresh = append(fresh, *e)
+		e := us[i].Event
+		if us[i].Kind != watchdog.UpdateEvent || e == nil || !w.matches(*e) {
+			continue
 		}
+		if e.ID != 0 {
+			if listed == nil {
+				listed = make(map[uint64]bool, len(w.events))
+				for _, old := range w.events {
+					listed[old.ID] = true
+				}
+			}
+			if listed[e.ID] {
+				continue
+			}
+		}
+		fresh = append(fresh, *e)
 	}
 	if len(fresh) == 0 {
 		return

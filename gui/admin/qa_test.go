@@ -72,6 +72,13 @@ func TestEventsMessageStaysReadableInANarrowWindow(t *testing.T) {
 		if a.events.events[a.events.selected].Message != long {
 			t.Errorf("after a new event the selection moved to %q", a.events.events[a.events.selected].Message)
 		}
+		// The stream brings an event a reload has read already (Run cycle
+		// reloads as its events stream in): it is listed once.
+		n, listed := len(a.events.events), a.events.events[i+1]
+		a.events.apply([]watchdog.Update{{Kind: watchdog.UpdateEvent, Event: &listed}})
+		if len(a.events.events) != n {
+			t.Errorf("an event the list held came again and is listed twice (%d events, were %d)", len(a.events.events), n)
+		}
 	})
 }
 
