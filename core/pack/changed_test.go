@@ -25,6 +25,19 @@ func (h *hookWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// rewriteInPlace changes name's first bytes and time, keeping its size.
+func rewriteInPlace(t *testing.T, name string) {
+	f, err := os.OpenFile(name, os.O_WRONLY, 0)
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	f.WriteAt([]byte("rewritten in place"), 0)
+	f.Close()
+	later := time.Now().Add(time.Hour)
+	os.Chtimes(name, later, later)
+}
+
 // TestFileRewrittenWhilePacked is the packing case of issue 14's smaller
 // findings: a file rewritten in place with the same size while it is read
 // gave an archive that matched neither version, silently. Now the time
@@ -40,17 +53,7 @@ func TestFileRewrittenWhilePacked(t *testing.T) {
 	if err := os.WriteFile(big, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	w := &hookWriter{hook: func() {
-		f, err := os.OpenFile(big, os.O_WRONLY, 0)
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		f.WriteAt([]byte("rewritten in place"), 0)
-		f.Close()
-		later := time.Now().Add(time.Hour)
-		os.Chtimes(big, later, later)
-	}}
+	w := &hookWriter{hook: func() { rewriteInPlace(t, big) }}
 	_, err := Pack(context.Background(), src, w, Options{Concurrency: 2}) // at most 3 frames of 8 MiB in flight
 	if !errors.Is(err, ErrChanged) || err.Error() != big+" changed while it was being packed" {
 		t.Fatalf("Pack of a file rewritten meanwhile: %v", err)

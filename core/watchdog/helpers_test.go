@@ -124,6 +124,38 @@ func (r *rig) addJob(edit func(j *model.Job)) model.Job {
 	return created
 }
 
+// cycleUntilPushing starts a cycle in the background with the archive
+// writes to shareName slowed down, and returns once 4 MiB reached it,
+// with the channel the cycle's result comes on.
+func (r *rig) cycleUntilPushing(shareName string) <-chan error {
+	r.t.Helper()
+	reached := make(chan struct{})
+	r.op.arm(shareName, 4<<20, 20*time.Millisecond, func() { close(reached) })
+	cycle := make(chan error, 1)
+	go func() { cycle <- r.svc.RunOnce(bg) }()
+	select {
+	case <-reached:
+	case err := <-cycle:
+		r.t.Fatalf("the cycle ended before the push to %s got going: %v", shareName, err)
+	case <-time.After(30 * time.Second):
+		r.t.Fatalf("the push to %s never started", shareName)
+	}
+	return cycle
+}
+
+// sentAndDistributed runs one cycle and wants job id Active with its
+// archive sent and on every server.
+func (r *rig) sentAndDistributed(id string) model.Job {
+	r.t.Helper()
+	r.runOnce()
+	got := r.wantState(id, model.JobActive)
+	if got.Status.Sending != model.PhaseComplete || got.Status.Working != model.PhaseComplete {
+		r.t.Fatalf("after one cycle: %+v", got.Status)
+	}
+	r.wantArchiveOnServers(r.pkg.ID, got.Status.Archive, "DIST1", "DIST2")
+	return got
+}
+
 func (r *rig) runOnce() {
 	r.t.Helper()
 	if err := r.svc.RunOnce(bg); err != nil {

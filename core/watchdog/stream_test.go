@@ -22,12 +22,7 @@ func TestFirstServerReceivesWhilePacking(t *testing.T) {
 	r := newRig(t)
 	writeRandom(t, filepath.Join(r.src, "big.bin"), 24<<20, 6)
 	j := r.addJob(nil)
-	r.runOnce()
-	got := r.wantState(j.ID, model.JobActive)
-	if got.Status.Sending != model.PhaseComplete || got.Status.Working != model.PhaseComplete {
-		t.Fatalf("after one cycle: %+v", got.Status)
-	}
-	r.wantArchiveOnServers(r.pkg.ID, got.Status.Archive, "DIST1", "DIST2")
+	got := r.sentAndDistributed(j.ID)
 	r.wantEvent(j.ID, "is on server S01/DIST1 (")
 	ev := r.events(j.ID)
 	if !strings.Contains(ev, "archive "+got.Status.Archive[:12]+" is on server S01/DIST1 ("+model.FormatBytes(got.Status.ArchiveSize)+" written while it was packed)") {
@@ -73,12 +68,7 @@ func TestServerFailingMidStreamResumesFromLocalFile(t *testing.T) {
 	writeRandom(t, filepath.Join(r.src, "big.bin"), 64<<20, 7)
 	r.op.failOnce("DIST1", 40<<20, fmt.Errorf("connection reset: %w", share.ErrUnreachable))
 	j := r.addJob(nil)
-	r.runOnce()
-	got := r.wantState(j.ID, model.JobActive)
-	if got.Status.Sending != model.PhaseComplete || got.Status.Working != model.PhaseComplete {
-		t.Fatalf("after one cycle: %+v", got.Status)
-	}
-	r.wantArchiveOnServers(r.pkg.ID, got.Status.Archive, "DIST1", "DIST2")
+	got := r.sentAndDistributed(j.ID)
 	ev := r.events(j.ID)
 	if strings.Contains(ev, "written while it was packed") {
 		t.Errorf("the failed stream was reported as a push; events:\n%s", ev)
@@ -163,17 +153,7 @@ func TestCanceledMidStreamLeavesNothing(t *testing.T) {
 	r := newRig(t)
 	writeRandom(t, filepath.Join(r.src, "big.bin"), 48<<20, 10)
 	j := r.addJob(nil)
-	reached := make(chan struct{})
-	r.op.arm("DIST1", 4<<20, 20*time.Millisecond, func() { close(reached) })
-	cycle := make(chan error, 1)
-	go func() { cycle <- r.svc.RunOnce(bg) }()
-	select {
-	case <-reached:
-	case err := <-cycle:
-		t.Fatalf("the cycle ended before the stream got going: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("the stream never started")
-	}
+	cycle := r.cycleUntilPushing("DIST1")
 	if tr := r.svc.Transfers(); len(tr) != 1 || tr[0].Server != "S01/DIST1" {
 		t.Errorf("transfers during the stream: %+v", tr)
 	}

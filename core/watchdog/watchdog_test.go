@@ -302,17 +302,7 @@ func TestCancelStopsTransfers(t *testing.T) {
 	// Change the source so the second job packs and pushes anew, slowly.
 	writeRandom(t, filepath.Join(r.src, "big.bin"), 48<<20, 3)
 	j := r.addJob(func(j *model.Job) { j.Schedule.Priority = model.PriorityHigh })
-	reached := make(chan struct{})
-	r.op.arm("DIST1", 4<<20, 20*time.Millisecond, func() { close(reached) })
-	cycle := make(chan error, 1)
-	go func() { cycle <- r.svc.RunOnce(bg) }()
-	select {
-	case <-reached:
-	case err := <-cycle:
-		t.Fatalf("the cycle ended before the push got going: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("the push never started")
-	}
+	cycle := r.cycleUntilPushing("DIST1")
 	if len(r.svc.Transfers()) == 0 {
 		t.Error("no transfer in flight during the push")
 	}
