@@ -19,11 +19,7 @@ import (
 // pane still showed its output; "Refreshed" never said how often it
 // changes.
 func TestOffersSayWhatIsAndIsNot(t *testing.T) {
-	clock := newFakeClock(t0)
-	eng := &scriptedEngine{clock: clock, enrolled: &Enrollment{SiteCode: "S01", SiteName: "Head Office", Computer: "PC001"}}
-	h := newHarness(t, eng, Config{PollInterval: 5 * time.Minute}, clock)
-	h.p.Show()
-	h.until("the first refresh", func() bool { return !h.m.lastRefresh.IsZero() })
+	h, eng, _ := enrolledPCM(t, "PC001")
 	if !h.m.noOffersPanel.Visible() || !strings.Contains(h.m.noOffers.Text, "Nothing is offered") {
 		t.Errorf("an empty offers list shows %q (visible %v)", h.m.noOffers.Text, h.m.noOffersPanel.Visible())
 	}
@@ -73,11 +69,7 @@ func TestOffersSayWhatIsAndIsNot(t *testing.T) {
 // text, says that the window refreshes by itself, and does so when the
 // interval has passed, without Refresh.
 func TestStatusLineReadsAndRefreshesItself(t *testing.T) {
-	clock := newFakeClock(t0)
-	eng := &scriptedEngine{clock: clock, enrolled: &Enrollment{SiteCode: "S01", SiteName: "Head Office", Computer: "PC9"}}
-	h := newHarness(t, eng, Config{PollInterval: 5 * time.Minute}, clock)
-	h.p.Show()
-	h.until("the first refresh", func() bool { return !h.m.lastRefresh.IsZero() })
+	h, _, clock := enrolledPCM(t, "PC9")
 	if h.m.status.Importance != widget.MediumImportance {
 		t.Errorf("the status line is drawn with importance %v, not as normal text", h.m.status.Importance)
 	}
@@ -96,11 +88,7 @@ func TestStatusLineReadsAndRefreshesItself(t *testing.T) {
 // computer as the administrator sees it and says that it may wait for
 // approval.
 func TestAnEmptyListNamesTheComputerAndApproval(t *testing.T) {
-	clock := newFakeClock(t0)
-	eng := &scriptedEngine{clock: clock, enrolled: &Enrollment{SiteCode: "S01", SiteName: "Head Office", Computer: "PC9"}}
-	h := newHarness(t, eng, Config{PollInterval: 5 * time.Minute}, clock)
-	h.p.Show()
-	h.until("the first refresh", func() bool { return !h.m.lastRefresh.IsZero() })
+	h, _, _ := enrolledPCM(t, "PC9")
 	got := h.m.noOffers.Text
 	if !h.m.noOffersPanel.Visible() || !strings.Contains(got, "Nothing is offered to PC9 yet") || !strings.Contains(got, "waits until an administrator approves it") {
 		t.Errorf("an empty list for PC9 reads %q (visible %v)", got, h.m.noOffersPanel.Visible())
@@ -111,11 +99,10 @@ func TestAnEmptyListNamesTheComputerAndApproval(t *testing.T) {
 // the progress bar stayed at 75% under "Could not run …", as if the run
 // were still going. The bar goes; the sentence says how it ended.
 func TestAFailedRunDoesNotLookUnfinished(t *testing.T) {
-	clock := newFakeClock(t0)
-	eng := &scriptedEngine{clock: clock, enrolled: &Enrollment{SiteCode: "S01", SiteName: "Head Office", Computer: "PC001"},
-		offers: []Offer{offer("S0100008", "Tool")}, runErr: errors.New("job S0100008 failed: the command exited with code 3, which is not a success code")}
-	h := newHarness(t, eng, Config{PollInterval: 5 * time.Minute}, clock)
-	h.p.Show()
+	h, eng, _ := enrolledPCM(t, "PC001", offer("S0100008", "Tool"))
+	eng.mu.Lock()
+	eng.runErr = errors.New("job S0100008 failed: the command exited with code 3, which is not a success code")
+	eng.mu.Unlock()
 	h.until("the offer", func() bool { return rows(h.m.offerTable) == 1 })
 	h.m.offerTable.Select(cellID(0, 0))
 	tap(t, h.m.execute)
@@ -135,14 +122,11 @@ func TestAFailedRunDoesNotLookUnfinished(t *testing.T) {
 // details pane is wide enough that all seven fields show without
 // scrolling.
 func TestLastRunShowsForAMandatoryOffer(t *testing.T) {
-	clock := newFakeClock(t0)
 	o := offer("S0100002", "Hello OpenSMS")
 	o.MandatoryAfter, o.Mandatory, o.DueAt = t0.Add(2*time.Minute), true, t0.Add(2*time.Minute)
 	code := 0
 	o.Last = &HistoryEntry{Job: o.Job, Started: t0.Add(-time.Hour), Finished: t0.Add(-time.Hour), State: model.TargetComplete, ExitCode: &code}
-	eng := &scriptedEngine{clock: clock, enrolled: &Enrollment{SiteCode: "S01", SiteName: "Head Office", Computer: "PC9"}, offers: []Offer{o}}
-	h := newHarness(t, eng, Config{PollInterval: 5 * time.Minute}, clock)
-	h.p.Show()
+	h, _, _ := enrolledPCM(t, "PC9", o)
 	h.until("the offer", func() bool { return rows(h.m.offerTable) == 1 })
 	h.m.offerTable.Select(cellID(0, 0))
 	if h.m.dLast.Text == "" || !strings.Contains(h.m.dMandatory.Text, "postpone") {
@@ -166,4 +150,16 @@ func TestLastRunShowsForAMandatoryOffer(t *testing.T) {
 	if edge := d.AbsolutePositionForObject(pane).Y + pane.Size().Height; bottom > edge+0.5 {
 		t.Errorf("Last run ends at y=%.0f, below the details pane's edge at y=%.0f", bottom, edge)
 	}
+}
+
+// enrolledPCM shows a PCM enrolled as computer, with the offers, after its
+// first refresh.
+func enrolledPCM(t *testing.T, computer string, offers ...Offer) (*harness, *scriptedEngine, *fakeClock) {
+	t.Helper()
+	clock := newFakeClock(t0)
+	eng := &scriptedEngine{clock: clock, enrolled: &Enrollment{SiteCode: "S01", SiteName: "Head Office", Computer: computer}, offers: offers}
+	h := newHarness(t, eng, Config{PollInterval: 5 * time.Minute}, clock)
+	h.p.Show()
+	h.until("the first refresh", func() bool { return !h.m.lastRefresh.IsZero() })
+	return h, eng, clock
 }
