@@ -142,12 +142,45 @@ func (s *Service) collect(ctx context.Context, w *world, runs []*runJob, shares 
 		}
 	}
 	errs = append(errs, s.collectStatuses(ctx, w, runs, shares)...)
+	failed := s.flushRuns(ctx, runs)
 	for _, rj := range runs {
-		if err := s.flush(ctx, rj); err != nil {
+		if err := failed[rj]; err != nil {
 			errs = append(errs, err)
 		}
 	}
 	return errs
+}
+
+// flushRuns stores the computers' status that changed in every run, in
+// one batch: a first cycle changes 12,000 of them across 100 jobs, and a
+// batch per job was a synced write each. When the batch fails (a job was
+// deleted meanwhile), each job is stored on its own, so that one job does
+// not hold back the others; it returns the runs that failed and why.
+func (s *Service) flushRuns(ctx context.Context, runs []*runJob) (failed map[*runJob]error) {
+	var batch []model.TargetStatus
+	for _, rj := range runs {
+		for c := range rj.dirty {
+			batch = append(batch, *rj.targets[c])
+		}
+	}
+	if len(batch) == 0 {
+		return nil
+	}
+	if err := s.st.PutTargetStatuses(ctx, batch...); err == nil {
+		for _, rj := range runs {
+			clear(rj.dirty)
+		}
+		return nil
+	}
+	for _, rj := range runs {
+		if err := s.flush(ctx, rj); err != nil {
+			if failed == nil {
+				failed = map[*runJob]error{}
+			}
+			failed[rj] = err
+		}
+	}
+	return failed
 }
 
 // statusRecheck is how long a status folder is trusted unchanged before its
@@ -277,6 +310,7 @@ func (s *Service) collectStatuses(ctx context.Context, w *world, runs []*runJob,
 		}
 		return reads[a].o.ts.Computer < reads[b].o.ts.Computer
 	})
+	var evs eventBatch
 	for _, r := range reads {
 		if errors.Is(r.err, fs.ErrNotExist) {
 			continue // not reported yet
@@ -284,8 +318,9 @@ func (s *Service) collectStatuses(ctx context.Context, w *world, runs []*runJob,
 		if r.err != nil {
 			r.folder.failed = true
 		}
-		s.applyStatusFile(ctx, w, r)
+		s.applyStatusFile(ctx, w, r, &evs)
 	}
+	s.flushEvents(ctx, &evs)
 	for _, f := range folders {
 		if f.failed {
 			delete(s.cs.statusDirs, f.key)
@@ -362,7 +397,7 @@ func owesOnly(jobs string, owing []owed) bool {
 
 // applyStatusFile decodes a status file read by collectStatuses and
 // applies it, or says once why it cannot be used.
-func (s *Service) applyStatusFile(ctx context.Context, w *world, r *statusRead) {
+func (s *Service) applyStatusFile(ctx context.Context, w *world, r *statusRead, evs *eventBatch) {
 	rj, ts := r.o.rj, r.o.ts
 	j := rj.job
 	key := "status/" + j.ID + "/" + ts.Computer
@@ -381,7 +416,7 @@ func (s *Service) applyStatusFile(ctx context.Context, w *world, r *statusRead) 
 				err = fmt.Errorf("it is for job %s on %s", st.Job, st.Computer)
 			} else {
 				s.clearOnce(key)
-				s.applyStatus(ctx, rj, ts, st)
+				s.applyStatus(rj, ts, st, evs)
 				return
 			}
 		}
@@ -390,12 +425,13 @@ func (s *Service) applyStatusFile(ctx context.Context, w *world, r *statusRead) 
 	if errors.Is(err, protocol.ErrUnsigned) || errors.Is(err, protocol.ErrWrongKey) || errors.Is(err, protocol.ErrBadSignature) {
 		sev = model.SevError // someone wrote it for the computer: a forgery, or a client set up again
 	}
-	s.eventOnce(ctx, key, model.Event{Severity: sev, Job: j.ID, Package: j.Package, Computer: ts.Computer,
+	s.addEventOnce(evs, key, model.Event{Severity: sev, Job: j.ID, Package: j.Package, Computer: ts.Computer,
 		Message: fmt.Sprintf("job %s: the status file %s of %s cannot be used: %s", j.ID, r.name, ts.Computer, s.sentence(err))})
 }
 
 // applyStatus moves a computer's part of a job to what its client reported.
-func (s *Service) applyStatus(ctx context.Context, rj *runJob, ts *model.TargetStatus, st protocol.Status) {
+// Its event goes into evs.
+func (s *Service) applyStatus(rj *runJob, ts *model.TargetStatus, st protocol.Status, evs *eventBatch) {
 	j := rj.job
 	// What a client wrote reaches the store, events and terminals only
 	// without control characters (escape sequences could fake log lines).
@@ -460,7 +496,7 @@ func (s *Service) applyStatus(ctx context.Context, rj *runJob, ts *model.TargetS
 	if st.Error != "" {
 		e.Message += ": " + st.Error
 	}
-	s.event(ctx, e)
+	s.addEvent(evs, e)
 }
 
 func sameCode(a, b *int) bool {

@@ -114,16 +114,19 @@ func (s *Service) offer(ctx context.Context, w *world, runs []*runJob, shares ma
 		}
 	}
 	s.saveInsIndex()
+	failed := s.flushRuns(ctx, runs)
+	var evs eventBatch
 	for _, rj := range runs {
-		if err := s.flush(ctx, rj); err != nil {
+		if err := failed[rj]; err != nil {
 			errs = append(errs, err)
 			continue
 		}
 		if n := newly[rj]; n > 0 {
-			s.event(ctx, model.Event{Severity: model.SevInfo, Job: rj.job.ID, Package: rj.job.Package,
+			s.addEvent(&evs, model.Event{Severity: model.SevInfo, Job: rj.job.ID, Package: rj.job.Package,
 				Message: fmt.Sprintf("job %s offered to %s", rj.job.ID, count(n, "computer"))})
 		}
 	}
+	s.flushEvents(ctx, &evs)
 	return errs
 }
 

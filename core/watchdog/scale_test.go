@@ -209,6 +209,16 @@ func (s *timedStore) AppendEvent(ctx context.Context, e model.Event) (model.Even
 	return e, err
 }
 
+func (s *timedStore) AppendEvents(ctx context.Context, events []model.Event) ([]model.Event, error) {
+	start := time.Now()
+	out, err := s.Store.AppendEvents(ctx, events)
+	s.mu.Lock()
+	s.events += len(events)
+	s.eventsT += time.Since(start)
+	s.mu.Unlock()
+	return out, err
+}
+
 func (s *timedStore) PutTargetStatuses(ctx context.Context, ts ...model.TargetStatus) error {
 	start := time.Now()
 	err := s.Store.PutTargetStatuses(ctx, ts...)

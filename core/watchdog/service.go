@@ -429,7 +429,12 @@ func (s *Service) event(ctx context.Context, e model.Event) {
 		s.log.Error("writing event", "err", err, "message", e.Message)
 		stored = e
 	}
-	s.publish(Update{Kind: UpdateEvent, Event: &stored})
+	s.announce(ctx, stored)
+}
+
+// announce publishes and logs an event stored (or not: the log said so).
+func (s *Service) announce(ctx context.Context, e model.Event) {
+	s.publish(Update{Kind: UpdateEvent, Event: &e})
 	level := slog.LevelInfo
 	switch e.Severity {
 	case model.SevWarning:
