@@ -132,6 +132,10 @@ func (p *memberPicker) load(a *Admin) {
 			if c.Platform != "" {
 				what += ", " + string(c.Platform)
 			}
+			if c.AwaitingApproval {
+				// It gets no jobs until approved, in a group or not.
+				what += ", awaiting approval"
+			}
 			cs = append(cs, candidate{name: c.Name, what: what})
 		}
 		for _, s := range n.servers {

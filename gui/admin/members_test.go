@@ -9,6 +9,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
+
+	"opensms/core/model"
 )
 
 // pickerIn returns the member picker of a group dialog.
@@ -130,5 +132,33 @@ func TestGroupMemberThatIsNoComputerIsRefused(t *testing.T) {
 	waitFor(t, a, "the group stored", func() bool {
 		g, err := st.GetGroup(context.Background(), "Sales")
 		return err == nil && slices.Equal(g.Members, []string{"PC001"})
+	})
+}
+
+// TestPickerMarksAComputerAwaitingApproval: a computer that joined by
+// itself was listed like any other, though it gets no jobs until an
+// administrator approves it. Its row says so, and the filter finds it.
+func TestPickerMarksAComputerAwaitingApproval(t *testing.T) {
+	a, st := newTestAdmin(t)
+	ctx := context.Background()
+	must(t, st.PutComputers(ctx, model.Computer{Name: "PC9", Site: "S01", Platform: "linux/amd64", AwaitingApproval: true}))
+	waitFor(t, a, "the group list", func() bool { return len(a.groups.groups) == 1 })
+	var p *memberPicker
+	a.locked(func() {
+		a.groups.list.Select(0)
+		a.groups.onProperties()
+		p = pickerIn(t, mustDialog(t, a, "Machine Group Properties"))
+	})
+	waitFor(t, a, "the computers in the picker", func() bool { return p.loaded })
+	a.locked(func() {
+		for _, c := range p.all {
+			if (c.name == "PC9") != strings.Contains(c.what, "awaiting approval") {
+				t.Errorf("the picker lists %s as %q", c.name, c.what)
+			}
+		}
+		p.filter.SetText("awaiting")
+		if got := len(p.shown); got != 1 {
+			t.Errorf("the filter 'awaiting' shows %d rows, want PC9's", got)
+		}
 	})
 }
