@@ -117,6 +117,13 @@ func (e *Engine) readInstructions(ctx context.Context, fsys share.FS, enr Enroll
 			return protocol.Instructions{}, nil, err
 		}
 		data, err = share.ReadFile(fsys, name, MaxInstructions)
+		if err == nil && protocol.CutShort(data) {
+			// The watchdog creates a first file under its final name: caught
+			// while it is written, it is not there yet (and a file left cut
+			// short by a failed write is rewritten whole at the next cycle).
+			e.log.Info("instruction file is being written: taken as absent until the next poll", "file", name)
+			data, err = nil, fmt.Errorf("%s: %w", name, fs.ErrNotExist)
+		}
 		if !errors.Is(err, fs.ErrNotExist) {
 			break
 		}

@@ -287,6 +287,7 @@ func (s *Service) offerSite(ctx context.Context, w *world, code string, fsys sha
 		oldValid                    time.Time
 		oldOffers                   []protocol.Offer
 		size                        int64 // bytes written
+		fresh                       bool  // no file of this computer was listed, in either layout
 		done                        bool  // the write was tried
 		err                         error
 	}
@@ -300,7 +301,8 @@ func (s *Service) offerSite(ctx context.Context, w *world, code string, fsys sha
 		if err != nil {
 			continue
 		}
-		f := &insFile{computer: c, name: name, layout: layout[c], key: code + "/" + c, digest: protocol.InstructionsDigest(ins), ins: ins}
+		fo := found.files[c]
+		f := &insFile{computer: c, name: name, layout: layout[c], key: code + "/" + c, digest: protocol.InstructionsDigest(ins), ins: ins, fresh: fo.flat == nil && fo.sharded == nil}
 		files = append(files, f)
 		if existing[c] && s.cs.insDigest[f.key] == "" {
 			// After a restart: the digest kept on disk, while the file is
@@ -367,7 +369,17 @@ func (s *Service) offerSite(ctx context.Context, w *world, code string, fsys sha
 	s.fanOut(ctx, w, code, fsys, len(writes), func(ctx context.Context, fsys share.FS, i int) {
 		f := writes[i]
 		data, err := protocol.EncodeInstructions(priv, f.ins)
-		if err == nil {
+		if err == nil && f.fresh {
+			// A first file (all of them in a first cycle) is created where
+			// it belongs: 3 requests instead of 6. Clients take it for
+			// absent until it is whole (protocol.CutShort), and the
+			// signature still refuses anything else. A file the listing
+			// missed is there: it is replaced as any other.
+			err = share.CreateFile(ctx, fsys, f.name, data)
+			if errors.Is(err, fs.ErrExist) {
+				err = share.ReplaceFileVia(ctx, fsys, insStaging, f.name, data)
+			}
+		} else if err == nil {
 			err = share.ReplaceFileVia(ctx, fsys, insStaging, f.name, data)
 		}
 		f.size, f.err, f.done = int64(len(data)), err, true
