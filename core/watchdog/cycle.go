@@ -49,6 +49,8 @@ func (s *Service) cycle(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	w.sessions = newSessionPool(ctx, s.op)
+	defer w.sessions.close()
 	phase("load")
 	if !s.cs.rescued {
 		s.rescue(ctx, w)

@@ -77,7 +77,7 @@ func (s *Service) distribute(ctx context.Context, w *world, j *model.Job, op ser
 		if err := s.saveJob(ctx, j); err != nil {
 			return false
 		}
-		results := s.runServers(ctx, j, todo, op)
+		results := s.runServers(ctx, w, j, todo, op)
 		if ctx.Err() != nil {
 			// Canceled or stopping: leave the servers Active; a cancel
 			// has already moved the job, and a restart rescues it.
@@ -137,7 +137,7 @@ type serverResult struct {
 }
 
 // runServers runs op on each server, at most Concurrency at once.
-func (s *Service) runServers(ctx context.Context, j *model.Job, servers []model.Server, op serverOp) []serverResult {
+func (s *Service) runServers(ctx context.Context, w *world, j *model.Job, servers []model.Server, op serverOp) []serverResult {
 	res := make([]serverResult, len(servers))
 	sem := make(chan struct{}, s.cfg.Concurrency)
 	var wg sync.WaitGroup
@@ -152,7 +152,7 @@ func (s *Service) runServers(ctx context.Context, j *model.Job, servers []model.
 				return
 			}
 			defer func() { <-sem }()
-			res[i] = s.onServer(ctx, j.ID, j.Package, srv, op)
+			res[i] = s.onServer(ctx, w.sessions, j.ID, j.Package, srv, op)
 		}()
 	}
 	wg.Wait()
@@ -160,9 +160,10 @@ func (s *Service) runServers(ctx context.Context, j *model.Job, servers []model.
 }
 
 // onServer connects to one server and runs op, retrying transient
-// failures by the policy; each attempt connects anew, since a broken SMB
-// session stays broken. The error names the server.
-func (s *Service) onServer(ctx context.Context, job, pkg string, srv model.Server, op serverOp) serverResult {
+// failures by the policy; an attempt after a failure connects anew, since
+// a broken SMB session stays broken (sessionPool keeps only connections
+// whose op succeeded). The error names the server.
+func (s *Service) onServer(ctx context.Context, pool *sessionPool, job, pkg string, srv model.Server, op serverOp) serverResult {
 	k := serverKey(srv)
 	loc, err := model.ParseLocation(srv.URL)
 	if err != nil {
@@ -178,12 +179,12 @@ func (s *Service) onServer(ctx context.Context, job, pkg string, srv model.Serve
 	// The server's own requirements travel to the opener with the context.
 	sec := share.Security{RequireSigning: srv.RequireSigning, RequireEncryption: srv.RequireEncryption}
 	err = share.Retry(ctx, s.cfg.Retry, func(ctx context.Context) error {
-		fsys, err := s.op.Open(share.WithSecurity(ctx, sec), loc, srv.Credentials)
+		fsys, err := pool.take(ctx, loc, srv.Credentials, sec)
 		if err != nil {
 			return err
 		}
-		defer fsys.Close()
 		r, err = op.run(ctx, fsys, srv, progress)
+		pool.give(fsys, loc, srv.Credentials, sec, err)
 		return err
 	})
 	if err == nil && op.after != nil {

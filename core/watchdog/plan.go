@@ -23,6 +23,7 @@ type world struct {
 	groups    map[string]model.MachineGroup
 	packages  map[string]model.Package
 	jobs      []*model.Job
+	sessions  *sessionPool // the cycle's kept connections
 }
 
 // serverKey names a server across sites, as Holdings and ServerStatus do.
