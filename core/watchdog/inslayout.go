@@ -215,7 +215,7 @@ func (s *Service) makeInsFolders(ctx context.Context, w *world, code string, fsy
 	}
 	errs := make([]error, len(dirs))
 	s.fanOut(ctx, w, code, fsys, len(dirs), func(ctx context.Context, fsys share.FS, i int) {
-		errs[i] = fsys.MkdirAll(dirs[i])
+		errs[i] = share.MakeFolder(fsys, dirs[i])
 	})
 	for i, err := range errs {
 		if err != nil {

@@ -329,6 +329,17 @@ func (f countingFS) MkdirAll(name string) error {
 	return f.FS.MkdirAll(name)
 }
 
+// Mkdir passes the short way on (share.Mkdirer), counted, when the share
+// has it; MakeFolder takes the long way otherwise.
+func (f countingFS) Mkdir(name string) error {
+	m, ok := f.FS.(share.Mkdirer)
+	if !ok {
+		return fmt.Errorf("mkdir %s: %w", name, fs.ErrExist)
+	}
+	defer f.o.add("mkdir1", name)()
+	return m.Mkdir(name)
+}
+
 func (f countingFS) Rename(oldname, newname string) error {
 	defer f.o.add("rename", newname)()
 	return f.FS.Rename(oldname, newname)

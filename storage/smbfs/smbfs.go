@@ -107,7 +107,10 @@ type FS struct {
 	closeErr  error
 }
 
-var _ share.FS = (*FS)(nil)
+var (
+	_ share.FS      = (*FS)(nil)
+	_ share.Mkdirer = (*FS)(nil)
+)
 
 // Open dials loc.Addr(), logs on with cred (its user and domain default to
 // the location's), mounts loc.Share and checks that loc.Path exists. ctx
@@ -341,6 +344,19 @@ func (f *FS) ReadDir(name string) ([]fs.FileInfo, error) {
 }
 
 // MkdirAll creates name and its parents.
+// Mkdir creates one folder whose parent exists: one create request and
+// its close (share.Mkdirer).
+func (f *FS) Mkdir(name string) error {
+	p, err := f.path(name)
+	if err != nil {
+		return err
+	}
+	if p == f.prefix {
+		return f.fail("create folder", p, fs.ErrExist)
+	}
+	return f.fail("create folder", p, f.do(func() error { return f.share.Mkdir(p, 0o755) }))
+}
+
 func (f *FS) MkdirAll(name string) error {
 	p, err := f.path(name)
 	if err != nil {
