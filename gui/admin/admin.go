@@ -28,9 +28,13 @@ type Admin struct {
 	win fyne.Window
 	api adminapi.API
 
-	ctx        context.Context
-	cancel     context.CancelFunc
+	ctx    context.Context
+	cancel context.CancelFunc
+	// goroutines counts what run started; closing (under goMu) refuses
+	// new ones once Close waits, so none reaches the API after it.
 	goroutines sync.WaitGroup
+	goMu       sync.Mutex
+	closing    bool
 	// saveOnce keeps the layout as the window closed, not as a second
 	// Close after the app stopped finds it.
 	saveOnce sync.Once
@@ -95,6 +99,9 @@ func (a *Admin) ShowAndRun() {
 func (a *Admin) Close() {
 	a.saveOnce.Do(a.saveLayout)
 	a.cancel()
+	a.goMu.Lock()
+	a.closing = true
+	a.goMu.Unlock()
 	for _, w := range a.open {
 		w.ctl.close()
 	}

@@ -37,9 +37,7 @@ func (a *Admin) watch() {
 		a.status.setMessage(sentence("live updates are off: " + err.Error()))
 		return
 	}
-	a.goroutines.Add(1)
-	go func() {
-		defer a.goroutines.Done()
+	a.run(func() {
 		timer := time.NewTimer(time.Hour)
 		timer.Stop()
 		defer timer.Stop()
@@ -70,7 +68,7 @@ func (a *Admin) watch() {
 				a.do(a.ctx, func() { a.dispatch(batch) })
 			}
 		}
-	}()
+	})
 }
 
 // dispatch gives a batch to the views still open and forgets the others.
@@ -95,11 +93,26 @@ func (a *Admin) dispatch(batch []adminapi.Change) {
 // background runs work off the UI goroutine and gives its result to done on
 // the UI goroutine, unless ctx ended first (the window closed).
 func background[T any](a *Admin, ctx context.Context, work func(context.Context) (T, error), done func(T, error)) {
+	a.run(func() {
+		v, err := work(ctx)
+		a.do(ctx, func() { done(v, err) })
+	})
+}
+
+// run starts fn on a goroutine of the Administrator's, which Close waits
+// for, unless Close has begun: work that would start after it (a late
+// reload, a view opening as the window goes) is dropped, as its result
+// would be.
+func (a *Admin) run(fn func()) {
+	a.goMu.Lock()
+	defer a.goMu.Unlock()
+	if a.closing {
+		return
+	}
 	a.goroutines.Add(1)
 	go func() {
 		defer a.goroutines.Done()
-		v, err := work(ctx)
-		a.do(ctx, func() { done(v, err) })
+		fn()
 	}()
 }
 

@@ -77,9 +77,7 @@ func (s *statusBar) start() {
 		s.redraw()
 	})
 	a.follow(a.ctx, s.apply)
-	a.goroutines.Add(1)
-	go func() {
-		defer a.goroutines.Done()
+	a.run(func() {
 		tick := time.NewTicker(time.Second)
 		defer tick.Stop()
 		for {
@@ -93,7 +91,7 @@ func (s *statusBar) start() {
 				})
 			}
 		}
-	}()
+	})
 }
 
 func (s *statusBar) apply(us []adminapi.Change) {
