@@ -184,7 +184,7 @@ func TestEndToEndEnrolExecuteHistory(t *testing.T) {
 	enrol(t, h, site)
 
 	h.until("the offer", func() bool { return rows(h.m.offerTable) == 1 })
-	for col, want := range []string{"Team Tool 1.0", "Install", "No", "—", "—", "Available"} {
+	for col, want := range []string{"Team Tool 1.0", "S0100003", "Install", "No", "—", "—", "Available"} {
 		if got := cell(h.m.offerTable, 0, col); got != want {
 			t.Errorf("offer column %q = %q, want %q", offerColumns[col], got, want)
 		}
@@ -210,7 +210,7 @@ func TestEndToEndEnrolExecuteHistory(t *testing.T) {
 			t.Errorf("history column %q = %q, want %q", historyColumns[col], got, want)
 		}
 	}
-	h.until("the offer's state", func() bool { return cell(h.m.offerTable, 0, 5) == "Complete" })
+	h.until("the offer's state", func() bool { return cell(h.m.offerTable, 0, stateColumn) == "Complete" })
 	if h.app.menu.Items[0].Label != openLabel(0) {
 		t.Errorf("tray label %q after the run", h.app.menu.Items[0].Label)
 	}
@@ -419,5 +419,5 @@ func TestRunsStartedElsewhereShowAtOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.until("the run elsewhere in the history", func() bool { return rows(h.m.histTable) == 1 && cell(h.m.histTable, 0, 3) == "Complete" })
-	h.until("the offer's state", func() bool { return cell(h.m.offerTable, 0, 5) == "Complete" })
+	h.until("the offer's state", func() bool { return cell(h.m.offerTable, 0, stateColumn) == "Complete" })
 }

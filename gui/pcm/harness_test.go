@@ -210,3 +210,6 @@ func overlayText(w fyne.Window) string {
 	}
 	return b.String()
 }
+
+// stateColumn is the offers table's State column.
+const stateColumn = 6

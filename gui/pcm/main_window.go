@@ -215,8 +215,10 @@ const (
 )
 
 var (
-	offerColumns   = []string{"Name", "Command line", "Requires input", "Mandatory after", "Expires", "State"}
-	offerWidths    = []float32{250, 180, 120, 150, 150, 150}
+	// Job tells apart two offers of one package and command line (the
+	// same program, offered by two jobs: say one mandatory, one not).
+	offerColumns   = []string{"Name", "Job", "Command line", "Requires input", "Mandatory after", "Expires", "State"}
+	offerWidths    = []float32{220, 90, 160, 120, 140, 140, 140}
 	historyColumns = []string{"When", "Package", "Command line", "Result", "Exit code", "Reboot", "Error"}
 	historyWidths  = []float32{140, 170, 140, 90, 80, 150, 260}
 )
@@ -252,14 +254,16 @@ func offerCell(o Offer, col int, running string) string {
 	case 0:
 		return offerName(o)
 	case 1:
-		return o.Command.Name
+		return o.Job
 	case 2:
-		return yesNo(o.NeedsInput)
+		return o.Command.Name
 	case 3:
-		return when(o.MandatoryAfter)
+		return yesNo(o.NeedsInput)
 	case 4:
-		return when(o.ExpiresAfter)
+		return when(o.MandatoryAfter)
 	case 5:
+		return when(o.ExpiresAfter)
+	case 6:
 		if o.Job == running {
 			return "Running"
 		}

@@ -163,3 +163,28 @@ func enrolledPCM(t *testing.T, computer string, offers ...Offer) (*harness, *scr
 	h.until("the first refresh", func() bool { return !h.m.lastRefresh.IsZero() })
 	return h, eng, clock
 }
+
+// Two jobs offering the same package's same command line (one mandatory,
+// one not) read alike in every column: nothing told the user which was
+// which before selecting each.
+func TestOffersOfOneProgramTellThemselvesApart(t *testing.T) {
+	a, b := offer("S0100004", "Tool"), offer("S0100005", "Tool")
+	b.Mandatory, b.DueAt = true, t0.Add(time.Hour)
+	h, _, _ := enrolledPCM(t, "PC001", a, b)
+	h.until("the offers", func() bool { return rows(h.m.offerTable) == 2 })
+	row := func(r int) string {
+		cols := make([]string, len(offerColumns))
+		for c := range cols {
+			cols[c] = cell(h.m.offerTable, r, c)
+		}
+		return strings.Join(cols, " | ")
+	}
+	if row(0) == row(1) {
+		t.Fatalf("two offers read alike: %q", row(0))
+	}
+	for _, job := range []string{"S0100004", "S0100005"} {
+		if strings.Contains(row(0), job) == strings.Contains(row(1), job) {
+			t.Errorf("job %s is not named by exactly one row: %q, %q", job, row(0), row(1))
+		}
+	}
+}

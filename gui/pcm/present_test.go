@@ -209,7 +209,7 @@ func TestOffersExecuteHistoryTrayAndNotification(t *testing.T) {
 	h := newHarness(t, eng, Config{}, clock)
 	h.p.Show()
 	h.until("the offer", func() bool { return rows(h.m.offerTable) == 1 })
-	for col, want := range []string{"Tool 1.0", "Install", "No", "—", "—", "Available"} {
+	for col, want := range []string{"Tool 1.0", "S0100003", "Install", "No", "—", "—", "Available"} {
 		if got := cell(h.m.offerTable, 0, col); got != want {
 			t.Errorf("column %q = %q, want %q", offerColumns[col], got, want)
 		}
@@ -241,7 +241,7 @@ func TestOffersExecuteHistoryTrayAndNotification(t *testing.T) {
 	if got := overlayText(h.m.win); !strings.Contains(got, "needs a restart") {
 		t.Errorf("no restart notice; overlay says %q", got)
 	}
-	if got := cell(h.m.offerTable, 0, 5); got != "Restart needed" {
+	if got := cell(h.m.offerTable, 0, stateColumn); got != "Restart needed" {
 		t.Errorf("state after the run %q", got)
 	}
 
