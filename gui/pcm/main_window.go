@@ -62,6 +62,9 @@ type mainWindow struct {
 	hOutput    *widget.TextGrid
 
 	dTitle, dComment, dCommand, dSize, dServers, dMandatory, dRuns, dLast *widget.Label
+	// dFields holds the labelled fields under dTitle, hidden while no
+	// offer is selected (bare "Comment", "Size"… beside nothing).
+	dFields *fyne.Container
 
 	step *widget.Label
 	// noOffers says why the offers list is empty; its panel stands in for
@@ -136,7 +139,7 @@ func (m *mainWindow) buildUI() {
 	field := func(name string) *widget.Label {
 		return &widget.Label{Text: name, TextStyle: fyne.TextStyle{Bold: true}}
 	}
-	details := container.NewVBox(m.dTitle, container.New(layout.NewFormLayout(),
+	m.dFields = container.New(layout.NewFormLayout(),
 		field("Comment"), m.dComment,
 		field("Command"), m.dCommand,
 		field("Size"), m.dSize,
@@ -144,7 +147,9 @@ func (m *mainWindow) buildUI() {
 		field("Mandatory"), m.dMandatory,
 		field("Runs"), m.dRuns,
 		field("Last run"), m.dLast,
-	))
+	)
+	m.dFields.Hide()
+	details := container.NewVBox(m.dTitle, m.dFields)
 
 	m.step = &widget.Label{Text: idleStep, Truncation: fyne.TextTruncateEllipsis}
 	m.bar = &widget.ProgressBar{Max: 1}
@@ -489,6 +494,7 @@ func (m *mainWindow) showDetails() {
 		for _, l := range []*widget.Label{m.dComment, m.dCommand, m.dSize, m.dServers, m.dMandatory, m.dRuns, m.dLast} {
 			l.SetText("")
 		}
+		m.dFields.Hide()
 		m.execute.Disable()
 		return
 	}
@@ -504,6 +510,7 @@ func (m *mainWindow) showDetails() {
 	m.dMandatory.SetText(mandatoryText(o))
 	m.dRuns.SetText(runsText(o, m.p.cfg.Attached != ""))
 	m.dLast.SetText(lastRunText(o.Last))
+	m.dFields.Show()
 	if m.running == "" {
 		m.execute.Enable()
 	} else {

@@ -188,3 +188,25 @@ func TestOffersOfOneProgramTellThemselvesApart(t *testing.T) {
 		}
 	}
 }
+
+// With no offer selected the details pane showed "Comment", "Command",
+// "Size"… beside nothing under its "Select an offer" sentence.
+func TestDetailsShowOnlyTheSentenceUntilAnOfferIsSelected(t *testing.T) {
+	h, eng, _ := enrolledPCM(t, "PC001", offer("S0100004", "Tool"))
+	h.until("the offer", func() bool { return rows(h.m.offerTable) == 1 })
+	if h.m.dFields.Visible() || !strings.HasPrefix(h.m.dTitle.Text, "Select an offer") {
+		t.Errorf("nothing selected: title %q, fields shown %v", h.m.dTitle.Text, h.m.dFields.Visible())
+	}
+	h.m.offerTable.Select(cellID(0, 0))
+	if !h.m.dFields.Visible() || h.m.dComment.Text != "A tool." {
+		t.Errorf("selected: fields shown %v, comment %q", h.m.dFields.Visible(), h.m.dComment.Text)
+	}
+	eng.mu.Lock()
+	eng.offers = nil
+	eng.mu.Unlock()
+	h.m.onRefresh()
+	h.until("the offer to go", func() bool { return rows(h.m.offerTable) == 0 })
+	if h.m.dFields.Visible() || !strings.HasPrefix(h.m.dTitle.Text, "Select an offer") {
+		t.Errorf("the selected offer went: title %q, fields shown %v", h.m.dTitle.Text, h.m.dFields.Visible())
+	}
+}
