@@ -29,6 +29,7 @@ type jobsWindow struct {
 	cols     *columns // shared by the header and every row
 	empty    *widget.Label
 	jobs     []model.Job
+	titles   map[string]string // package ID → name and version, for the Package column
 	rows     []*jobRow
 	selected string
 }
@@ -71,11 +72,26 @@ func (w *jobsWindow) buildUI() fyne.CanvasObject {
 
 func (w *jobsWindow) close() { w.cancel() }
 
+// jobsAndPackages is one reload: the jobs, and the packages whose names
+// the Package column shows.
+type jobsAndPackages struct {
+	jobs []model.Job
+	pkgs []model.Package
+}
+
 func (w *jobsWindow) reload() {
 	newest := w.loads.next()
-	background(w.adm, w.ctx, func(ctx context.Context) ([]model.Job, error) {
-		return w.adm.api.ListJobs(ctx)
-	}, func(js []model.Job, err error) {
+	background(w.adm, w.ctx, func(ctx context.Context) (jobsAndPackages, error) {
+		js, err := w.adm.api.ListJobs(ctx)
+		if err != nil {
+			return jobsAndPackages{}, err
+		}
+		ps, err := w.adm.api.ListPackages(ctx)
+		if err != nil {
+			return jobsAndPackages{}, fmt.Errorf("the jobs' packages: %w", err)
+		}
+		return jobsAndPackages{js, ps}, nil
+	}, func(r jobsAndPackages, err error) {
 		if !newest() {
 			return
 		}
@@ -83,7 +99,11 @@ func (w *jobsWindow) reload() {
 			w.adm.status.setMessage("Reading jobs: " + err.Error())
 			return
 		}
-		w.setJobs(js)
+		w.titles = make(map[string]string, len(r.pkgs))
+		for _, p := range r.pkgs {
+			w.titles[p.ID] = p.Title()
+		}
+		w.setJobs(r.jobs)
 	})
 }
 
@@ -108,7 +128,7 @@ func (w *jobsWindow) setJobs(js []model.Job) {
 
 // fit sizes the columns to the jobs' texts.
 func (w *jobsWindow) fit() {
-	w.cols.fit(len(w.jobs), func(i int) []string { return jobCells(w.jobs[i]) })
+	w.cols.fit(len(w.jobs), func(i int) []string { return jobCells(w.jobs[i], w.titles) })
 }
 
 // apply takes job changes from the Watch stream into the list. A job the
@@ -118,6 +138,8 @@ func (w *jobsWindow) fit() {
 func (w *jobsWindow) apply(us []adminapi.Change) {
 	changed, unknown := false, false
 	for _, u := range us {
+		// A renamed or new package changes the Package column's text.
+		unknown = unknown || u.Kind == watchdog.UpdatePackage
 		if u.Kind != watchdog.UpdateJob || u.Job == nil {
 			continue
 		}
@@ -229,11 +251,15 @@ func (r *jobRow) update(id widget.ListItemID, j model.Job) {
 	r.id, r.job = id, j
 	r.sw.FillColor = jobColor(j.Status)
 	r.sw.Refresh()
-	r.cells.setTexts(jobCells(j))
+	r.cells.setTexts(jobCells(j, r.w.titles))
 }
 
-// jobCells is what a job's row shows, a text a column.
-func jobCells(j model.Job) []string {
+// jobCells is what a job's row shows, a text a column. The Package column
+// reads as Job Details does, "S0100001 — Tool 2.1": the ID alone told an
+// administrator nothing, and it stays for finding the package by ID.
+// titles maps package IDs to Package.Title; an ID not in it (a package
+// deleted since) shows alone.
+func jobCells(j model.Job, titles map[string]string) []string {
 	state := j.Status.State.Title()
 	if j.Cancel && !j.Status.State.Final() {
 		state += " (canceling)"
@@ -242,7 +268,11 @@ func jobCells(j model.Job) []string {
 	if progress == "" && j.Status.LastError != "" {
 		progress = j.Status.LastError
 	}
-	return []string{j.ID, state, progress, j.Package, j.Target.Title(), formatTime(j.Schedule.StartAfter), j.Schedule.Priority.Title()}
+	pkg := j.Package
+	if t := titles[j.Package]; t != "" {
+		pkg += " — " + t
+	}
+	return []string{j.ID, state, progress, pkg, j.Target.Title(), formatTime(j.Schedule.StartAfter), j.Schedule.Priority.Title()}
 }
 
 func (r *jobRow) Tapped(*fyne.PointEvent) {

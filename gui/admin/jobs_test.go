@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -218,4 +219,38 @@ func TestDeletingAPackageNamesTheFinishedJobsThatUsedIt(t *testing.T) {
 			t.Errorf("job %s went though its deletion was not ticked: %v", j.ID, err)
 		}
 	}
+}
+
+// The Jobs window's Package column showed "S0100001" only: an
+// administrator had to open each job to see what it installs. It reads as
+// Job Details does, ID and title, sized to that text, and follows a
+// rename through the Watch stream.
+func TestJobsPackageColumnNamesThePackage(t *testing.T) {
+	a, st := newTestAdmin(t)
+	ctx := context.Background()
+	p, _ := storedPackage(t, a, st)
+	storedJob(t, st, p)
+	a.locked(a.jobs.reload)
+	waitFor(t, a, "the job", func() bool { return len(a.jobs.jobs) == 1 })
+	// shown runs on the app's goroutine (inside a.locked or waitFor).
+	shown := func() (text string, width float32) {
+		r := newJobRow(a.jobs)
+		r.update(0, a.jobs.jobs[0])
+		return r.cells.labels[3].Text, a.jobs.cols.want[3]
+	}
+	want := p.ID + " — Hello 1.0"
+	var got string
+	var w float32
+	a.locked(func() { got, w = shown() })
+	if got != want {
+		t.Errorf("Package reads %q, want %q", got, want)
+	} else if need := min(textWidth(want, fyne.TextStyle{}), fitCap); w < need {
+		t.Errorf("the Package column is %.0f wide, %.0f short of %q", w, need-w, want)
+	}
+
+	p.Name = "Hello Renamed"
+	_, err := a.api.UpdatePackage(ctx, p)
+	must(t, err)
+	want = p.ID + " — Hello Renamed 1.0"
+	waitFor(t, a, "the renamed package in the Jobs window", func() bool { got, _ := shown(); return got == want })
 }
