@@ -21,6 +21,9 @@ type dateField struct {
 	entry *widget.Entry
 	pick  *widget.Button
 	popup *widget.PopUp
+	// keysBack gives the window back the key handler the open picker
+	// wrapped.
+	keysBack func()
 
 	// hour and minute are the picker's time of day; a day picked on the
 	// calendar takes it.
@@ -76,7 +79,7 @@ func (f *dateField) showPicker() {
 	cal := widget.NewCalendar(at, f.pickDay)
 	clear := &widget.Button{Text: "Clear", Importance: widget.LowImportance, OnTapped: func() {
 		f.entry.SetText("")
-		f.popup.Hide()
+		f.closePicker()
 	}}
 	content := container.NewVBox(
 		container.NewHBox(widget.NewLabel("Time"), f.hour, widget.NewLabel(":"), f.minute),
@@ -85,8 +88,41 @@ func (f *dateField) showPicker() {
 	)
 	c := fyne.CurrentApp().Driver().CanvasForObject(f.entry)
 	f.popup = widget.NewPopUp(content, c)
+	f.escapeCloses(c, f.entry.Text)
 	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(f.entry)
 	f.popup.ShowAtPosition(pos.Add(fyne.NewPos(0, f.entry.Size().Height)))
+}
+
+// escapeCloses makes Escape close the picker and put back the typed text
+// it opened on (the hour and minute choices may have moved it): Fyne's
+// PopUp takes no keys. Keys reach the canvas only while nothing has focus,
+// so the typed field gives it up. The window's own key handler gets every
+// other key; closePicker gives it back, and a picker closed by a tap
+// outside (no callback) passes keys straight on.
+func (f *dateField) escapeCloses(c fyne.Canvas, typed string) {
+	popup := f.popup
+	before := c.OnTypedKey()
+	f.keysBack = func() { c.SetOnTypedKey(before) }
+	c.Unfocus()
+	c.SetOnTypedKey(func(ev *fyne.KeyEvent) {
+		if popup.Visible() && ev.Name == fyne.KeyEscape {
+			f.entry.SetText(typed)
+			f.closePicker()
+			return
+		}
+		if before != nil {
+			before(ev)
+		}
+	})
+}
+
+// closePicker hides the picker and gives the window its keys back.
+func (f *dateField) closePicker() {
+	f.popup.Hide()
+	if f.keysBack != nil {
+		f.keysBack()
+		f.keysBack = nil
+	}
 }
 
 // clock is the picker's time of day.
@@ -101,7 +137,7 @@ func (f *dateField) clock() (hour, minute int) {
 func (f *dateField) pickDay(day time.Time) {
 	h, m := f.clock()
 	f.entry.SetText(formatTime(time.Date(day.Year(), day.Month(), day.Day(), h, m, 0, 0, time.Local)))
-	f.popup.Hide()
+	f.closePicker()
 }
 
 // retime moves a typed date to the picker's time of day, so that the time

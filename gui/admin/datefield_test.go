@@ -108,3 +108,44 @@ func TestDatePickerSetsTheTypedField(t *testing.T) {
 		t.Errorf("the job expires after %s, want the typed %s", j.Run.ExpiresAfter, want)
 	}
 }
+
+// The date picker ignored Escape. Escape closes it and puts back what the
+// field read when it opened (its hour choice had moved it), leaving Job
+// Details open; the window gets its keys back.
+func TestDatePickerEscapeLeavesTheFieldAsItWas(t *testing.T) {
+	a, st := newTestAdmin(t)
+	p, _ := storedPackage(t, a, st)
+	a.locked(func() {
+		before := a.win.Canvas().OnTypedKey()
+		a.newJob(p, model.Target{Kind: model.TargetSite, Name: "S01"})
+		jd := mustDialog(t, a, "Job Details")
+		tabsIn(t, jd).SelectIndex(1)
+		start := fieldOf[*widget.Entry](t, jd, "Start after")
+		start.SetText("2030-06-01 09:00")
+		typed := start.Text
+		a.win.Canvas().Focus(start)
+		picker := openPicker(t, a, jd, "Start after")
+		all[*widget.Select](picker)[0].SetSelected("18")
+		if start.Text == typed {
+			t.Fatalf("the hour choice left the field at %q", start.Text)
+		}
+		keys := a.win.Canvas().OnTypedKey()
+		if keys == nil || a.win.Canvas().Focused() != nil {
+			t.Fatalf("with the picker open Escape cannot reach it (handler %v, focus %v)", keys != nil, a.win.Canvas().Focused())
+		}
+		keys(&fyne.KeyEvent{Name: fyne.KeyDown})
+		if !picker.Visible() {
+			t.Error("a key other than Escape closed the picker")
+		}
+		keys(&fyne.KeyEvent{Name: fyne.KeyEscape})
+		if picker.Visible() || start.Text != typed {
+			t.Errorf("after Escape the picker shows %v and the field reads %q, want %q", picker.Visible(), start.Text, typed)
+		}
+		if mustDialog(t, a, "Job Details") != jd {
+			t.Error("Escape in the picker closed Job Details too")
+		}
+		if (a.win.Canvas().OnTypedKey() == nil) != (before == nil) {
+			t.Error("the window's key handler was not given back")
+		}
+	})
+}
