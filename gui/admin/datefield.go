@@ -74,8 +74,16 @@ func (f *dateField) showPicker() {
 		minutes = append(minutes, m)
 		slices.Sort(minutes)
 	}
-	f.hour = &widget.Select{Options: hours, Selected: fmt.Sprintf("%02d", at.Hour()), OnChanged: func(string) { f.retime() }}
-	f.minute = &widget.Select{Options: minutes, Selected: fmt.Sprintf("%02d", at.Minute()), OnChanged: func(string) { f.retime() }}
+	c := fyne.CurrentApp().Driver().CanvasForObject(f.entry)
+	// A tapped Select keeps the focus, and a focused widget takes the keys
+	// before the canvas: the choice gives it up so that Escape still
+	// reaches the picker.
+	chosen := func(string) {
+		f.retime()
+		c.Unfocus()
+	}
+	f.hour = &widget.Select{Options: hours, Selected: fmt.Sprintf("%02d", at.Hour()), OnChanged: chosen}
+	f.minute = &widget.Select{Options: minutes, Selected: fmt.Sprintf("%02d", at.Minute()), OnChanged: chosen}
 	cal := widget.NewCalendar(at, f.pickDay)
 	clear := &widget.Button{Text: "Clear", Importance: widget.LowImportance, OnTapped: func() {
 		f.entry.SetText("")
@@ -86,7 +94,6 @@ func (f *dateField) showPicker() {
 		cal,
 		container.NewHBox(clear, &widget.Label{Text: "Pick a day to set it", Importance: widget.LowImportance}),
 	)
-	c := fyne.CurrentApp().Driver().CanvasForObject(f.entry)
 	f.popup = widget.NewPopUp(content, c)
 	f.escapeCloses(c, f.entry.Text)
 	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(f.entry)

@@ -125,7 +125,9 @@ func TestDatePickerEscapeLeavesTheFieldAsItWas(t *testing.T) {
 		typed := start.Text
 		a.win.Canvas().Focus(start)
 		picker := openPicker(t, a, jd, "Start after")
-		all[*widget.Select](picker)[0].SetSelected("18")
+		hour := all[*widget.Select](picker)[0]
+		a.win.Canvas().Focus(hour) // as a tap on it does
+		hour.SetSelected("18")
 		if start.Text == typed {
 			t.Fatalf("the hour choice left the field at %q", start.Text)
 		}
