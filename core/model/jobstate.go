@@ -176,3 +176,17 @@ func (j *Job) Reopen(now time.Time) error {
 	j.Status.Updated = now
 	return nil
 }
+
+// FinishedJobsOf lists the jobs of js that used package pkg and have
+// finished: a package's deletion leaves them (the store refuses it while an
+// unfinished job uses the package), showing the package's ID without its
+// name.
+func FinishedJobsOf(js []Job, pkg string) []Job {
+	var out []Job
+	for _, j := range js {
+		if j.Package == pkg && j.Status.State.Final() {
+			out = append(out, j)
+		}
+	}
+	return out
+}

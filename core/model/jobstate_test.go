@@ -192,3 +192,23 @@ func TestOutcomes(t *testing.T) {
 		t.Error("a computer's outcome reads wrong")
 	}
 }
+
+func TestFinishedJobsOf(t *testing.T) {
+	js := []Job{
+		{ID: "J1", Package: "P1", Status: JobStatus{State: JobComplete}},
+		{ID: "J2", Package: "P1", Status: JobStatus{State: JobActive}},
+		{ID: "J3", Package: "P2", Status: JobStatus{State: JobFailed}},
+		{ID: "J4", Package: "P1", Status: JobStatus{State: JobCanceled}},
+		{ID: "J5", Package: "P1", Status: JobStatus{State: JobPending}},
+	}
+	var ids []string
+	for _, j := range FinishedJobsOf(js, "P1") {
+		ids = append(ids, j.ID)
+	}
+	if strings.Join(ids, ",") != "J1,J4" {
+		t.Errorf("finished jobs of P1: %v, want J1,J4", ids)
+	}
+	if got := FinishedJobsOf(js, "P9"); len(got) != 0 {
+		t.Errorf("finished jobs of an unused package: %v", got)
+	}
+}

@@ -143,13 +143,7 @@ func (w *packagesWindow) onDelete() {
 			a.showError(err)
 			return
 		}
-		var used []model.Job
-		for _, j := range js {
-			if j.Package == p.ID && j.Status.State.Final() {
-				used = append(used, j)
-			}
-		}
-		w.confirmDelete(p, used)
+		w.confirmDelete(p, model.FinishedJobsOf(js, p.ID))
 	})
 }
 
